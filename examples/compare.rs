@@ -1,0 +1,220 @@
+//! Multiplies random square matrices with every strategy and prints a table: workers used,
+//! best time, GFLOP/s, speedup over serial. All results are checked against the serial one.
+//!
+//! ```text
+//! cargo run --release --example compare                 # n = 512, f64
+//! cargo run --release --example compare -- 1024 --type i32
+//! cargo run --release --example compare -- --crossover  # 1 vs 2 workers on small sizes
+//! ```
+//!
+//! Threads come from the global rayon pool (`RAYON_NUM_THREADS` to change them).
+
+use std::fmt::Display;
+use std::time::{Duration, Instant};
+
+use parmat::{Blocked, Element, Matrix, MulStrategy, RowParallel, Serial, Strategy};
+
+/// Element types the demo can run.
+trait Sample: Element + Display + PartialEq {
+    const NAME: &'static str;
+    fn random(rng: &mut fastrand::Rng) -> Self;
+    /// Largest difference from `reference`, relative to the error bound of a k-term
+    /// dot product (floats), or 0/1 for exact equality (integers).
+    fn error(result: &Matrix<Self>, reference: &Matrix<Self>, k: usize) -> f64;
+}
+
+macro_rules! float_sample {
+    ($t:ty, $name:literal) => {
+        impl Sample for $t {
+            const NAME: &'static str = $name;
+            fn random(rng: &mut fastrand::Rng) -> Self {
+                (rng.f64() * 2.0 - 1.0) as $t
+            }
+            fn error(result: &Matrix<Self>, reference: &Matrix<Self>, k: usize) -> f64 {
+                // Entries of A and B are in [-1, 1], so |A||B| ≤ k per cell.
+                let bound = (k.max(1) as f64) * (k.max(1) as f64) * (<$t>::EPSILON as f64);
+                result
+                    .as_slice()
+                    .iter()
+                    .zip(reference.as_slice())
+                    .map(|(&x, &y)| ((x - y) as f64).abs() / bound)
+                    .fold(0.0, f64::max)
+            }
+        }
+    };
+}
+float_sample!(f64, "f64");
+float_sample!(f32, "f32");
+
+macro_rules! int_sample {
+    ($t:ty, $name:literal) => {
+        impl Sample for $t {
+            const NAME: &'static str = $name;
+            fn random(rng: &mut fastrand::Rng) -> Self {
+                rng.i32(-100..=100) as $t
+            }
+            fn error(result: &Matrix<Self>, reference: &Matrix<Self>, _k: usize) -> f64 {
+                if result == reference { 0.0 } else { f64::INFINITY }
+            }
+        }
+    };
+}
+int_sample!(i32, "i32");
+int_sample!(i64, "i64");
+
+fn random_matrix<T: Sample>(rows: usize, cols: usize, rng: &mut fastrand::Rng) -> Matrix<T> {
+    Matrix::from_fn(rows, cols, |_, _| T::random(rng))
+}
+
+/// Best wall time of repeated runs: at least 3 runs and about `budget` in total.
+fn best_time(budget: Duration, mut run: impl FnMut()) -> Duration {
+    let start = Instant::now();
+    run();
+    let first = start.elapsed();
+    let reps = (budget.as_secs_f64() / first.as_secs_f64().max(1e-9)).clamp(3.0, 100_000.0) as usize;
+    let mut best = first;
+    for _ in 0..reps {
+        let t = Instant::now();
+        run();
+        best = best.min(t.elapsed());
+    }
+    best
+}
+
+fn format_time(t: Duration) -> String {
+    let s = t.as_secs_f64();
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.3} ms", s * 1e3)
+    } else {
+        format!("{:.2} µs", s * 1e6)
+    }
+}
+
+fn compare<T: Sample>(n: usize, budget: Duration) -> bool {
+    let mut rng = fastrand::Rng::with_seed(42);
+    let a: Matrix<T> = random_matrix(n, n, &mut rng);
+    let b: Matrix<T> = random_matrix(n, n, &mut rng);
+    let reference = a.mul_with(&b, &Serial).expect("square shapes fit");
+    let flops = 2.0 * (n as f64).powi(3);
+    println!(
+        "parmat compare: {n}×{n} · {n}×{n}, {}, {} threads in the rayon pool",
+        T::NAME,
+        rayon::current_num_threads()
+    );
+    println!(
+        "{:<13} {:>7} {:>12} {:>9} {:>10} {:>8}",
+        "strategy", "workers", "best time", "GFLOP/s", "vs serial", "check"
+    );
+    let mut serial_time = None;
+    let mut all_ok = true;
+    for strategy in Strategy::all() {
+        let workers = strategy.workers_for::<T>(n, n, n);
+        let mut c = Matrix::zeros(n, n);
+        let time = best_time(budget, || {
+            parmat::mul_into(&strategy, a.view(), b.view(), c.view_mut()).expect("shapes fit");
+        });
+        let serial = *serial_time.get_or_insert(time);
+        let error = T::error(&c, &reference, n);
+        let ok = error <= 1.0;
+        all_ok &= ok;
+        println!(
+            "{:<13} {:>7} {:>12} {:>9.2} {:>9.2}× {:>8}",
+            strategy.name(),
+            workers,
+            format_time(time),
+            flops / time.as_secs_f64() / 1e9,
+            serial.as_secs_f64() / time.as_secs_f64(),
+            if ok { "ok" } else { "MISMATCH" }
+        );
+    }
+    println!("auto's plan: {}", parmat::plan::<T>(n, n, n));
+    all_ok
+}
+
+/// Small sizes: one worker against two, for the strategies with a worker count, to locate
+/// the size where splitting starts to pay (the planner's minimum work per worker).
+fn crossover<T: Sample>(budget: Duration) {
+    println!(
+        "crossover, {}: time with 2 workers ÷ time with 1 worker (below 1: splitting pays); {} threads",
+        T::NAME,
+        rayon::current_num_threads()
+    );
+    println!(
+        "{:>5} {:>12} {:>14} {:>13} {:>13} {:>11}",
+        "n", "mult-adds", "serial", "row-par 2/1", "blocked 2/1", "auto/serial"
+    );
+    let mut rng = fastrand::Rng::with_seed(7);
+    for n in [8, 12, 16, 24, 32, 40, 48, 56, 64, 80, 96, 128, 160, 192, 256] {
+        let a: Matrix<T> = random_matrix(n, n, &mut rng);
+        let b: Matrix<T> = random_matrix(n, n, &mut rng);
+        let mut c = Matrix::zeros(n, n);
+        let mut time = |s: &dyn Fn(&Matrix<T>, &Matrix<T>, &mut Matrix<T>)| {
+            best_time(budget, || s(&a, &b, &mut c)).as_secs_f64()
+        };
+        let run = |s: Strategy| {
+            move |a: &Matrix<T>, b: &Matrix<T>, c: &mut Matrix<T>| {
+                s.mul_into(a.view(), b.view(), c.view_mut()).expect("shapes fit")
+            }
+        };
+        let serial = time(&run(Strategy::Serial));
+        let row1 = time(&run(RowParallel::with_workers(1).into()));
+        let row2 = time(&run(RowParallel::with_workers(2).into()));
+        let blk1 = time(&run(Blocked::with_workers(1).into()));
+        let blk2 = time(&run(Blocked::with_workers(2).into()));
+        let auto = time(&run(Strategy::Auto(Default::default())));
+        println!(
+            "{n:>5} {:>12} {:>14} {:>13.2} {:>13.2} {:>11.2}",
+            n * n * n,
+            format_time(Duration::from_secs_f64(serial)),
+            row2 / row1,
+            blk2 / blk1,
+            auto / serial
+        );
+    }
+}
+
+fn main() {
+    let mut n = 512;
+    let mut element = "f64".to_owned();
+    let mut crossover_mode = false;
+    let mut budget = Duration::from_millis(300);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--type" => element = args.next().expect("--type needs f64, f32, i32 or i64"),
+            "--crossover" => crossover_mode = true,
+            "--budget-ms" => {
+                let ms: u64 = args.next().and_then(|v| v.parse().ok()).expect("--budget-ms needs a number");
+                budget = Duration::from_millis(ms);
+            }
+            "-h" | "--help" => {
+                println!("usage: compare [N] [--type f64|f32|i32|i64] [--crossover] [--budget-ms MS]");
+                return;
+            }
+            other => n = other.parse().unwrap_or_else(|_| panic!("not a size: {other:?}")),
+        }
+    }
+    if crossover_mode {
+        match element.as_str() {
+            "f64" => crossover::<f64>(budget),
+            "f32" => crossover::<f32>(budget),
+            "i32" => crossover::<i32>(budget),
+            "i64" => crossover::<i64>(budget),
+            other => panic!("unknown --type {other:?}: use f64, f32, i32 or i64"),
+        }
+        return;
+    }
+    let ok = match element.as_str() {
+        "f64" => compare::<f64>(n, budget),
+        "f32" => compare::<f32>(n, budget),
+        "i32" => compare::<i32>(n, budget),
+        "i64" => compare::<i64>(n, budget),
+        other => panic!("unknown --type {other:?}: use f64, f32, i32 or i64"),
+    };
+    if !ok {
+        eprintln!("results disagree");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,239 @@
+//! The [`Element`] trait and the type dispatch from a user's element type to the kernels.
+//!
+//! `Element` is blanket-implemented, so users never implement it. Inside the crate every
+//! product is run by kernels written once over the private [`Scalar`] trait. A product over
+//! a primitive type (`f32`, `f64`, the integers) runs the kernels at that primitive type,
+//! with integer arithmetic wrapping on overflow in every build profile; any other type runs
+//! them through the [`Generic`] wrapper, which uses the type's own `Zero`, `Add` and `Mul`.
+//! The choice is made by comparing [`TypeId`]s, which the compiler folds to a constant, so
+//! the dispatch costs nothing at run time (the same technique ndarray uses to route `f32` and
+//! `f64` to its matrixmultiply kernels).
+
+use std::any::TypeId;
+use std::ops::{Add, Mul};
+
+use num_traits::Zero;
+
+use crate::matrix::{MatMut, MatRef};
+
+/// A type that `parmat` can multiply.
+///
+/// Blanket-implemented for every `T: Copy + Send + Sync + Zero + Add + Mul + 'static`, so
+/// the primitive integers and floats, `num_complex::Complex<f64>` and a user's own numeric
+/// type all work with no extra code.
+///
+/// # Arithmetic
+///
+/// - Primitive integers (`i8`…`i128`, `u8`…`u128`, `isize`, `usize`) use two's-complement
+///   **wrapping** arithmetic in every strategy and every build profile, so a product that
+///   overflows gives the same result everywhere (the exact result modulo 2<sup>bits</sup>).
+/// - `f32` and `f64` use IEEE arithmetic. Strategies may add the terms of a dot product in
+///   different orders, so results can differ in the last bits between strategies; for one
+///   strategy the result never depends on the number of workers.
+/// - Other types use their own `+` and `*`, in the order `((0 + a₀b₀) + a₁b₁) + …` in
+///   the serial strategy.
+///
+/// # Examples
+///
+/// A user-defined element type: integers modulo 7.
+///
+/// ```
+/// use parmat::Matrix;
+/// use std::ops::{Add, Mul};
+///
+/// #[derive(Clone, Copy, Debug, PartialEq)]
+/// struct Mod7(u8);
+/// impl Add for Mod7 {
+///     type Output = Mod7;
+///     fn add(self, o: Mod7) -> Mod7 { Mod7((self.0 + o.0) % 7) }
+/// }
+/// impl Mul for Mod7 {
+///     type Output = Mod7;
+///     fn mul(self, o: Mod7) -> Mod7 { Mod7((self.0 * o.0) % 7) }
+/// }
+/// impl num_traits::Zero for Mod7 {
+///     fn zero() -> Mod7 { Mod7(0) }
+///     fn is_zero(&self) -> bool { self.0 == 0 }
+/// }
+///
+/// let a = Matrix::from_fn(2, 2, |i, j| Mod7((i + 2 * j) as u8 % 7));
+/// let c = a.par_mul(&a)?;
+/// assert_eq!(c[(1, 1)], Mod7((1 * 2 + 3 * 3) % 7));
+/// # Ok::<(), parmat::Error>(())
+/// ```
+pub trait Element:
+    Copy + Send + Sync + Zero + Add<Output = Self> + Mul<Output = Self> + 'static
+{
+}
+
+impl<T> Element for T where
+    T: Copy + Send + Sync + Zero + Add<Output = T> + Mul<Output = T> + 'static
+{
+}
+
+/// How fast the kernels can go on an element type: the planner sizes work per worker by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ElementClass {
+    /// `f32` and `f64`: vectorised floating-point kernels.
+    Float,
+    /// Primitive integers: vectorised wrapping kernels.
+    Integer,
+    /// Any other type (complex numbers, user types): the generic kernel.
+    Generic,
+}
+
+impl ElementClass {
+    /// The class of `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::ElementClass;
+    /// assert_eq!(ElementClass::of::<f64>(), ElementClass::Float);
+    /// assert_eq!(ElementClass::of::<u16>(), ElementClass::Integer);
+    /// assert_eq!(ElementClass::of::<(u8, u8)>(), ElementClass::Generic);
+    /// ```
+    pub fn of<T: 'static>() -> ElementClass {
+        let id = TypeId::of::<T>();
+        if id == TypeId::of::<f32>() || id == TypeId::of::<f64>() {
+            return ElementClass::Float;
+        }
+        let integers = [
+            TypeId::of::<i8>(),
+            TypeId::of::<i16>(),
+            TypeId::of::<i32>(),
+            TypeId::of::<i64>(),
+            TypeId::of::<i128>(),
+            TypeId::of::<isize>(),
+            TypeId::of::<u8>(),
+            TypeId::of::<u16>(),
+            TypeId::of::<u32>(),
+            TypeId::of::<u64>(),
+            TypeId::of::<u128>(),
+            TypeId::of::<usize>(),
+        ];
+        if integers.contains(&id) {
+            ElementClass::Integer
+        } else {
+            ElementClass::Generic
+        }
+    }
+}
+
+/// The arithmetic the kernels are written against.
+///
+/// Implemented for the primitive types (wrapping for integers) and for [`Generic`].
+pub(crate) trait Scalar: Copy + Send + Sync + 'static {
+    fn zero() -> Self;
+    fn add(self, other: Self) -> Self;
+    fn mul(self, other: Self) -> Self;
+    /// `acc + self · other`, rounded twice for floats (never fused), so that every kernel
+    /// that adds the same terms in the same order gives the same bits.
+    #[inline(always)]
+    fn mul_add(self, other: Self, acc: Self) -> Self {
+        acc.add(self.mul(other))
+    }
+}
+
+macro_rules! scalar_wrapping {
+    ($($t:ty),*) => {$(
+        impl Scalar for $t {
+            #[inline(always)]
+            fn zero() -> Self { 0 }
+            #[inline(always)]
+            fn add(self, other: Self) -> Self { self.wrapping_add(other) }
+            #[inline(always)]
+            fn mul(self, other: Self) -> Self { self.wrapping_mul(other) }
+        }
+    )*};
+}
+scalar_wrapping!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+);
+
+macro_rules! scalar_float {
+    ($($t:ty),*) => {$(
+        impl Scalar for $t {
+            #[inline(always)]
+            fn zero() -> Self { 0.0 }
+            #[inline(always)]
+            fn add(self, other: Self) -> Self { self + other }
+            #[inline(always)]
+            fn mul(self, other: Self) -> Self { self * other }
+        }
+    )*};
+}
+scalar_float!(f32, f64);
+
+/// Any [`Element`] seen through its own `Zero`, `Add` and `Mul`.
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Generic<T>(pub(crate) T);
+
+impl<T: Element> Scalar for Generic<T> {
+    #[inline(always)]
+    fn zero() -> Self {
+        Generic(T::zero())
+    }
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        Generic(self.0 + other.0)
+    }
+    #[inline(always)]
+    fn mul(self, other: Self) -> Self {
+        Generic(self.0 * other.0)
+    }
+}
+
+/// Converts a `T` to the [`Scalar`] type that [`dispatch`] runs for `T` (`T` itself or
+/// `Generic<T>`).
+///
+/// # Panics
+///
+/// If `S` is neither `T` nor `Generic<T>`; the dispatcher never asks for anything else.
+pub(crate) fn same_scalar<T: Element, S: Scalar>(value: T) -> S {
+    assert!(
+        TypeId::of::<S>() == TypeId::of::<T>() || TypeId::of::<S>() == TypeId::of::<Generic<T>>(),
+        "same_scalar: unrelated types"
+    );
+    // SAFETY: `S` is `T` or the `repr(transparent)` wrapper `Generic<T>` (checked above),
+    // so it has `T`'s size, alignment and valid bit patterns.
+    unsafe { std::mem::transmute_copy::<T, S>(&value) }
+}
+
+/// A computation over the three operands of a product, written once for every [`Scalar`].
+pub(crate) trait ProductKernel {
+    fn run<S: Scalar>(&self, a: MatRef<'_, S>, b: MatRef<'_, S>, c: MatMut<'_, S>);
+}
+
+/// Runs `kernel` at the [`Scalar`] type that matches `T`.
+pub(crate) fn dispatch<T: Element, K: ProductKernel>(
+    kernel: &K,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+) {
+    macro_rules! try_primitive {
+        ($($p:ty),*) => {$(
+            if TypeId::of::<T>() == TypeId::of::<$p>() {
+                // SAFETY: `T` and `$p` are the same type (equal `TypeId`s), so the views'
+                // pointers already point at valid `$p` values.
+                let (a, b, c) = unsafe { (a.cast::<$p>(), b.cast::<$p>(), c.cast::<$p>()) };
+                return kernel.run::<$p>(a, b, c);
+            }
+        )*};
+    }
+    try_primitive!(
+        f64, f32, i32, i64, u32, u64, i8, u8, i16, u16, i128, u128, isize, usize
+    );
+    // SAFETY: `Generic<T>` is `repr(transparent)` over `T`, so it has the same size,
+    // alignment and valid bit patterns.
+    let (a, b, c) = unsafe {
+        (
+            a.cast::<Generic<T>>(),
+            b.cast::<Generic<T>>(),
+            c.cast::<Generic<T>>(),
+        )
+    };
+    kernel.run::<Generic<T>>(a, b, c)
+}

@@ -1,0 +1,170 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+/// Everything that can go wrong in a `parmat` call that returns a `Result`.
+///
+/// Every variant carries the shapes or lengths involved, so the message alone tells
+/// what was wrong. Nothing is written to a caller's output when an error is returned.
+///
+/// # Examples
+///
+/// ```
+/// use parmat::{Error, Matrix};
+///
+/// let a = Matrix::<i32>::zeros(2, 3);
+/// let b = Matrix::<i32>::zeros(2, 3);
+/// let err = a.par_mul(&b).unwrap_err();
+/// assert!(matches!(err, Error::ShapeMismatch { .. }));
+/// assert_eq!(
+///     err.to_string(),
+///     "shape mismatch: cannot multiply a 2×3 matrix by a 2×3 matrix (inner dimensions 3 and 2 differ)"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The operands of a product do not fit together: `a` is `m×k`, `b` must be `k×n`,
+    /// and an output `c` (when given) must be `m×n`.
+    ShapeMismatch {
+        /// What was being done (`"multiply"`, `"write the product into"`, …).
+        operation: &'static str,
+        /// Shape of the left operand (rows, columns).
+        left: (usize, usize),
+        /// Shape of the right operand (rows, columns).
+        right: (usize, usize),
+        /// Shape of the output, where an output was given.
+        output: Option<(usize, usize)>,
+    },
+    /// A buffer's length does not match the shape it should hold.
+    InvalidLength {
+        /// Rows asked for.
+        rows: usize,
+        /// Columns asked for.
+        cols: usize,
+        /// Elements the shape and layout need.
+        expected: usize,
+        /// Elements the buffer has.
+        actual: usize,
+    },
+    /// `rows × cols` (or a stride product) does not fit in `usize`.
+    SizeOverflow {
+        /// Rows asked for.
+        rows: usize,
+        /// Columns asked for.
+        cols: usize,
+    },
+    /// A strided layout is not usable: an element would fall outside the buffer, or
+    /// (for a mutable view) two elements would share one memory location.
+    InvalidLayout {
+        /// Rows of the view.
+        rows: usize,
+        /// Columns of the view.
+        cols: usize,
+        /// Distance between rows, in elements.
+        row_stride: isize,
+        /// Distance between columns, in elements.
+        col_stride: isize,
+        /// Why the layout was refused.
+        reason: &'static str,
+    },
+    /// A checked integer product overflowed at this output cell.
+    Overflow {
+        /// Row of the first output cell found to overflow.
+        row: usize,
+        /// Column of the first output cell found to overflow.
+        col: usize,
+    },
+    /// A strategy name that [`Strategy`](crate::Strategy)'s `FromStr` does not know.
+    UnknownStrategy {
+        /// The name that was given.
+        name: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::ShapeMismatch {
+                operation,
+                left,
+                right,
+                output,
+            } => {
+                write!(
+                    f,
+                    "shape mismatch: cannot {operation} a {}×{} matrix by a {}×{} matrix",
+                    left.0, left.1, right.0, right.1
+                )?;
+                match output {
+                    Some(out) => write!(
+                        f,
+                        " into a {}×{} output (it must be {}×{})",
+                        out.0, out.1, left.0, right.1
+                    ),
+                    None => write!(
+                        f,
+                        " (inner dimensions {} and {} differ)",
+                        left.1, right.0
+                    ),
+                }
+            }
+            Error::InvalidLength {
+                rows,
+                cols,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "invalid length: a {rows}×{cols} matrix needs {expected} elements, the buffer has {actual}"
+            ),
+            Error::SizeOverflow { rows, cols } => write!(
+                f,
+                "size overflow: a {rows}×{cols} matrix has more elements than usize can count"
+            ),
+            Error::InvalidLayout {
+                rows,
+                cols,
+                row_stride,
+                col_stride,
+                reason,
+            } => write!(
+                f,
+                "invalid layout: a {rows}×{cols} view with row stride {row_stride} and column stride {col_stride}: {reason}"
+            ),
+            Error::Overflow { row, col } => write!(
+                f,
+                "integer overflow in the checked product at output cell ({row}, {col})"
+            ),
+            Error::UnknownStrategy { name } => write!(
+                f,
+                "unknown strategy {name:?}: expected one of serial, row-parallel, per-cell, blocked, auto"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Checks that `a` (`m×k`) times `b` (`k×n`) fits, and that the output (if any) is `m×n`.
+pub(crate) fn check_product(
+    operation: &'static str,
+    left: (usize, usize),
+    right: (usize, usize),
+    output: Option<(usize, usize)>,
+) -> Result<(), Error> {
+    let inner_ok = left.1 == right.0;
+    let out_ok = output.is_none_or(|o| o == (left.0, right.1));
+    if inner_ok && out_ok {
+        Ok(())
+    } else {
+        Err(Error::ShapeMismatch {
+            operation,
+            left,
+            right,
+            // An output shape is only worth naming when the inner dimensions agree;
+            // otherwise the inner mismatch is the first thing to fix.
+            output: if inner_ok { output } else { None },
+        })
+    }
+}

@@ -1,0 +1,132 @@
+//! The entry points that are not methods: [`mul`], [`mul_into`] and [`gemm`].
+
+use crate::element::{Element, ProductKernel, Scalar, dispatch, same_scalar};
+use crate::error::{Error, check_product};
+use crate::matrix::{MatMut, MatRef, Matrix, element_count};
+use crate::strategy::MulStrategy;
+
+/// `a · b` into a new matrix, with any strategy and any input strides.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] if `a.cols() != b.rows()`; [`Error::SizeOverflow`] if the
+/// `a.rows() × b.cols()` result cannot be counted in `usize`.
+///
+/// # Examples
+///
+/// ```
+/// let a = parmat::matrix![[1, 2, 3]];
+/// // a · aᵀ, with no transposed copy.
+/// let c = parmat::mul(&parmat::Auto::default(), a.view(), a.t())?;
+/// assert_eq!(c, parmat::matrix![[14]]);
+/// # Ok::<(), parmat::Error>(())
+/// ```
+pub fn mul<T: Element, S: MulStrategy>(
+    strategy: &S,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+) -> Result<Matrix<T>, Error> {
+    check_product("multiply", a.shape(), b.shape(), None)?;
+    let (m, n) = (a.rows(), b.cols());
+    element_count(m, n)?;
+    let mut c = Matrix::zeros(m, n);
+    strategy.mul_into(a, b, c.view_mut())?;
+    Ok(c)
+}
+
+/// Writes `a · b` into an existing output view (any non-aliasing strides), with any
+/// strategy. The same as `strategy.mul_into(a, b, c)`.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless `a` is `m×k`, `b` is `k×n` and `c` is `m×n`; `c` is then
+/// left untouched.
+///
+/// # Examples
+///
+/// ```
+/// use parmat::{Matrix, Strategy};
+/// let a = Matrix::from_fn(3, 4, |i, j| (i + j) as f64);
+/// let b = Matrix::from_fn(4, 2, |i, j| (i * j) as f64);
+/// let mut c = Matrix::zeros(3, 2);
+/// let s: Strategy = "row-parallel".parse()?;
+/// parmat::mul_into(&s, a.view(), b.view(), c.view_mut())?;
+/// assert_eq!(c, a.mul_with(&b, &parmat::Serial)?);
+/// # Ok::<(), parmat::Error>(())
+/// ```
+pub fn mul_into<T: Element, S: MulStrategy>(
+    strategy: &S,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+) -> Result<(), Error> {
+    strategy.mul_into(a, b, c)
+}
+
+/// The BLAS operation `C = α·A·B + β·C`, with any strategy and any strides.
+///
+/// When `beta` is zero the old contents of `c` are not read, so a NaN or infinity left in
+/// `c` does not leak into the result. Integer arithmetic wraps, as everywhere in the crate.
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] unless `a` is `m×k`, `b` is `k×n` and `c` is `m×n`; `c` is then
+/// left untouched.
+///
+/// # Examples
+///
+/// ```
+/// use parmat::{Auto, Matrix};
+/// let a = parmat::matrix![[1.0, 2.0], [3.0, 4.0]];
+/// let mut c = parmat::matrix![[1.0, 1.0], [1.0, 1.0]];
+/// // C = 2·Aᵀ·A + 1·C
+/// parmat::gemm(2.0, a.t(), a.view(), 1.0, c.view_mut(), &Auto::default())?;
+/// assert_eq!(c, parmat::matrix![[21.0, 29.0], [29.0, 41.0]]);
+///
+/// let mut d = parmat::matrix![[f64::NAN, 0.0], [0.0, 0.0]];
+/// parmat::gemm(1.0, a.view(), a.view(), 0.0, d.view_mut(), &Auto::default())?;
+/// assert_eq!(d, parmat::matrix![[7.0, 10.0], [15.0, 22.0]]); // β = 0: the NaN is ignored
+/// # Ok::<(), parmat::Error>(())
+/// ```
+pub fn gemm<T: Element, S: MulStrategy>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+    strategy: &S,
+) -> Result<(), Error> {
+    check_product("accumulate the product of", a.shape(), b.shape(), Some(c.shape()))?;
+    let mut product = Matrix::zeros(c.rows(), c.cols());
+    strategy.mul_into(a, b, product.view_mut())?;
+    let combine = Combine {
+        alpha,
+        beta,
+        beta_is_zero: beta.is_zero(),
+    };
+    dispatch(&combine, product.view(), product.view(), c);
+    Ok(())
+}
+
+/// `c = α·p + β·c` elementwise, in the crate's arithmetic (wrapping for integers).
+struct Combine<T> {
+    alpha: T,
+    beta: T,
+    beta_is_zero: bool,
+}
+
+impl<T: Element> ProductKernel for Combine<T> {
+    fn run<S: Scalar>(&self, p: MatRef<'_, S>, _unused: MatRef<'_, S>, mut c: MatMut<'_, S>) {
+        let alpha: S = same_scalar(self.alpha);
+        let beta: S = same_scalar(self.beta);
+        c.for_each_mut(|i, j, x| {
+            // SAFETY: `p` has the shape of `c`, so (i, j) is inside it.
+            let scaled = alpha.mul(*unsafe { p.get_unchecked(i, j) });
+            *x = if self.beta_is_zero {
+                scaled
+            } else {
+                scaled.add(beta.mul(*x))
+            };
+        });
+    }
+}

@@ -1,0 +1,236 @@
+//! The worker cap and the planner behind [`Auto`](crate::Auto).
+//!
+//! More workers is not always better. Handing work to rayon and waiting for it costs a
+//! fixed time (measured on the development machine: ≈ 16 µs to enter a 2-thread pool from
+//! outside and join, < 0.1 µs for a join inside the pool), so a worker must carry enough
+//! multiply-adds to pay for it. The cap is
+//!
+//! ```text
+//! workers = min(threads in the current pool, independent units of work,
+//!               ⌊multiply-adds ÷ minimum multiply-adds per worker⌋)   (at least 1)
+//! ```
+//!
+//! with the minimum per element class in [`min_work_per_worker`]. All constants of the
+//! heuristic live in this file.
+
+use std::fmt;
+
+use crate::element::{Element, ElementClass};
+use crate::kernel::blocked::row_tiles;
+use crate::strategy::{Blocked, PerCell, RowParallel, Strategy};
+
+/// Minimum multiply-adds a worker must carry before a second worker is worth starting,
+/// per element class.
+///
+/// Set from `cargo run --release --example compare -- --crossover` on the development
+/// machine (2-core Zen 4, 2026-11-26): the size at which two workers first beat one, for
+/// f64 and i32, then doubled so that a product just past the threshold already gains
+/// rather than breaks even. See docs/performance.md for the table.
+pub fn min_work_per_worker(class: ElementClass) -> u128 {
+    match class {
+        ElementClass::Float => 1 << 17,
+        ElementClass::Integer => 1 << 17,
+        // Generic types are slower per multiply-add (no vectorisation, often wider), so the
+        // same fork–join cost is paid back by fewer of them.
+        ElementClass::Generic => 1 << 15,
+    }
+}
+
+/// Multiply-adds of an `m×k · k×n` product (saturating: sizes whose product exceeds
+/// `u128` are far past any threshold anyway).
+pub(crate) fn multiply_adds(m: usize, k: usize, n: usize) -> u128 {
+    (m as u128).saturating_mul(k as u128).saturating_mul(n as u128)
+}
+
+/// Workers for a product of `work` multiply-adds split into `units` independent units:
+/// exactly `min(requested, units)` when the caller asked for a number, the crate's cap
+/// otherwise. Never less than 1.
+pub(crate) fn worker_cap(
+    class: ElementClass,
+    work: u128,
+    units: usize,
+    requested: Option<usize>,
+) -> usize {
+    let units = units.max(1);
+    match requested {
+        Some(n) => n.clamp(1, units),
+        None => {
+            let by_work = work / min_work_per_worker(class);
+            let by_work = usize::try_from(by_work).unwrap_or(usize::MAX);
+            rayon::current_num_threads().min(units).min(by_work).max(1)
+        }
+    }
+}
+
+/// What [`Auto`](crate::Auto) will do for one product, and why.
+///
+/// Get one with [`plan`]. `Display` explains the decision in one sentence.
+///
+/// # Examples
+///
+/// ```
+/// let p = parmat::plan::<f64>(32, 32, 32);
+/// assert_eq!(p.workers(), 1);
+/// assert_eq!(p.strategy(), parmat::Strategy::Serial);
+/// println!("{p}"); // serial: 32×32×32 is 32768 multiply-adds, ...
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    m: usize,
+    k: usize,
+    n: usize,
+    class: ElementClass,
+    strategy: Strategy,
+    workers: usize,
+    threads: usize,
+    work: u128,
+    min_work: u128,
+    units: usize,
+}
+
+impl Plan {
+    /// The strategy `Auto` runs, with its worker count fixed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{MulStrategy, plan};
+    /// assert_eq!(plan::<i32>(8, 8, 8).strategy().name(), "serial");
+    /// ```
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    /// Number of workers (1 means the product runs on the calling thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(parmat::plan::<f64>(2048, 2048, 2048).workers() <= rayon::current_num_threads());
+    /// ```
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Threads in the rayon pool the plan was made for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = parmat::plan::<f64>(1, 1, 1);
+    /// assert_eq!(p.threads(), rayon::current_num_threads());
+    /// ```
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Multiply-adds of the product (`m·k·n`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(parmat::plan::<f32>(2, 3, 4).work(), 24);
+    /// ```
+    pub fn work(&self) -> u128 {
+        self.work
+    }
+
+    /// The element class the plan was sized for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::ElementClass;
+    /// assert_eq!(parmat::plan::<u8>(1, 1, 1).element_class(), ElementClass::Integer);
+    /// ```
+    pub fn element_class(&self) -> ElementClass {
+        self.class
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Plan {
+            m,
+            k,
+            n,
+            class,
+            strategy,
+            workers,
+            threads,
+            work,
+            min_work,
+            units,
+        } = self;
+        let class = match class {
+            ElementClass::Float => "floating-point",
+            ElementClass::Integer => "integer",
+            ElementClass::Generic => "generic",
+        };
+        write!(f, "{strategy}: {m}×{k}×{n} is {work} multiply-adds; ")?;
+        if *workers == 1 {
+            if *threads == 1 {
+                write!(f, "the current pool has 1 thread, so one worker")
+            } else if *units <= 1 {
+                write!(f, "one output cell, so one worker")
+            } else {
+                write!(
+                    f,
+                    "two workers need at least {} (the minimum of {min_work} per worker for {class} elements), so one worker on the calling thread",
+                    2 * min_work
+                )
+            }
+        } else {
+            write!(
+                f,
+                "{workers} workers of the pool's {threads} threads ({} multiply-adds each, minimum {min_work} for {class} elements)",
+                work / *workers as u128
+            )
+        }
+    }
+}
+
+/// The plan [`Auto`](crate::Auto) follows for an `m×k · k×n` product of `T` in the current
+/// rayon pool.
+///
+/// The rule: the worker cap (see the module docs) decides the number of workers; one
+/// worker runs [`Serial`](crate::Serial); several run [`Blocked`] over bands of row tiles
+/// when there are enough row tiles, else [`RowParallel`] over single rows, else
+/// [`PerCell`] (a product with fewer rows than workers, such as a row vector times a
+/// matrix).
+///
+/// # Examples
+///
+/// ```
+/// let p = parmat::plan::<f64>(16, 16, 16);
+/// assert_eq!(p.workers(), 1);
+/// assert!(p.to_string().starts_with("serial: 16×16×16 is 4096 multiply-adds"));
+/// ```
+pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
+    let class = ElementClass::of::<T>();
+    let work = multiply_adds(m, k, n);
+    let threads = rayon::current_num_threads();
+    let units = m.saturating_mul(n);
+    let cap = worker_cap(class, work, units, None);
+    let strategy = if cap == 1 {
+        Strategy::Serial
+    } else if row_tiles(m) >= cap {
+        Strategy::Blocked(Blocked::with_workers(cap))
+    } else if m >= cap {
+        Strategy::RowParallel(RowParallel::with_workers(cap))
+    } else {
+        Strategy::PerCell(PerCell::with_workers(cap))
+    };
+    Plan {
+        m,
+        k,
+        n,
+        class,
+        strategy,
+        workers: cap,
+        threads,
+        work,
+        min_work: min_work_per_worker(class),
+        units,
+    }
+}

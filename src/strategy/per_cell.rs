@@ -1,0 +1,120 @@
+//! The per-cell strategy: every output cell is its own unit of work.
+
+use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
+use crate::error::Error;
+use crate::kernel::{balanced_ranges, dot, pack, split_lengths};
+use crate::matrix::{MatMut, MatRef};
+use crate::plan::{multiply_adds, worker_cap};
+use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
+
+/// Every output cell `C[i, j] = A[i, :] · B[:, j]` is an independent job; cells are grouped
+/// into one chunk of consecutive cells per worker so each task carries enough work.
+///
+/// B is read through a transposed copy, packed once and shared read-only by all workers,
+/// so each cell is a dot product of two contiguous slices. This is the model of "one
+/// worker per cell" made affordable; it shines when the output has few rows (a row vector
+/// times a matrix) and loses to [`Blocked`](crate::Blocked) on large squares, because
+/// each cell streams a whole row of A and column of B.
+///
+/// Dot products add in a fixed interleaved order (eight partial sums), so float results can
+/// differ from [`Serial`](crate::Serial) in the last bits, but never depend on the number of
+/// workers.
+///
+/// # Examples
+///
+/// ```
+/// use parmat::{Matrix, PerCell};
+/// let row = Matrix::from_fn(1, 300, |_, j| j as i64);
+/// let b = Matrix::from_fn(300, 200, |i, j| (i as i64) - (j as i64));
+/// let c = row.mul_with(&b, &PerCell::with_workers(2))?;
+/// assert_eq!(c, row.mul_with(&b, &parmat::Serial)?);
+/// # Ok::<(), parmat::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct PerCell {
+    workers: Option<usize>,
+}
+
+impl PerCell {
+    /// Exactly `min(workers, cells of the output)` workers (0 is taken as 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::PerCell;
+    /// assert_eq!(PerCell::with_workers(8).workers_for::<f32>(2, 100, 3), 6);
+    /// ```
+    pub fn with_workers(workers: usize) -> Self {
+        PerCell {
+            workers: Some(workers.max(1)),
+        }
+    }
+
+    /// The number of workers for an `m×k · k×n` product of `T` in the current pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::PerCell;
+    /// assert_eq!(PerCell::default().workers_for::<f32>(2, 2, 2), 1);
+    /// ```
+    pub fn workers_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
+        worker_cap(
+            ElementClass::of::<T>(),
+            multiply_adds(m, k, n),
+            m.saturating_mul(n),
+            self.workers,
+        )
+    }
+}
+
+struct PerCellKernel {
+    workers: usize,
+}
+
+impl ProductKernel for PerCellKernel {
+    fn run<S: Scalar>(&self, a: MatRef<'_, S>, b: MatRef<'_, S>, c: MatMut<'_, S>) {
+        let (k, n) = b.shape();
+        let a_rows = pack::row_major(a);
+        let b_columns = pack::row_major(b.t());
+        let (a_rows, b_columns): (&[S], &[S]) = (&a_rows, &b_columns);
+        with_row_major_output(c, |out| {
+            let chunks = balanced_ranges(out.len(), self.workers);
+            let pieces = split_lengths(out, chunks.iter().map(|r| r.len()));
+            let tasks: Vec<_> = chunks
+                .into_iter()
+                .zip(pieces)
+                .map(|(cells, c_chunk)| {
+                    move || {
+                        for (cell, c_ij) in cells.zip(c_chunk.iter_mut()) {
+                            let (i, j) = (cell / n, cell % n);
+                            *c_ij = dot::dot(
+                                &a_rows[i * k..(i + 1) * k],
+                                &b_columns[j * k..(j + 1) * k],
+                            );
+                        }
+                    }
+                })
+                .collect();
+            run_tasks(tasks);
+        });
+    }
+}
+
+impl MulStrategy for PerCell {
+    fn mul_into<T: Element>(
+        &self,
+        a: MatRef<'_, T>,
+        b: MatRef<'_, T>,
+        c: MatMut<'_, T>,
+    ) -> Result<(), Error> {
+        check_into(&a, &b, &c)?;
+        let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
+        dispatch(&PerCellKernel { workers }, a, b, c);
+        Ok(())
+    }
+
+    fn name(&self) -> &'static str {
+        "per-cell"
+    }
+}
