@@ -54,7 +54,11 @@ macro_rules! int_sample {
                 rng.i32(-100..=100) as $t
             }
             fn error(result: &Matrix<Self>, reference: &Matrix<Self>, _k: usize) -> f64 {
-                if result == reference { 0.0 } else { f64::INFINITY }
+                if result == reference {
+                    0.0
+                } else {
+                    f64::INFINITY
+                }
             }
         }
     };
@@ -66,19 +70,23 @@ fn random_matrix<T: Sample>(rows: usize, cols: usize, rng: &mut fastrand::Rng) -
     Matrix::from_fn(rows, cols, |_, _| T::random(rng))
 }
 
-/// Best wall time of repeated runs: at least 3 runs and about `budget` in total.
+/// Best time per run: runs are timed in batches long enough (≥ 50 µs) for the clock to
+/// resolve them, at least 3 batches and about `budget` in total; the best batch counts.
 fn best_time(budget: Duration, mut run: impl FnMut()) -> Duration {
     let start = Instant::now();
     run();
-    let first = start.elapsed();
-    let reps = (budget.as_secs_f64() / first.as_secs_f64().max(1e-9)).clamp(3.0, 100_000.0) as usize;
-    let mut best = first;
-    for _ in 0..reps {
+    let first = start.elapsed().as_secs_f64().max(1e-9);
+    let batch = (50e-6 / first).ceil().max(1.0) as u32;
+    let batches = (budget.as_secs_f64() / (first * batch as f64)).clamp(3.0, 10_000.0) as usize;
+    let mut best = f64::INFINITY;
+    for _ in 0..batches {
         let t = Instant::now();
-        run();
-        best = best.min(t.elapsed());
+        for _ in 0..batch {
+            run();
+        }
+        best = best.min(t.elapsed().as_secs_f64() / batch as f64);
     }
-    best
+    Duration::from_secs_f64(best)
 }
 
 fn format_time(t: Duration) -> String {
@@ -88,7 +96,7 @@ fn format_time(t: Duration) -> String {
     } else if s >= 1e-3 {
         format!("{:.3} ms", s * 1e3)
     } else {
-        format!("{:.2} µs", s * 1e6)
+        format!("{:.3} µs", s * 1e6)
     }
 }
 
@@ -146,24 +154,25 @@ fn crossover<T: Sample>(budget: Duration) {
         "n", "mult-adds", "serial", "row-par 2/1", "blocked 2/1", "auto/serial"
     );
     let mut rng = fastrand::Rng::with_seed(7);
-    for n in [8, 12, 16, 24, 32, 40, 48, 56, 64, 80, 96, 128, 160, 192, 256] {
+    for n in [
+        8, 12, 16, 24, 32, 40, 48, 56, 64, 80, 96, 128, 160, 192, 256,
+    ] {
         let a: Matrix<T> = random_matrix(n, n, &mut rng);
         let b: Matrix<T> = random_matrix(n, n, &mut rng);
         let mut c = Matrix::zeros(n, n);
-        let mut time = |s: &dyn Fn(&Matrix<T>, &Matrix<T>, &mut Matrix<T>)| {
-            best_time(budget, || s(&a, &b, &mut c)).as_secs_f64()
+        let mut time = |s: Strategy| {
+            best_time(budget, || {
+                s.mul_into(a.view(), b.view(), c.view_mut())
+                    .expect("shapes fit")
+            })
+            .as_secs_f64()
         };
-        let run = |s: Strategy| {
-            move |a: &Matrix<T>, b: &Matrix<T>, c: &mut Matrix<T>| {
-                s.mul_into(a.view(), b.view(), c.view_mut()).expect("shapes fit")
-            }
-        };
-        let serial = time(&run(Strategy::Serial));
-        let row1 = time(&run(RowParallel::with_workers(1).into()));
-        let row2 = time(&run(RowParallel::with_workers(2).into()));
-        let blk1 = time(&run(Blocked::with_workers(1).into()));
-        let blk2 = time(&run(Blocked::with_workers(2).into()));
-        let auto = time(&run(Strategy::Auto(Default::default())));
+        let serial = time(Strategy::Serial);
+        let row1 = time(RowParallel::with_workers(1).into());
+        let row2 = time(RowParallel::with_workers(2).into());
+        let blk1 = time(Blocked::with_workers(1).into());
+        let blk2 = time(Blocked::with_workers(2).into());
+        let auto = time(Strategy::Auto(Default::default()));
         println!(
             "{n:>5} {:>12} {:>14} {:>13.2} {:>13.2} {:>11.2}",
             n * n * n,
@@ -186,14 +195,23 @@ fn main() {
             "--type" => element = args.next().expect("--type needs f64, f32, i32 or i64"),
             "--crossover" => crossover_mode = true,
             "--budget-ms" => {
-                let ms: u64 = args.next().and_then(|v| v.parse().ok()).expect("--budget-ms needs a number");
+                let ms: u64 = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--budget-ms needs a number");
                 budget = Duration::from_millis(ms);
             }
             "-h" | "--help" => {
-                println!("usage: compare [N] [--type f64|f32|i32|i64] [--crossover] [--budget-ms MS]");
+                println!(
+                    "usage: compare [N] [--type f64|f32|i32|i64] [--crossover] [--budget-ms MS]"
+                );
                 return;
             }
-            other => n = other.parse().unwrap_or_else(|_| panic!("not a size: {other:?}")),
+            other => {
+                n = other
+                    .parse()
+                    .unwrap_or_else(|_| panic!("not a size: {other:?}"))
+            }
         }
     }
     if crossover_mode {

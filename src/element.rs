@@ -94,25 +94,23 @@ impl ElementClass {
     /// assert_eq!(ElementClass::of::<(u8, u8)>(), ElementClass::Generic);
     /// ```
     pub fn of<T: 'static>() -> ElementClass {
-        let id = TypeId::of::<T>();
-        if id == TypeId::of::<f32>() || id == TypeId::of::<f64>() {
-            return ElementClass::Float;
-        }
-        let integers = [
-            TypeId::of::<i8>(),
-            TypeId::of::<i16>(),
-            TypeId::of::<i32>(),
-            TypeId::of::<i64>(),
-            TypeId::of::<i128>(),
-            TypeId::of::<isize>(),
-            TypeId::of::<u8>(),
-            TypeId::of::<u16>(),
-            TypeId::of::<u32>(),
-            TypeId::of::<u64>(),
-            TypeId::of::<u128>(),
-            TypeId::of::<usize>(),
-        ];
-        if integers.contains(&id) {
+        // Written as one chain of comparisons so that it folds to a constant per type.
+        let is = |other: TypeId| TypeId::of::<T>() == other;
+        if is(TypeId::of::<f32>()) || is(TypeId::of::<f64>()) {
+            ElementClass::Float
+        } else if is(TypeId::of::<i8>())
+            || is(TypeId::of::<i16>())
+            || is(TypeId::of::<i32>())
+            || is(TypeId::of::<i64>())
+            || is(TypeId::of::<i128>())
+            || is(TypeId::of::<isize>())
+            || is(TypeId::of::<u8>())
+            || is(TypeId::of::<u16>())
+            || is(TypeId::of::<u32>())
+            || is(TypeId::of::<u64>())
+            || is(TypeId::of::<u128>())
+            || is(TypeId::of::<usize>())
+        {
             ElementClass::Integer
         } else {
             ElementClass::Generic

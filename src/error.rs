@@ -102,11 +102,7 @@ impl fmt::Display for Error {
                         " into a {}×{} output (it must be {}×{})",
                         out.0, out.1, left.0, right.1
                     ),
-                    None => write!(
-                        f,
-                        " (inner dimensions {} and {} differ)",
-                        left.1, right.0
-                    ),
+                    None => write!(f, " (inner dimensions {} and {} differ)", left.1, right.0),
                 }
             }
             Error::InvalidLength {

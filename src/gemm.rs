@@ -96,7 +96,12 @@ pub fn gemm<T: Element, S: MulStrategy>(
     c: MatMut<'_, T>,
     strategy: &S,
 ) -> Result<(), Error> {
-    check_product("accumulate the product of", a.shape(), b.shape(), Some(c.shape()))?;
+    check_product(
+        "accumulate the product of",
+        a.shape(),
+        b.shape(),
+        Some(c.shape()),
+    )?;
     let mut product = Matrix::zeros(c.rows(), c.cols());
     strategy.mul_into(a, b, product.view_mut())?;
     let combine = Combine {

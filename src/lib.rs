@@ -1,4 +1,82 @@
-//! PLACEHOLDER
+//! Parallel dense matrix multiplication that decides how many workers a product deserves.
+//!
+//! # Overview
+//!
+//! `parmat` multiplies dense matrices of any element type — integers, floats, complex
+//! numbers, your own numeric types — with several strategies behind one trait,
+//! [`MulStrategy`]. Its central question is how a product should be split across workers
+//! so that it is as fast as possible and never slower than not splitting it at all: below
+//! some amount of work per worker, handing work to threads costs more than it saves. The
+//! [`Auto`] strategy (used by [`Matrix::par_mul`] and `&a * &b`) measures that question
+//! against constants set on real hardware, and [`plan`] explains its answer.
+//!
+//! # Examples
+//!
+//! ```
+//! use parmat::{matrix, Matrix, RowParallel, Strategy};
+//!
+//! let a = Matrix::from_vec(2, 3, vec![1, 2, 3, 4, 5, 6])?;
+//! let b = Matrix::from_fn(3, 2, |i, j| (i + j) as i32);
+//! let c = a.par_mul(&b)?;                                // Auto
+//! assert_eq!(c, matrix![[8, 14], [17, 32]]);
+//! let d = a.mul_with(&b, &RowParallel::default())?;      // a chosen strategy
+//! assert_eq!(&a * &b, d);                                // operator; panics on bad shapes
+//! let s: Strategy = "per-cell".parse()?;                 // chosen at run time
+//! let mut out = Matrix::zeros(2, 2);
+//! parmat::mul_into(&s, a.view(), b.view(), out.view_mut())?;
+//! // C = 2·(Bᵀ·Aᵀ)ᵀ + 1·C on transposed views, no copies of the inputs.
+//! parmat::gemm(2, b.t(), a.t(), 1, out.view_mut().t(), &parmat::Auto::default())?;
+//! assert_eq!(out, matrix![[24, 42], [51, 96]]);
+//! println!("{}", parmat::plan::<f64>(1000, 1000, 1000)); // what Auto does, and why
+//! # Ok::<(), parmat::Error>(())
+//! ```
+//!
+//! # Strategies
+//!
+//! | strategy | how it splits the work | pick it when |
+//! |---|---|---|
+//! | [`Serial`] | one worker, cache-blocked i-k-j loop | small products; inside your own parallel loop |
+//! | [`RowParallel`] | each worker owns a band of output rows; A and B shared read-only | many rows; predictable, equals `Serial` bit for bit |
+//! | [`PerCell`] | each output cell is a unit; cells grouped into one chunk per worker | few rows and many columns (a row vector times a matrix) |
+//! | [`Blocked`] | BLIS-style packed blocks and a register-tile microkernel; workers own bands of tiles | large products |
+//! | [`Auto`] | asks [`plan`]: worker cap first, then the strategy that suits the shape | by default |
+//!
+//! Every strategy accepts views with any strides ([`Matrix::t`] is a transposed view, not
+//! a copy), checks shapes before touching the output, and returns the same integers:
+//! integer arithmetic wraps (two's complement) in every strategy and build profile.
+//! Floating-point results agree to rounding; for one strategy they never depend on the
+//! number of workers.
+//!
+//! # Threading
+//!
+//! Parallel strategies run in the *current* rayon pool: the global one, or the pool whose
+//! [`install`](rayon::ThreadPool::install) you are inside. The default worker count is
+//!
+//! ```text
+//! min(threads in the current pool, independent units of work,
+//!     ⌊multiply-adds ÷ minimum multiply-adds per worker⌋)
+//! ```
+//!
+//! ([`min_work_per_worker`]), so small products never pay for threads; when that leaves
+//! one worker, the product runs on the calling thread and nothing is handed to rayon.
+//! `with_workers(n)` constructors ([`RowParallel::with_workers`] and the others) use
+//! exactly `min(n, units of work)` workers, for experiments.
+//!
+//! # Features
+//!
+//! - `ndarray` (default): `From` conversions between [`Matrix`] and `ndarray::Array2`,
+//!   zero-copy [`MatRef`] / [`MatMut`] from ndarray views with any strides, and the
+//!   extension trait [`ParMul`] for `a.par_mul(&b)` on ndarray arrays.
+//!
+//! # Performance
+//!
+//! Measured numbers, the machine and the commands that produced them are in
+//! `docs/performance.md` in the repository; run `cargo run --release --example compare`
+//! to see them on yours.
+//!
+//! # Rust version
+//!
+//! The minimum supported Rust version is 1.85 (edition 2024).
 #![deny(missing_docs, missing_debug_implementations)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -23,3 +101,8 @@ pub use strategy::{Auto, Blocked, MulStrategy, PerCell, RowParallel, Serial, Str
 
 #[cfg(feature = "ndarray")]
 pub use crate::ndarray::ParMul;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

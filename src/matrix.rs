@@ -54,7 +54,11 @@ fn check_layout(
     }
     let last = (rows - 1)
         .checked_mul(row_stride)
-        .and_then(|r| (cols - 1).checked_mul(col_stride).and_then(|c| r.checked_add(c)))
+        .and_then(|r| {
+            (cols - 1)
+                .checked_mul(col_stride)
+                .and_then(|c| r.checked_add(c))
+        })
         .ok_or(Error::SizeOverflow { rows, cols })?;
     if last >= len {
         return Err(Error::InvalidLength {
@@ -341,7 +345,11 @@ impl<'a, T> MatRef<'a, T> {
         if i < self.rows && j < self.cols {
             // SAFETY: (i, j) is inside the view, whose layout was validated (or promised by
             // the caller of `from_raw_parts`).
-            Some(unsafe { &*self.ptr.offset(offset(i, j, self.row_stride, self.col_stride)) })
+            Some(unsafe {
+                &*self
+                    .ptr
+                    .offset(offset(i, j, self.row_stride, self.col_stride))
+            })
         } else {
             None
         }
@@ -392,7 +400,12 @@ impl<'a, T> MatRef<'a, T> {
             self.ptr
                 .wrapping_offset(offset(row, col, self.row_stride, self.col_stride))
         };
-        MatRef { ptr, rows, cols, ..self }
+        MatRef {
+            ptr,
+            rows,
+            cols,
+            ..self
+        }
     }
 
     /// Row `i` as a slice, when the view's rows are contiguous (column stride 1).
@@ -414,10 +427,7 @@ impl<'a, T> MatRef<'a, T> {
         // SAFETY: the row's `cols` elements are consecutive (column stride 1) and inside the
         // view, so they form one valid slice borrowed for 'a.
         Some(unsafe {
-            std::slice::from_raw_parts(
-                self.ptr.offset(offset(i, 0, self.row_stride, 1)),
-                self.cols,
-            )
+            std::slice::from_raw_parts(self.ptr.offset(offset(i, 0, self.row_stride, 1)), self.cols)
         })
     }
 
@@ -445,7 +455,11 @@ impl<'a, T> MatRef<'a, T> {
     #[inline(always)]
     pub(crate) unsafe fn get_unchecked(&self, i: usize, j: usize) -> &'a T {
         // SAFETY: the caller keeps (i, j) inside the view.
-        unsafe { &*self.ptr.offset(offset(i, j, self.row_stride, self.col_stride)) }
+        unsafe {
+            &*self
+                .ptr
+                .offset(offset(i, j, self.row_stride, self.col_stride))
+        }
     }
 
     /// Reinterprets the view as one of another element type.

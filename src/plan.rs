@@ -16,8 +16,7 @@
 use std::fmt;
 
 use crate::element::{Element, ElementClass};
-use crate::kernel::blocked::row_tiles;
-use crate::strategy::{Blocked, PerCell, RowParallel, Strategy};
+use crate::strategy::{PerCell, RowParallel, Strategy};
 
 /// Minimum multiply-adds a worker must carry before a second worker is worth starting,
 /// per element class.
@@ -39,7 +38,9 @@ pub fn min_work_per_worker(class: ElementClass) -> u128 {
 /// Multiply-adds of an `m×k · k×n` product (saturating: sizes whose product exceeds
 /// `u128` are far past any threshold anyway).
 pub(crate) fn multiply_adds(m: usize, k: usize, n: usize) -> u128 {
-    (m as u128).saturating_mul(k as u128).saturating_mul(n as u128)
+    (m as u128)
+        .saturating_mul(k as u128)
+        .saturating_mul(n as u128)
 }
 
 /// Workers for a product of `work` multiply-adds split into `units` independent units:
@@ -54,6 +55,8 @@ pub(crate) fn worker_cap(
     let units = units.max(1);
     match requested {
         Some(n) => n.clamp(1, units),
+        // Too small for two workers, whatever the pool: no need to ask rayon.
+        None if work < 2 * min_work_per_worker(class) => 1,
         None => {
             let by_work = work / min_work_per_worker(class);
             let by_work = usize::try_from(by_work).unwrap_or(usize::MAX);
@@ -194,10 +197,10 @@ impl fmt::Display for Plan {
 /// rayon pool.
 ///
 /// The rule: the worker cap (see the module docs) decides the number of workers; one
-/// worker runs [`Serial`](crate::Serial); several run [`Blocked`] over bands of row tiles
-/// when there are enough row tiles, else [`RowParallel`] over single rows, else
-/// [`PerCell`] (a product with fewer rows than workers, such as a row vector times a
-/// matrix).
+/// worker runs [`Serial`](crate::Serial); several run [`RowParallel`] when the output has
+/// at least one row per worker, else [`PerCell`] (a product with fewer rows than workers,
+/// such as a row vector times a matrix). With the portable kernels, row bands beat the
+/// blocked loop at every size up to 1024 but the largest (see docs/performance.md).
 ///
 /// # Examples
 ///
@@ -208,29 +211,36 @@ impl fmt::Display for Plan {
 /// ```
 pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
     let class = ElementClass::of::<T>();
-    let work = multiply_adds(m, k, n);
-    let threads = rayon::current_num_threads();
-    let units = m.saturating_mul(n);
-    let cap = worker_cap(class, work, units, None);
-    let strategy = if cap == 1 {
-        Strategy::Serial
-    } else if row_tiles(m) >= cap {
-        Strategy::Blocked(Blocked::with_workers(cap))
-    } else if m >= cap {
-        Strategy::RowParallel(RowParallel::with_workers(cap))
-    } else {
-        Strategy::PerCell(PerCell::with_workers(cap))
-    };
+    let (strategy, workers) = choose::<T>(m, k, n);
     Plan {
         m,
         k,
         n,
         class,
         strategy,
-        workers: cap,
-        threads,
-        work,
+        workers,
+        threads: rayon::current_num_threads(),
+        work: multiply_adds(m, k, n),
         min_work: min_work_per_worker(class),
-        units,
+        units: m.saturating_mul(n),
     }
+}
+
+/// The decision of [`plan`] without the explanation: what [`Auto`](crate::Auto) runs.
+/// Products too small for two workers are decided without looking at the pool.
+pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize) -> (Strategy, usize) {
+    let class = ElementClass::of::<T>();
+    let work = multiply_adds(m, k, n);
+    if work < 2 * min_work_per_worker(class) {
+        return (Strategy::Serial, 1);
+    }
+    let cap = worker_cap(class, work, m.saturating_mul(n), None);
+    let strategy = if cap == 1 {
+        Strategy::Serial
+    } else if m >= cap {
+        Strategy::RowParallel(RowParallel::with_workers(cap))
+    } else {
+        Strategy::PerCell(PerCell::with_workers(cap))
+    };
+    (strategy, cap)
 }

@@ -24,7 +24,12 @@ pub(crate) fn dot<S: Scalar>(x: &[S], y: &[S]) -> S {
     for (&a, &b) in x_tail.iter().zip(y_tail) {
         tail = a.mul_add(b, tail);
     }
-    let quads = [acc[0].add(acc[4]), acc[1].add(acc[5]), acc[2].add(acc[6]), acc[3].add(acc[7])];
+    let quads = [
+        acc[0].add(acc[4]),
+        acc[1].add(acc[5]),
+        acc[2].add(acc[6]),
+        acc[3].add(acc[7]),
+    ];
     quads[0].add(quads[2]).add(quads[1].add(quads[3])).add(tail)
 }
 

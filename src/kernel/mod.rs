@@ -41,10 +41,10 @@ pub(crate) fn balanced_ranges(total: usize, parts: usize) -> Vec<std::ops::Range
 }
 
 /// Splits `data` into consecutive pieces of `lens[i]` elements each.
-pub(crate) fn split_lengths<'a, S>(
-    mut data: &'a mut [S],
+pub(crate) fn split_lengths<S>(
+    mut data: &mut [S],
     lens: impl IntoIterator<Item = usize>,
-) -> Vec<&'a mut [S]> {
+) -> Vec<&mut [S]> {
     let mut pieces = Vec::new();
     for len in lens {
         let (head, tail) = std::mem::take(&mut data).split_at_mut(len);

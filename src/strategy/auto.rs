@@ -33,9 +33,8 @@ impl MulStrategy for Auto {
         c: MatMut<'_, T>,
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
-        crate::plan::<T>(a.rows(), a.cols(), b.cols())
-            .strategy()
-            .mul_into(a, b, c)
+        let (strategy, _workers) = crate::plan::choose::<T>(a.rows(), a.cols(), b.cols());
+        strategy.mul_into(a, b, c)
     }
 
     fn name(&self) -> &'static str {

@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::kernel::blocked::{multiply_blocked, row_tiles};
 use crate::matrix::{MatMut, MatRef};
 use crate::plan::{multiply_adds, worker_cap};
+use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, with_row_major_output};
 
 /// The BLIS design: B is packed block by block into column panels shared read-only by all
@@ -13,6 +14,10 @@ use crate::strategy::{MulStrategy, check_into, with_row_major_output};
 ///
 /// A unit of work is one tile row (`MR` output rows); workers own bands of tile rows, so no
 /// locks are taken. Results are bit-identical whatever the number of workers.
+///
+/// `Blocked::default()` applies the crate's worker cap; when it leaves a single worker the
+/// product runs the [`Serial`](crate::Serial) loop instead. [`Blocked::with_workers`] always
+/// runs the blocked algorithm.
 ///
 /// # Examples
 ///
@@ -81,7 +86,13 @@ impl MulStrategy for Blocked {
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
-        dispatch(&BlockedKernel { workers }, a, b, c);
+        if workers == 1 && self.workers.is_none() {
+            // The cap says the product is too small to split: run the fastest one-worker
+            // loop, so the default is never slower than `Serial`.
+            dispatch(&SerialKernel, a, b, c);
+        } else {
+            dispatch(&BlockedKernel { workers }, a, b, c);
+        }
         Ok(())
     }
 

@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::kernel::{balanced_ranges, dot, pack, split_lengths};
 use crate::matrix::{MatMut, MatRef};
 use crate::plan::{multiply_adds, worker_cap};
+use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
 
 /// Every output cell `C[i, j] = A[i, :] · B[:, j]` is an independent job; cells are grouped
@@ -15,6 +16,10 @@ use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output}
 /// worker per cell" made affordable; it shines when the output has few rows (a row vector
 /// times a matrix) and loses to [`Blocked`](crate::Blocked) on large squares, because
 /// each cell streams a whole row of A and column of B.
+///
+/// `PerCell::default()` applies the crate's worker cap; when it leaves a single worker the
+/// product runs the [`Serial`](crate::Serial) loop instead (one worker gains nothing from
+/// the per-cell split). [`PerCell::with_workers`] always runs the per-cell algorithm.
 ///
 /// Dot products add in a fixed interleaved order (eight partial sums), so float results can
 /// differ from [`Serial`](crate::Serial) in the last bits, but never depend on the number of
@@ -110,7 +115,13 @@ impl MulStrategy for PerCell {
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
-        dispatch(&PerCellKernel { workers }, a, b, c);
+        if workers == 1 && self.workers.is_none() {
+            // The cap says the product is too small to split: run the fastest one-worker
+            // loop, so the default is never slower than `Serial`.
+            dispatch(&SerialKernel, a, b, c);
+        } else {
+            dispatch(&PerCellKernel { workers }, a, b, c);
+        }
         Ok(())
     }
 

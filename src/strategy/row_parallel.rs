@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::kernel::{balanced_ranges, pack, rows, split_lengths};
 use crate::matrix::{MatMut, MatRef};
 use crate::plan::{multiply_adds, worker_cap};
+use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
 
 /// Each worker computes a band of consecutive output rows with the serial i-k-j loop.
@@ -13,8 +14,9 @@ use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output}
 /// so no locks are needed. A unit of work is one output row. Results are bit-identical to
 /// [`Serial`](crate::Serial) whatever the number of workers.
 ///
-/// `RowParallel::default()` applies the crate's worker cap (see [`plan`](crate::plan));
-/// [`RowParallel::with_workers`] uses exactly `min(n, rows)` workers.
+/// `RowParallel::default()` applies the crate's worker cap (see [`plan`](crate::plan)); when
+/// the cap leaves a single worker the product runs the [`Serial`](crate::Serial) loop on the
+/// calling thread. [`RowParallel::with_workers`] uses exactly `min(n, rows)` workers.
 ///
 /// # Examples
 ///
@@ -55,7 +57,12 @@ impl RowParallel {
     /// assert_eq!(RowParallel::default().workers_for::<i32>(2, 2, 2), 1);
     /// ```
     pub fn workers_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
-        worker_cap(ElementClass::of::<T>(), multiply_adds(m, k, n), m, self.workers)
+        worker_cap(
+            ElementClass::of::<T>(),
+            multiply_adds(m, k, n),
+            m,
+            self.workers,
+        )
     }
 }
 
@@ -95,7 +102,13 @@ impl MulStrategy for RowParallel {
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
-        dispatch(&RowParallelKernel { workers }, a, b, c);
+        if workers == 1 && self.workers.is_none() {
+            // The cap says the product is too small to split: run the fastest one-worker
+            // loop, so the default is never slower than `Serial`.
+            dispatch(&SerialKernel, a, b, c);
+        } else {
+            dispatch(&RowParallelKernel { workers }, a, b, c);
+        }
         Ok(())
     }
 

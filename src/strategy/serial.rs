@@ -25,7 +25,9 @@ use crate::strategy::{MulStrategy, check_into, with_row_major_output};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Serial;
 
-struct SerialKernel;
+/// The serial loop, also run by the parallel strategies when their worker cap leaves one
+/// worker.
+pub(crate) struct SerialKernel;
 
 impl ProductKernel for SerialKernel {
     fn run<S: Scalar>(&self, a: MatRef<'_, S>, b: MatRef<'_, S>, c: MatMut<'_, S>) {
