@@ -80,6 +80,11 @@ pub enum Error {
         /// The name that was given.
         name: String,
     },
+    /// An instruction-set name that [`Simd`](crate::Simd)'s `FromStr` does not know.
+    UnknownSimd {
+        /// The name that was given.
+        name: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -135,6 +140,10 @@ impl fmt::Display for Error {
             Error::UnknownStrategy { name } => write!(
                 f,
                 "unknown strategy {name:?}: expected one of serial, row-parallel, per-cell, blocked, auto"
+            ),
+            Error::UnknownSimd { name } => write!(
+                f,
+                "unknown instruction set {name:?}: expected one of portable, avx2, avx512"
             ),
         }
     }

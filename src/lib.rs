@@ -96,6 +96,7 @@ pub use element::{Element, ElementClass};
 pub use error::Error;
 pub use gemm::{gemm, mul, mul_into};
 pub use matrix::{MatMut, MatRef, Matrix};
+pub use kernel::Simd;
 pub use plan::{Plan, min_work_per_worker, plan};
 pub use strategy::{Auto, Blocked, MulStrategy, PerCell, RowParallel, Serial, Strategy};
 

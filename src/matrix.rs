@@ -860,6 +860,74 @@ impl<'a, T> MatMut<'a, T> {
         (top, bottom)
     }
 
+    /// Splits the view into columns `0..col` and `col..cols`.
+    ///
+    /// # Panics
+    ///
+    /// If `col > cols`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = parmat::Matrix::<i32>::zeros(1, 3);
+    /// let (mut left, mut right) = m.view_mut().split_at_col(2);
+    /// *left.get_mut(0, 1).unwrap() = 1;
+    /// *right.get_mut(0, 0).unwrap() = 2;
+    /// assert_eq!(m, parmat::matrix![[0, 1, 2]]);
+    /// ```
+    pub fn split_at_col(self, col: usize) -> (MatMut<'a, T>, MatMut<'a, T>) {
+        let (left, right) = self.t().split_at_row(col);
+        (left.t(), right.t())
+    }
+
+    /// The `rows × cols` block whose top-left element is (`row`, `col`), borrowed from
+    /// this view.
+    ///
+    /// # Panics
+    ///
+    /// If the block does not fit inside the view.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = parmat::Matrix::<i32>::zeros(3, 3);
+    /// let mut v = m.view_mut();
+    /// *v.submatrix_mut(1, 1, 2, 2).get_mut(1, 1).unwrap() = 5;
+    /// assert_eq!(m[(2, 2)], 5);
+    /// ```
+    pub fn submatrix_mut(
+        &mut self,
+        row: usize,
+        col: usize,
+        rows: usize,
+        cols: usize,
+    ) -> MatMut<'_, T> {
+        let block = self.rb().submatrix(row, col, rows, cols);
+        MatMut {
+            ptr: block.ptr.cast_mut(),
+            rows,
+            cols,
+            row_stride: self.row_stride,
+            col_stride: self.col_stride,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Distance in elements from one row to the next.
+    pub(crate) fn row_stride(&self) -> isize {
+        self.row_stride
+    }
+
+    /// Distance in elements from one column to the next.
+    pub(crate) fn col_stride(&self) -> isize {
+        self.col_stride
+    }
+
+    /// Pointer to element (0, 0) (dangling when the view is empty).
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut T {
+        self.ptr
+    }
+
     /// The whole view as one row-major slice, when it is laid out that way.
     pub(crate) fn as_row_major_slice_mut(&mut self) -> Option<&mut [T]> {
         let contiguous = (self.cols <= 1 || self.col_stride == 1)

@@ -5,7 +5,7 @@ mod common;
 
 use common::{LAYOUTS, Layout, ModP, P, Reference, Stored, assert_matches_reference};
 use num_complex::Complex;
-use parmat::{Blocked, Matrix, MulStrategy, PerCell, RowParallel, Strategy};
+use parmat::{Blocked, Matrix, MulStrategy, PerCell, RowParallel, Simd, Strategy};
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 
@@ -17,6 +17,11 @@ fn strategies() -> Vec<Strategy> {
         all.push(RowParallel::with_workers(w).into());
         all.push(PerCell::with_workers(w).into());
         all.push(Blocked::with_workers(w).into());
+    }
+    // Every microkernel level this CPU has (each falls back to the best one below it).
+    for simd in [Simd::Portable, Simd::Avx2, Simd::Avx512] {
+        all.push(Blocked::with_workers(1).with_simd(simd).into());
+        all.push(Blocked::with_workers(3).with_simd(simd).into());
     }
     all
 }
@@ -189,7 +194,7 @@ fn fixed_edge_sizes_small_integer_types() {
 /// Products larger than one block of the blocked and row kernels (kc, nc boundaries).
 #[test]
 fn larger_than_one_cache_block() {
-    for &(m, k, n) in &[(37, 600, 45), (9, 70, 1100), (130, 260, 20)] {
+    for &(m, k, n) in &[(37, 800, 45), (9, 70, 1100), (130, 260, 20), (70, 390, 200)] {
         let a = common::lcg_matrix(m, k, 3);
         let b = common::lcg_matrix(k, n, 4);
         for strategy in strategies() {
@@ -222,5 +227,22 @@ fn serial_and_row_parallel_match_textbook_bits() {
     assert_eq!(a.mul_with(&b, &parmat::Serial).unwrap(), want);
     for w in 1..=5 {
         assert_eq!(a.mul_with(&b, &RowParallel::with_workers(w)).unwrap(), want);
+    }
+}
+
+/// `gemm` with α and β for every strategy: C = α·A·B + β·C against the reference.
+#[test]
+fn gemm_alpha_beta_every_strategy() {
+    let a = common::lcg_matrix(23, 41, 5);
+    let b = common::lcg_matrix(41, 19, 6);
+    let c0 = common::lcg_matrix(23, 19, 7);
+    let ab = common::naive(a.view(), b.view());
+    for strategy in strategies() {
+        for (alpha, beta) in [(1i64, 0i64), (0, 1), (2, -3), (-1, 1), (0, 0)] {
+            let mut c = c0.clone();
+            parmat::gemm(alpha, a.view(), b.view(), beta, c.view_mut(), &strategy).unwrap();
+            let want = Matrix::from_fn(23, 19, |i, j| alpha * ab[(i, j)] + beta * c0[(i, j)]);
+            assert_eq!(c, want, "{strategy:?} α = {alpha}, β = {beta}");
+        }
     }
 }

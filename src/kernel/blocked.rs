@@ -1,61 +1,78 @@
-//! The BLIS-style loop nest: blocks of B (`kc × nc`) packed once and shared by every
-//! worker, blocks of A (`mc × kc`) packed by the worker that owns those rows, and the
-//! register-tile microkernel over each `MR × NR` tile of C.
+//! The BLIS-style loop nest around a register-tile microkernel.
+//!
+//! The microkernel keeps an `MR × NR` tile of C in registers while it runs along the shared
+//! dimension: each step broadcasts MR values of A and loads NR values of B (one row of C's
+//! tile is a whole number of vectors). Around it:
 //!
 //! ```text
-//! for jc in 0..n step nc            (B block columns)
-//!   for pc in 0..k step kc          (depth; first block overwrites C, the rest add)
-//!     pack B[pc.., jc..] into NR-column panels      — shared, read-only
-//!     for each worker's band of rows (in parallel)
-//!       for ic in band step mc
-//!         pack A[ic.., pc..] into MR-row panels     — private to the worker
-//!         for jr in 0..nc step NR, ir in 0..mc step MR: microkernel
+//! for pc in 0..k step kc                       depth block; the first overwrites C
+//!   for ic in 0..m step mc_big                 rows of A packed at a time (≤ 8 MiB)
+//!     pack A[ic.., pc..] into MR-row panels    shared, read-only; packed in parallel
+//!     units = (column block of nc) × (row chunk of mc), column-block-major
+//!     each worker takes a contiguous range of units:
+//!       when its column block changes: pack B[pc.., jc..] into NR-column panels  (private, L2)
+//!       for each MR-row panel of the chunk     (A micro-panel: L1)
+//!         for each NR-column panel of B        (B micro-panel: L2)
+//!           microkernel → C tile
 //! ```
 //!
-//! Every element of C is the sum over p of the same products in the same order whatever
-//! the number of workers: the bands only decide who computes a row, not how.
-
-use std::ops::Range;
+//! This is BLIS's nest for the transposed product (C is row-major, so vectors run along
+//! rows of C): the block of B that a worker packs stays in its L2 while every A micro-panel
+//! of its row chunk streams past, and each micro-panel of A stays in L1 across a whole
+//! column block. A is packed once per depth block and shared by all workers.
+//!
+//! Every tile is computed by the same instructions in the same order whatever the number of
+//! workers: the split decides who computes a tile, never how.
 
 use rayon::prelude::*;
 
 use crate::element::Scalar;
-use crate::kernel::pack::{pack_a_panels, pack_b_panels};
-use crate::kernel::portable::{MR, NR, microkernel};
-use crate::kernel::{L2_BUDGET_BYTES, balanced_ranges, split_lengths};
-use crate::matrix::MatRef;
+use crate::kernel::pack::{pack_a_panel, pack_b_panels};
+use crate::kernel::{L2_BUDGET_BYTES, Microkernel, balanced_ranges};
+use crate::matrix::{MatMut, MatRef};
 
-/// Block sizes for one element size.
-#[derive(Debug, Clone, Copy)]
+/// Bytes of L1 the A micro-panel (`MR × kc`) may take.
+const A_PANEL_BYTES: usize = 24 * 1024;
+/// Most bytes of packed A held at once.
+const A_BLOCK_BYTES: usize = 8 * 1024 * 1024;
+
+/// Block sizes for one microkernel and element size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Blocking {
-    pub(crate) mc: usize,
+    /// Depth of a block (columns of A, rows of B).
     pub(crate) kc: usize,
+    /// Columns of a B block: a multiple of NR.
     pub(crate) nc: usize,
+    /// Rows of a unit of work: a multiple of MR.
+    pub(crate) mc: usize,
+    /// Rows of A packed at once: a multiple of `mc`.
+    pub(crate) mc_big: usize,
 }
 
 impl Blocking {
-    /// kc so that one `kc × NR` B panel and one `MR × kc` A panel stay in L1 while the
-    /// `mc × kc` A block stays in L2; nc bounds the shared packed B block.
-    pub(crate) fn for_size(size: usize) -> Blocking {
-        let size = size.max(1);
-        let kc = (8 * 1024 / (size * NR.max(MR))).clamp(16, 512) / 4 * 4;
-        let mc = (L2_BUDGET_BYTES / (size * kc)).clamp(MR, 512) / MR * MR;
-        let nc = (4 * 1024 * 1024 / (size * kc)).clamp(NR, 4096) / NR * NR;
-        Blocking { mc, kc, nc }
+    pub(crate) fn new<S>(kernel: &Microkernel<S>) -> Blocking {
+        let size = std::mem::size_of::<S>().max(1);
+        let (mr, nr) = (kernel.mr, kernel.nr);
+        let kc = (A_PANEL_BYTES / (mr * size)).clamp(32, 512);
+        let nc = ((L2_BUDGET_BYTES / (kc * size)) / nr).clamp(1, 4096 / nr) * nr;
+        let mc = 8 * mr;
+        let mc_big = ((A_BLOCK_BYTES / (kc * size)) / mc).max(1) * mc;
+        Blocking { kc, nc, mc, mc_big }
+    }
+
+    /// Independent units of work of an `m × n` output (per depth block).
+    pub(crate) fn units(&self, m: usize, n: usize) -> usize {
+        m.min(self.mc_big).div_ceil(self.mc) * n.div_ceil(self.nc)
     }
 }
 
-/// Number of independent row tiles: the units of work of the blocked strategy.
-pub(crate) fn row_tiles(m: usize) -> usize {
-    m.div_ceil(MR)
-}
-
-/// `c = a · b` with `workers` bands of rows; `c` is `m × n` row-major and overwritten.
+/// `c = a · b` with `workers` workers; `c` is `m × n` row-major and overwritten.
 pub(crate) fn multiply_blocked<S: Scalar>(
     a: MatRef<'_, S>,
     b: MatRef<'_, S>,
     c: &mut [S],
     workers: usize,
+    kernel: Microkernel<S>,
 ) {
     let (m, k) = a.shape();
     let n = b.cols();
@@ -67,73 +84,341 @@ pub(crate) fn multiply_blocked<S: Scalar>(
         c.fill(S::zero());
         return;
     }
-    let blocking = Blocking::for_size(std::mem::size_of::<S>());
-    // Bands in whole MR-row tiles, balanced across workers.
-    let bands: Vec<Range<usize>> = balanced_ranges(row_tiles(m), workers)
-        .into_iter()
-        .map(|t| (t.start * MR).min(m)..(t.end * MR).min(m))
-        .filter(|r| !r.is_empty())
-        .collect();
+    let c = MatMut::from_slice(c, m, n).expect("the output holds m × n values");
+    let mut nest = Nest {
+        a,
+        b,
+        c,
+        kernel,
+        blocking: Blocking::new(&kernel),
+        a_packed: Vec::new(),
+        buffers: (0..workers.max(1)).map(|_| WorkerBuffers::new(&kernel)).collect(),
+    };
+    if workers > 1 && rayon::current_thread_index().is_none() {
+        // Enter the pool once for the whole product, so each fork–join inside costs
+        // a fraction of a microsecond instead of a trip into the pool.
+        rayon::scope(|_| nest.run());
+    } else {
+        nest.run();
+    }
+}
 
-    let mut b_packed = Vec::new();
-    for jc in (0..n).step_by(blocking.nc) {
-        let width = blocking.nc.min(n - jc);
-        for pc in (0..k).step_by(blocking.kc) {
-            let depth = blocking.kc.min(k - pc);
-            pack_b_panels(b, pc, depth, jc, width, NR, &mut b_packed);
-            let block = Block {
-                b_packed: &b_packed,
-                jc,
-                width,
-                pc,
-                depth,
-                n,
-                blocking,
-            };
-            if bands.len() == 1 {
-                block.run_band(a, bands[0].clone(), c);
-            } else {
-                let pieces = split_lengths(&mut *c, bands.iter().map(|r| r.len() * n));
-                pieces
-                    .into_par_iter()
-                    .zip(bands.par_iter())
-                    .for_each(|(c_band, rows)| block.run_band(a, rows.clone(), c_band));
+struct Nest<'p, S> {
+    a: MatRef<'p, S>,
+    b: MatRef<'p, S>,
+    c: MatMut<'p, S>,
+    kernel: Microkernel<S>,
+    blocking: Blocking,
+    a_packed: Vec<S>,
+    buffers: Vec<WorkerBuffers<S>>,
+}
+
+/// What one worker packs for itself.
+struct WorkerBuffers<S> {
+    b_block: Vec<S>,
+    tile: Vec<S>,
+}
+
+impl<S: Scalar> WorkerBuffers<S> {
+    fn new(kernel: &Microkernel<S>) -> Self {
+        WorkerBuffers {
+            b_block: Vec::new(),
+            tile: vec![S::zero(); kernel.mr * kernel.nr],
+        }
+    }
+}
+
+/// A unit of work: rows `row0..` (relative to the packed A block) of one column block.
+struct Unit<'c, S> {
+    row0: usize,
+    jc: usize,
+    c: MatMut<'c, S>,
+}
+
+impl<S: Scalar> Nest<'_, S> {
+    fn run(&mut self) {
+        let (m, k) = self.a.shape();
+        let Blocking { kc, mc_big, .. } = self.blocking;
+        for pc in (0..k).step_by(kc) {
+            let depth = kc.min(k - pc);
+            for ic in (0..m).step_by(mc_big) {
+                let height = mc_big.min(m - ic);
+                self.pack_a(ic, height, pc, depth);
+                self.multiply_block(ic, height, pc, depth);
+            }
+        }
+    }
+
+    /// Packs rows `ic..ic + height`, columns `pc..pc + depth` of A into MR-row panels.
+    fn pack_a(&mut self, ic: usize, height: usize, pc: usize, depth: usize) {
+        let (a, mr) = (self.a, self.kernel.mr);
+        let panel_len = mr * depth;
+        self.a_packed.clear();
+        self.a_packed
+            .resize(height.div_ceil(mr) * panel_len, S::zero());
+        let pack = |(p, out): (usize, &mut [S])| {
+            let row0 = ic + p * mr;
+            pack_a_panel(a, row0, mr.min(ic + height - row0), pc, depth, mr, out);
+        };
+        if self.buffers.len() > 1 {
+            self.a_packed
+                .par_chunks_mut(panel_len)
+                .enumerate()
+                .for_each(pack);
+        } else {
+            self.a_packed.chunks_mut(panel_len).enumerate().for_each(pack);
+        }
+    }
+
+    /// Multiplies the packed A block by B's rows `pc..pc + depth` into C's rows
+    /// `ic..ic + height`.
+    fn multiply_block(&mut self, ic: usize, height: usize, pc: usize, depth: usize) {
+        let n = self.b.cols();
+        let Blocking { nc, mc, .. } = self.blocking;
+        // Cut this band of C into units: row chunks × column blocks, column-block-major.
+        let band = self.c.submatrix_mut(ic, 0, height, n);
+        let mut grid: Vec<Vec<Unit<'_, S>>> = Vec::new();
+        let mut rest_rows = band;
+        for row0 in (0..height).step_by(mc) {
+            let (chunk, rest) = rest_rows.split_at_row(mc.min(height - row0));
+            rest_rows = rest;
+            let mut row_units = Vec::new();
+            let mut rest_cols = chunk;
+            for jc in (0..n).step_by(nc) {
+                let (block, rest) = rest_cols.split_at_col(nc.min(n - jc));
+                rest_cols = rest;
+                row_units.push(Unit { row0, jc, c: block });
+            }
+            grid.push(row_units);
+        }
+        let column_blocks = n.div_ceil(nc);
+        let mut columns: Vec<std::vec::IntoIter<Unit<'_, S>>> =
+            grid.into_iter().map(Vec::into_iter).collect();
+        let mut units: Vec<Unit<'_, S>> = Vec::with_capacity(columns.len() * column_blocks);
+        for _ in 0..column_blocks {
+            units.extend(columns.iter_mut().filter_map(Iterator::next));
+        }
+
+        let workers = self.buffers.len().min(units.len());
+        let ranges = balanced_ranges(units.len(), workers);
+        let mut units = units.into_iter();
+        let shares: Vec<Vec<Unit<'_, S>>> = ranges
+            .iter()
+            .map(|r| units.by_ref().take(r.len()).collect())
+            .collect();
+        let worker = Worker {
+            b: self.b,
+            a_packed: &self.a_packed,
+            kernel: self.kernel,
+            pc,
+            depth,
+            nc,
+        };
+        let buffers = &mut self.buffers[..workers];
+        if workers > 1 {
+            shares
+                .into_par_iter()
+                .zip(buffers.par_iter_mut())
+                .for_each(|(share, buffers)| worker.run(share, buffers));
+        } else {
+            for (share, buffers) in shares.into_iter().zip(buffers) {
+                worker.run(share, buffers);
             }
         }
     }
 }
 
-/// One (jc, pc) iteration: a packed B block and where it sits.
-struct Block<'b, S> {
-    b_packed: &'b [S],
-    jc: usize,
-    width: usize,
+/// What every worker shares for one depth block.
+struct Worker<'w, S> {
+    b: MatRef<'w, S>,
+    a_packed: &'w [S],
+    kernel: Microkernel<S>,
     pc: usize,
     depth: usize,
-    n: usize,
-    blocking: Blocking,
+    nc: usize,
 }
 
-impl<S: Scalar> Block<'_, S> {
-    /// Multiplies rows `rows` of A by the packed B block into `c_band` (those rows of C).
-    fn run_band(&self, a: MatRef<'_, S>, rows: Range<usize>, c_band: &mut [S]) {
-        let mut a_packed = Vec::new();
+impl<S: Scalar> Worker<'_, S> {
+    fn run(&self, share: Vec<Unit<'_, S>>, buffers: &mut WorkerBuffers<S>) {
+        let mut packed_block = None;
+        for mut unit in share {
+            if packed_block != Some(unit.jc) {
+                let width = self.nc.min(self.b.cols() - unit.jc);
+                pack_b_panels(
+                    self.b,
+                    self.pc,
+                    self.depth,
+                    unit.jc,
+                    width,
+                    self.kernel.nr,
+                    &mut buffers.b_block,
+                );
+                packed_block = Some(unit.jc);
+            }
+            self.multiply_unit(&mut unit, buffers);
+        }
+    }
+
+    fn multiply_unit(&self, unit: &mut Unit<'_, S>, buffers: &mut WorkerBuffers<S>) {
+        let Microkernel { mr, nr, .. } = self.kernel;
+        let (rows, cols) = unit.c.shape();
         let overwrite = self.pc == 0;
-        for ic in (rows.start..rows.end).step_by(self.blocking.mc) {
-            let height = self.blocking.mc.min(rows.end - ic);
-            pack_a_panels(a, ic, height, self.pc, self.depth, MR, &mut a_packed);
-            for (jp, jr) in (0..self.width).step_by(NR).enumerate() {
-                let b_panel = &self.b_packed[jp * NR * self.depth..];
-                let cols = NR.min(self.width - jr);
-                for (ip, ir) in (0..height).step_by(MR).enumerate() {
-                    let a_panel = &a_packed[ip * MR * self.depth..];
-                    let tile_rows = MR.min(height - ir);
-                    let row_in_band = ic - rows.start + ir;
-                    let c_tile = &mut c_band[row_in_band * self.n + self.jc + jr..];
-                    microkernel(
-                        self.depth, a_panel, b_panel, c_tile, self.n, tile_rows, cols, overwrite,
+        let (a_len, b_len) = (mr * self.depth, nr * self.depth);
+        for ir in (0..rows).step_by(mr) {
+            let panel = (unit.row0 + ir) / mr;
+            let a_panel = &self.a_packed[panel * a_len..(panel + 1) * a_len];
+            let tile_rows = mr.min(rows - ir);
+            for (jp, jr) in (0..cols).step_by(nr).enumerate() {
+                let b_panel = &buffers.b_block[jp * b_len..(jp + 1) * b_len];
+                let tile_cols = nr.min(cols - jr);
+                if tile_rows == mr && tile_cols == nr {
+                    let tile = unit.c.submatrix_mut(ir, jr, mr, nr);
+                    self.kernel.run_tile(self.depth, a_panel, b_panel, tile, overwrite);
+                } else {
+                    // An edge tile: compute the whole register tile into a buffer, then
+                    // keep the part inside C.
+                    let tile = MatMut::from_slice(&mut buffers.tile, mr, nr)
+                        .expect("the tile buffer holds MR × NR values");
+                    self.kernel.run_tile(self.depth, a_panel, b_panel, tile, true);
+                    let mut edge = unit.c.submatrix_mut(ir, jr, tile_rows, tile_cols);
+                    edge.for_each_mut(|i, j, c_ij| {
+                        let value = buffers.tile[i * nr + j];
+                        *c_ij = if overwrite { value } else { c_ij.add(value) };
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The blocking [`multiply_blocked`] uses for element type `T` at `simd`.
+pub(crate) fn blocking_for<T: crate::Element>(simd: crate::kernel::Simd) -> Blocking {
+    use crate::kernel::microkernel_for;
+    use std::any::TypeId;
+    macro_rules! primitive {
+        ($($p:ty),*) => {$(
+            if TypeId::of::<T>() == TypeId::of::<$p>() {
+                return Blocking::new(&microkernel_for::<$p>(simd));
+            }
+        )*};
+    }
+    primitive!(
+        f64, f32, i32, i64, u32, u64, i8, u8, i16, u16, i128, u128, isize, usize
+    );
+    Blocking::new(&microkernel_for::<crate::element::Generic<T>>(simd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::element::Generic;
+    use crate::kernel::{Simd, microkernel_for};
+
+    /// The textbook triple loop in the crate's arithmetic.
+    fn naive<S: Scalar>(a: &[S], b: &[S], m: usize, k: usize, n: usize) -> Vec<S> {
+        let mut c = vec![S::zero(); m * n];
+        for i in 0..m {
+            for j in 0..n {
+                c[i * n + j] = (0..k).fold(S::zero(), |acc, p| a[i * k + p].mul_add(b[p * n + j], acc));
+            }
+        }
+        c
+    }
+
+    fn values<S: Scalar>(len: usize, seed: u64, from: impl Fn(i64) -> S) -> Vec<S> {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                from((state % 2001) as i64 - 1000)
+            })
+            .collect()
+    }
+
+    /// Every edge size around the register tile (m ≤ 2·MR + 1, n ≤ 2·NR + 1) at small
+    /// depths, and the tile edges at depths around kc, for one element type and level.
+    fn check_edges<S: Scalar + PartialEq + std::fmt::Debug>(
+        simd: Simd,
+        from: impl Fn(i64) -> S + Copy,
+        close: impl Fn(S, S, usize) -> bool,
+    ) {
+        let kernel = microkernel_for::<S>(simd);
+        let Blocking { kc, .. } = Blocking::new(&kernel);
+        let (mr, nr) = (kernel.mr, kernel.nr);
+        let edge = |t: usize| [0, 1, t - 1, t, t + 1, 2 * t + 1];
+        let mut shapes = Vec::new();
+        for m in 0..=2 * mr + 1 {
+            for n in 0..=2 * nr + 1 {
+                for k in [0, 1, 5] {
+                    shapes.push((m, k, n));
+                }
+            }
+        }
+        for m in edge(mr) {
+            for n in edge(nr) {
+                for k in [kc - 1, kc, kc + 1] {
+                    shapes.push((m, k, n));
+                }
+            }
+        }
+        for (m, k, n) in shapes {
+            let a = values(m * k, (m * 31 + k) as u64, from);
+            let b = values(k * n, (n * 17 + k) as u64, from);
+            let want = naive(&a, &b, m, k, n);
+            for workers in [1, 2] {
+                let mut c = values(m * n, 99, from); // garbage to be overwritten
+                let av = MatRef::from_slice(&a, m, k).unwrap();
+                let bv = MatRef::from_slice(&b, k, n).unwrap();
+                multiply_blocked(av, bv, &mut c, workers, kernel);
+                for (idx, (&got, &w)) in c.iter().zip(&want).enumerate() {
+                    assert!(
+                        close(got, w, k),
+                        "{simd} {m}×{k}×{n} ({workers} workers): cell {idx} is {got:?}, want {w:?}"
                     );
                 }
+            }
+        }
+    }
+
+    fn exact<S: PartialEq>(got: S, want: S, _k: usize) -> bool {
+        got == want
+    }
+
+    #[test]
+    fn every_kernel_on_edge_sizes() {
+        for simd in [Simd::Portable, Simd::Avx2, Simd::Avx512] {
+            if !simd.is_available() {
+                eprintln!("skipping {simd}: not supported by this CPU");
+                continue;
+            }
+            check_edges::<i32>(simd, |v| v as i32, exact);
+            check_edges::<u32>(simd, |v| (v as u32).wrapping_mul(2_654_435_761), exact);
+            check_edges::<i64>(simd, |v| v * 1_000_003, exact);
+            check_edges::<u64>(simd, |v| (v as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15), exact);
+            check_edges::<f64>(simd, |v| v as f64 / 64.0, |g, w, k| {
+                (g - w).abs() <= 2.0 * (k as f64 + 1.0) * f64::EPSILON * 16.0 * 16.0 * k as f64
+            });
+            check_edges::<f32>(simd, |v| v as f32 / 64.0, |g, w, k| {
+                (g - w).abs() <= 2.0 * (k as f32 + 1.0) * f32::EPSILON * 16.0 * 16.0 * k as f32
+            });
+        }
+    }
+
+    #[test]
+    fn generic_and_small_types_use_the_portable_kernel() {
+        assert_eq!(microkernel_for::<Generic<u8>>(Simd::Avx512).simd, Simd::Portable);
+        assert_eq!(microkernel_for::<i16>(Simd::Avx512).simd, Simd::Portable);
+        check_edges::<i16>(Simd::Avx512, |v| v as i16, exact);
+    }
+
+    #[test]
+    fn simd_kernels_are_chosen_when_available() {
+        for simd in [Simd::Avx2, Simd::Avx512] {
+            if simd.is_available() {
+                assert_eq!(microkernel_for::<f64>(simd).simd, simd);
+                assert_eq!(microkernel_for::<u64>(simd).simd, simd);
             }
         }
     }

@@ -5,25 +5,331 @@
 //! - [`rows`]: the cache-blocked i-k-j loop over a band of output rows (serial and
 //!   row-parallel strategies).
 //! - [`dot`]: the dot product of one row of A with one column of B (per-cell strategy).
-//! - [`blocked`]: the BLIS-style loop nest around a register-tile microkernel ([`portable`]).
+//! - [`blocked`]: the BLIS-style loop nest around a register-tile microkernel: the
+//!   [`portable`] one for every type, or a hand-written one from [`x86_64`] chosen at run
+//!   time ([`Simd`]).
 //!
-//! Threading is not done here: the strategies split the work and call these loops on
-//! disjoint parts of the output.
+//! The strategies decide the number of workers; the row and dot loops run on the part of
+//! the output they are given, while the blocked nest forks and joins inside its depth loop
+//! (packing and multiplying alternate there).
+
+use std::sync::OnceLock;
+
+use crate::element::Scalar;
+use crate::matrix::MatMut;
 
 pub(crate) mod blocked;
 pub(crate) mod dot;
 pub(crate) mod pack;
 pub(crate) mod portable;
 pub(crate) mod rows;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod x86_64;
 
 /// Bytes of the per-core level-2 cache the blocked loops aim to fill about half of.
 ///
 /// Zen 4 has 1 MiB of L2 per core; most current x86-64 and ARM cores have 512 KiB – 2 MiB.
-/// Half of 1 MiB keeps the reused panel resident while C and A stream past it.
+/// Half of 1 MiB keeps the reused block resident while C and A stream past it.
 pub(crate) const L2_BUDGET_BYTES: usize = 512 * 1024;
 
 /// Bytes of the per-core level-1 data cache the innermost working set should fit in.
 pub(crate) const L1_BUDGET_BYTES: usize = 16 * 1024;
+
+/// The instruction set of the microkernel the [`Blocked`](crate::Blocked) strategy uses.
+///
+/// By default the best one this CPU supports is used, detected once per process. Set the
+/// environment variable `PARMAT_SIMD` to `portable`, `avx2` or `avx512` (read once, at the
+/// first blocked product) to cap it, or choose per strategy with
+/// [`Blocked::with_simd`](crate::Blocked::with_simd). A level the CPU lacks is never run:
+/// the best supported level below it is used instead.
+///
+/// Hand-written kernels exist for `f32`, `f64`, `i32`, `u32`, `i64` and `u64`; every other
+/// element type always uses the portable kernel.
+///
+/// # Examples
+///
+/// ```
+/// use parmat::Simd;
+/// let best = Simd::detected();
+/// assert!(best.is_available());
+/// assert!(Simd::Portable.is_available());
+/// assert!(Simd::Portable <= best);
+/// println!("blocked products run the {best} kernels");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Simd {
+    /// The portable kernel: plain Rust, vectorised as far as the compiler manages.
+    Portable,
+    /// x86-64 AVX2 with FMA (256-bit vectors).
+    Avx2,
+    /// x86-64 AVX-512 F and DQ (512-bit vectors).
+    Avx512,
+}
+
+impl Simd {
+    /// The best level this CPU supports.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(parmat::Simd::detected().is_available());
+    /// ```
+    pub fn detected() -> Simd {
+        static DETECTED: OnceLock<Simd> = OnceLock::new();
+        *DETECTED.get_or_init(|| {
+            [Simd::Avx512, Simd::Avx2]
+                .into_iter()
+                .find(|s| s.is_available())
+                .unwrap_or(Simd::Portable)
+        })
+    }
+
+    /// Whether this CPU can run the level's kernels.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(parmat::Simd::Portable.is_available());
+    /// ```
+    pub fn is_available(self) -> bool {
+        match self {
+            Simd::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The level used when none is asked for: [`Simd::detected`], capped by the
+    /// `PARMAT_SIMD` environment variable (read once).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(parmat::Simd::default_level() <= parmat::Simd::detected());
+    /// ```
+    pub fn default_level() -> Simd {
+        static LEVEL: OnceLock<Simd> = OnceLock::new();
+        *LEVEL.get_or_init(|| {
+            let cap = std::env::var("PARMAT_SIMD")
+                .ok()
+                .and_then(|v| v.parse::<Simd>().ok());
+            match cap {
+                Some(cap) => cap.supported(),
+                None => Simd::detected(),
+            }
+        })
+    }
+
+    /// This level if the CPU supports it, else the best supported level below it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::Simd;
+    /// assert_eq!(Simd::Portable.supported(), Simd::Portable);
+    /// assert!(Simd::Avx512.supported() <= Simd::Avx512);
+    /// ```
+    pub fn supported(self) -> Simd {
+        [Simd::Avx512, Simd::Avx2, Simd::Portable]
+            .into_iter()
+            .find(|&s| s <= self && s.is_available())
+            .unwrap_or(Simd::Portable)
+    }
+
+    /// The level's name: `portable`, `avx2` or `avx512`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(parmat::Simd::Avx2.name(), "avx2");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Simd::Portable => "portable",
+            Simd::Avx2 => "avx2",
+            Simd::Avx512 => "avx512",
+        }
+    }
+}
+
+impl std::fmt::Display for Simd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Simd {
+    type Err = crate::Error;
+
+    /// Parses `portable`, `avx2` or `avx512`.
+    fn from_str(s: &str) -> Result<Simd, crate::Error> {
+        [Simd::Portable, Simd::Avx2, Simd::Avx512]
+            .into_iter()
+            .find(|level| level.name() == s)
+            .ok_or_else(|| crate::Error::UnknownSimd { name: s.to_owned() })
+    }
+}
+
+/// A full-tile microkernel: see [`portable::tile`] for the contract.
+pub(crate) type TileFn<S> = unsafe fn(usize, *const S, *const S, *mut S, usize, bool);
+
+/// A microkernel and its tile shape.
+#[derive(Clone, Copy)]
+pub(crate) struct Microkernel<S> {
+    /// Rows of the register tile (values of A broadcast per step).
+    pub(crate) mr: usize,
+    /// Columns of the register tile (values of B loaded per step).
+    pub(crate) nr: usize,
+    /// The instruction set the kernel uses.
+    pub(crate) simd: Simd,
+    tile: TileFn<S>,
+}
+
+impl<S: Scalar> Microkernel<S> {
+    /// The portable `4 × 4` kernel.
+    pub(crate) fn portable() -> Microkernel<S> {
+        Microkernel {
+            mr: 4,
+            nr: 4,
+            simd: Simd::Portable,
+            tile: portable::tile::<S, 4, 4>,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `tile` has the contract of [`portable::tile`] for an `mr × nr` tile, and if it uses
+    /// instructions beyond the baseline, `simd.is_available()` is true.
+    pub(crate) unsafe fn new(mr: usize, nr: usize, simd: Simd, tile: TileFn<S>) -> Self {
+        debug_assert!(simd.is_available());
+        Microkernel { mr, nr, simd, tile }
+    }
+
+    /// The same kernel for another element type with identical bits and arithmetic.
+    ///
+    /// # Safety
+    ///
+    /// `U` has `S`'s size, alignment and valid bit patterns, and the kernel's arithmetic on
+    /// `S` bits is `U`'s arithmetic (true for `i32`/`u32` and `i64`/`u64`: wrapping add and
+    /// multiply do not depend on signedness).
+    pub(crate) unsafe fn cast<U>(self) -> Microkernel<U> {
+        Microkernel {
+            mr: self.mr,
+            nr: self.nr,
+            simd: self.simd,
+            // SAFETY: the pointer types differ only in the pointee, which has the same
+            // layout (the caller's contract), so the function ABI is identical.
+            tile: unsafe { std::mem::transmute::<TileFn<S>, TileFn<U>>(self.tile) },
+        }
+    }
+
+    /// Runs the kernel on `depth` steps of the panels `a` (MR per step) and `b` (NR per
+    /// step), into `tile`: overwriting it when `overwrite`, adding to it otherwise.
+    ///
+    /// # Panics
+    ///
+    /// If a panel is shorter than `depth` steps, or `tile` is not an `MR × NR` view with
+    /// contiguous rows.
+    #[inline]
+    pub(crate) fn run_tile(
+        &self,
+        depth: usize,
+        a: &[S],
+        b: &[S],
+        mut tile: MatMut<'_, S>,
+        overwrite: bool,
+    ) {
+        assert!(a.len() >= depth * self.mr && b.len() >= depth * self.nr);
+        assert!(tile.shape() == (self.mr, self.nr) && tile.col_stride() == 1);
+        let ldc = usize::try_from(tile.row_stride()).expect("rows are stored top to bottom");
+        assert!(ldc >= self.nr);
+        // SAFETY: the panels hold `depth` steps (asserted); the tile's MR rows of NR
+        // contiguous values, `ldc` apart, are exactly the elements of `tile`, a view with
+        // exclusive access to them (distinct rows: ldc ≥ NR); the kernel's instructions
+        // are available (the contract of `Microkernel::new`).
+        unsafe {
+            (self.tile)(
+                depth,
+                a.as_ptr(),
+                b.as_ptr(),
+                tile.as_mut_ptr(),
+                ldc,
+                overwrite,
+            )
+        }
+    }
+}
+
+/// The hand-written kernel for `S` at `simd`, if one exists for that type and level.
+/// `simd` must be available on this CPU.
+pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
+    debug_assert!(simd.is_available());
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::any::TypeId;
+        let id = TypeId::of::<S>();
+        // SAFETY (all arms): each kernel is the x86_64 kernel for the element type in its
+        // name and has the `TileFn` contract; it is only returned for the level `simd`,
+        // which the caller found available; it is cast to `S` only when `S` is that type
+        // or its unsigned twin (same layout, same wrapping arithmetic: see
+        // `Microkernel::cast`).
+        unsafe {
+            macro_rules! pick {
+                ($avx512:expr, $avx2:expr) => {
+                    match simd {
+                        Simd::Avx512 => Some($avx512.cast::<S>()),
+                        Simd::Avx2 => Some($avx2.cast::<S>()),
+                        Simd::Portable => None,
+                    }
+                };
+            }
+            use x86_64::{avx2, avx512};
+            let f64_512 = Microkernel::<f64>::new(8, 24, Simd::Avx512, avx512::f64_8x24);
+            let f64_256 = Microkernel::<f64>::new(6, 8, Simd::Avx2, avx2::f64_6x8);
+            let f32_512 = Microkernel::<f32>::new(8, 48, Simd::Avx512, avx512::f32_8x48);
+            let f32_256 = Microkernel::<f32>::new(6, 16, Simd::Avx2, avx2::f32_6x16);
+            let i32_512 = Microkernel::<i32>::new(8, 48, Simd::Avx512, avx512::i32_8x48);
+            let i32_256 = Microkernel::<i32>::new(6, 16, Simd::Avx2, avx2::i32_6x16);
+            let i64_512 = Microkernel::<i64>::new(8, 24, Simd::Avx512, avx512::i64_8x24);
+            let i64_256 = Microkernel::<i64>::new(4, 8, Simd::Avx2, avx2::i64_4x8);
+            if id == TypeId::of::<f64>() {
+                return pick!(f64_512, f64_256);
+            }
+            if id == TypeId::of::<f32>() {
+                return pick!(f32_512, f32_256);
+            }
+            if id == TypeId::of::<i32>() || id == TypeId::of::<u32>() {
+                return pick!(i32_512, i32_256);
+            }
+            if id == TypeId::of::<i64>() || id == TypeId::of::<u64>() {
+                return pick!(i64_512, i64_256);
+            }
+        }
+    }
+    None
+}
+
+/// The kernel the blocked loops use for `S`: the hand-written one at `simd` (capped to what
+/// the CPU supports) when there is one, the portable one otherwise.
+pub(crate) fn microkernel_for<S: Scalar>(simd: Simd) -> Microkernel<S> {
+    let simd = simd.supported();
+    if simd == Simd::Portable {
+        return Microkernel::portable();
+    }
+    simd_kernel::<S>(simd)
+        .or_else(|| (simd == Simd::Avx512).then(|| simd_kernel::<S>(Simd::Avx2)).flatten())
+        .unwrap_or_else(Microkernel::portable)
+}
 
 /// Splits `0..total` into `parts` consecutive ranges whose lengths differ by at most one.
 pub(crate) fn balanced_ranges(total: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
@@ -73,5 +379,15 @@ mod tests {
                 assert!(lens.iter().max().unwrap() - lens.iter().min().unwrap() <= 1);
             }
         }
+    }
+
+    #[test]
+    fn simd_levels_parse_and_order() {
+        for s in [Simd::Portable, Simd::Avx2, Simd::Avx512] {
+            assert_eq!(s.name().parse::<Simd>().unwrap(), s);
+            assert!(s.supported() <= s);
+            assert!(s.supported().is_available());
+        }
+        assert!("sse".parse::<Simd>().is_err());
     }
 }

@@ -22,29 +22,36 @@ pub(crate) fn row_major<'a, S: Scalar>(m: MatRef<'a, S>) -> Cow<'a, [S]> {
     }
 }
 
-/// Packs rows `row0..row0 + rows` and columns `col0..col0 + depth` of `a` into panels of
-/// `mr` rows: panel after panel, each holding, for every column p, its `mr` values of
-/// column p. A last, short panel is padded with zeros.
-pub(crate) fn pack_a_panels<S: Scalar>(
+/// Packs rows `row0..row0 + height` (`height ≤ mr`) and columns `col0..col0 + depth` of `a`
+/// into one panel: for every column p, its `mr` values (rows past `height` are zeros).
+/// `out` holds exactly `depth · mr` values.
+pub(crate) fn pack_a_panel<S: Scalar>(
     a: MatRef<'_, S>,
     row0: usize,
-    rows: usize,
+    height: usize,
     col0: usize,
     depth: usize,
     mr: usize,
-    out: &mut Vec<S>,
+    out: &mut [S],
 ) {
-    assert!(row0 + rows <= a.rows() && col0 + depth <= a.cols());
-    out.clear();
-    for panel in (0..rows).step_by(mr) {
-        let height = mr.min(rows - panel);
-        for p in 0..depth {
-            for r in 0..height {
-                // SAFETY: row0 + panel + r < row0 + rows <= a.rows() and
-                // col0 + p < col0 + depth <= a.cols() (asserted above).
-                out.push(*unsafe { a.get_unchecked(row0 + panel + r, col0 + p) });
+    assert!(height <= mr && out.len() == depth * mr);
+    assert!(row0 + height <= a.rows() && col0 + depth <= a.cols());
+    if height < mr {
+        out.fill(S::zero());
+    }
+    for r in 0..height {
+        match a.row(row0 + r) {
+            Some(row) => {
+                for (p, &value) in row[col0..col0 + depth].iter().enumerate() {
+                    out[p * mr + r] = value;
+                }
             }
-            out.extend(std::iter::repeat_n(S::zero(), mr - height));
+            None => {
+                for p in 0..depth {
+                    // SAFETY: row0 + r < a.rows() and col0 + p < a.cols() (asserted above).
+                    out[p * mr + r] = *unsafe { a.get_unchecked(row0 + r, col0 + p) };
+                }
+            }
         }
     }
 }

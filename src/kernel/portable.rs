@@ -1,47 +1,48 @@
 //! The portable register-tile microkernel: an `MR × NR` block of C accumulated in a fixed
-//! size array the compiler keeps in registers, for every [`Scalar`].
+//! size array that the compiler keeps in registers, for every [`Scalar`].
 
 use crate::element::Scalar;
 
-/// Rows of the portable register tile.
-pub(crate) const MR: usize = 4;
-/// Columns of the portable register tile.
-pub(crate) const NR: usize = 4;
-
-/// Computes the `MR × NR` tile `Σ_p a_panel[p] ⊗ b_panel[p]` over `depth` steps, and stores
-/// its top-left `rows × cols` part into `c` (row-major with row stride `ldc`): overwriting
-/// when `overwrite`, adding otherwise.
+/// Computes the `MR × NR` tile `Σ_p a_panel[p] ⊗ b_panel[p]` over `depth` steps and writes
+/// it to the tile at `c` (rows `ldc` apart): overwriting when `overwrite`, adding otherwise.
 ///
-/// `a_panel` holds `depth` groups of `MR` values (one column of an A panel each), `b_panel`
-/// `depth` groups of `NR` values (one row of a B panel each), as packed by
-/// [`pack_a_panels`](super::pack::pack_a_panels) and
-/// [`pack_b_panels`](super::pack::pack_b_panels).
-#[inline]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn microkernel<S: Scalar>(
+/// `a` holds `depth` groups of `MR` values (one column of an A panel each), `b` `depth`
+/// groups of `NR` values (one row of a B panel each), as packed by
+/// [`pack_a_panel`](super::pack::pack_a_panel) and [`pack_b_panels`](super::pack::pack_b_panels).
+///
+/// # Safety
+///
+/// `a` is readable for `depth · MR` values and `b` for `depth · NR`; `c` points to an
+/// `MR × NR` tile, rows `ldc` apart, readable and writable, that nothing else accesses
+/// during the call.
+pub(crate) unsafe fn tile<S: Scalar, const MR: usize, const NR: usize>(
     depth: usize,
-    a_panel: &[S],
-    b_panel: &[S],
-    c: &mut [S],
+    a: *const S,
+    b: *const S,
+    c: *mut S,
     ldc: usize,
-    rows: usize,
-    cols: usize,
     overwrite: bool,
 ) {
-    let a_panel = &a_panel[..depth * MR];
-    let b_panel = &b_panel[..depth * NR];
+    // SAFETY: the caller guarantees both panels hold `depth` steps.
+    let (a, b) = unsafe {
+        (
+            std::slice::from_raw_parts(a, depth * MR),
+            std::slice::from_raw_parts(b, depth * NR),
+        )
+    };
     let mut acc = [[S::zero(); NR]; MR];
-    for (a, b) in a_panel.chunks_exact(MR).zip(b_panel.chunks_exact(NR)) {
+    for (a, b) in a.chunks_exact(MR).zip(b.chunks_exact(NR)) {
         for i in 0..MR {
             for j in 0..NR {
                 acc[i][j] = a[i].mul_add(b[j], acc[i][j]);
             }
         }
     }
-    for (i, acc_row) in acc.iter().enumerate().take(rows) {
-        let c_row = &mut c[i * ldc..i * ldc + cols];
-        for (cij, &v) in c_row.iter_mut().zip(acc_row) {
-            *cij = if overwrite { v } else { cij.add(v) };
+    for (i, acc_row) in acc.iter().enumerate() {
+        // SAFETY: row i of the tile is NR values at `c + i·ldc`, exclusively ours.
+        let c_row = unsafe { std::slice::from_raw_parts_mut(c.add(i * ldc), NR) };
+        for (c_ij, &v) in c_row.iter_mut().zip(acc_row) {
+            *c_ij = if overwrite { v } else { c_ij.add(v) };
         }
     }
 }

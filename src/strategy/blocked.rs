@@ -2,22 +2,28 @@
 
 use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
 use crate::error::Error;
-use crate::kernel::blocked::{multiply_blocked, row_tiles};
+use crate::kernel::blocked::{blocking_for, multiply_blocked};
+use crate::kernel::{Simd, microkernel_for};
 use crate::matrix::{MatMut, MatRef};
 use crate::plan::{multiply_adds, worker_cap};
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, with_row_major_output};
 
-/// The BLIS design: B is packed block by block into column panels shared read-only by all
-/// workers, each worker packs the rows of A it owns into row panels, and a microkernel
-/// keeps an `MR × NR` tile of C in registers while it runs along the shared dimension.
+/// The BLIS design: A and B are packed block by block into panels, and a microkernel keeps
+/// an `MR × NR` tile of C in vector registers while it runs along the shared dimension.
 ///
-/// A unit of work is one tile row (`MR` output rows); workers own bands of tile rows, so no
-/// locks are taken. Results are bit-identical whatever the number of workers.
+/// For `f32`, `f64`, `i32`, `u32`, `i64` and `u64` the microkernel is hand-written for
+/// AVX-512 or AVX2 + FMA, chosen at run time ([`Simd`]); every other type uses a portable
+/// kernel. Integer kernels wrap, like every other strategy; float kernels use fused
+/// multiply-add, so float results differ from [`Serial`](crate::Serial)'s in the last bits.
+///
+/// A unit of work is a block of output rows × a block of output columns; workers own
+/// disjoint units, so no locks are taken, and share the packed A read-only. Results are
+/// bit-identical whatever the number of workers.
 ///
 /// `Blocked::default()` applies the crate's worker cap; when it leaves a single worker the
-/// product runs the [`Serial`](crate::Serial) loop instead. [`Blocked::with_workers`] always
-/// runs the blocked algorithm.
+/// product runs the [`Serial`](crate::Serial) loop instead (packing does not pay for tiny
+/// products). [`Blocked::with_workers`] always runs the blocked algorithm.
 ///
 /// # Examples
 ///
@@ -32,10 +38,12 @@ use crate::strategy::{MulStrategy, check_into, with_row_major_output};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Blocked {
     workers: Option<usize>,
+    simd: Option<Simd>,
 }
 
 impl Blocked {
-    /// Exactly `min(workers, tile rows of the output)` workers (0 is taken as 1).
+    /// Exactly `min(workers, units of work)` workers (0 is taken as 1), where a unit is a
+    /// block of output rows × a block of output columns.
     ///
     /// # Examples
     ///
@@ -46,7 +54,40 @@ impl Blocked {
     pub fn with_workers(workers: usize) -> Self {
         Blocked {
             workers: Some(workers.max(1)),
+            simd: None,
         }
+    }
+
+    /// The same strategy with its microkernels capped at `simd` (a level the CPU lacks is
+    /// replaced by the best supported one below it): for comparing kernels and for tests.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{Blocked, Matrix, Simd};
+    /// let a = Matrix::from_fn(40, 40, |i, j| (i + j) as i64);
+    /// let portable = a.mul_with(&a, &Blocked::with_workers(1).with_simd(Simd::Portable))?;
+    /// assert_eq!(portable, a.mul_with(&a, &Blocked::with_workers(1))?);
+    /// # Ok::<(), parmat::Error>(())
+    /// ```
+    pub fn with_simd(self, simd: Simd) -> Self {
+        Blocked {
+            simd: Some(simd),
+            ..self
+        }
+    }
+
+    /// The instruction set this strategy's microkernels use on this CPU.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{Blocked, Simd};
+    /// assert_eq!(Blocked::default().with_simd(Simd::Portable).simd(), Simd::Portable);
+    /// assert_eq!(Blocked::default().simd(), Simd::default_level());
+    /// ```
+    pub fn simd(&self) -> Simd {
+        self.simd.unwrap_or_else(Simd::default_level).supported()
     }
 
     /// The number of workers for an `m×k · k×n` product of `T` in the current pool.
@@ -58,10 +99,11 @@ impl Blocked {
     /// assert_eq!(Blocked::default().workers_for::<f64>(3, 3, 3), 1);
     /// ```
     pub fn workers_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
+        let units = blocking_for::<T>(self.simd()).units(m, n);
         worker_cap(
             ElementClass::of::<T>(),
             multiply_adds(m, k, n),
-            row_tiles(m),
+            units,
             self.workers,
         )
     }
@@ -69,11 +111,13 @@ impl Blocked {
 
 struct BlockedKernel {
     workers: usize,
+    simd: Simd,
 }
 
 impl ProductKernel for BlockedKernel {
     fn run<S: Scalar>(&self, a: MatRef<'_, S>, b: MatRef<'_, S>, c: MatMut<'_, S>) {
-        with_row_major_output(c, |out| multiply_blocked(a, b, out, self.workers));
+        let kernel = microkernel_for::<S>(self.simd);
+        with_row_major_output(c, |out| multiply_blocked(a, b, out, self.workers, kernel));
     }
 }
 
@@ -91,7 +135,8 @@ impl MulStrategy for Blocked {
             // loop, so the default is never slower than `Serial`.
             dispatch(&SerialKernel, a, b, c);
         } else {
-            dispatch(&BlockedKernel { workers }, a, b, c);
+            let simd = self.simd();
+            dispatch(&BlockedKernel { workers, simd }, a, b, c);
         }
         Ok(())
     }

@@ -1,0 +1,83 @@
+//! Hand-written microkernels for x86-64: AVX-512 and AVX2 (+FMA), for `f32`, `f64`, `i32`
+//! and `i64` (the unsigned 32- and 64-bit types reuse the integer kernels: wrapping
+//! multiply and add are the same bit operations for signed and unsigned values).
+//!
+//! Each kernel computes one full `MR × NR` tile of C from packed panels: NR is a whole
+//! number of vectors along a row of C, MR rows each broadcast one value of A per step. The
+//! accumulators stay in vector registers for the whole depth and are written to C once.
+//! Kernels are selected at run time by [`crate::kernel::Simd`]; they are only ever called
+//! after the CPU was found to support their instructions.
+
+pub(crate) mod avx2;
+pub(crate) mod avx512;
+
+/// Defines a full-tile microkernel from its vector operations.
+///
+/// The generated function has the contract of [`crate::kernel::TileFn`]: it reads
+/// `depth · MR` values from `a` and `depth · NR` from `b`, and writes (or, without
+/// `overwrite`, adds to) the `MR × NR` tile at `c` with row stride `ldc`.
+macro_rules! full_tile_kernel {
+    (
+        $(#[$attr:meta])*
+        $name:ident, feature = $feature:literal, elem = $elem:ty, vector = $vector:ty,
+        lanes = $lanes:literal, mr = $mr:literal, vectors = $nv:literal,
+        zero = $zero:path, load = $load:path, store = $store:path,
+        splat = $splat:path, mul_add = $mul_add:path, add = $add:path
+    ) => {
+        $(#[$attr])*
+        ///
+        /// # Safety
+        ///
+        /// The CPU supports the enabled target features; `a` is readable for `depth · MR`
+        /// values and `b` for `depth · NR`; `c` points to an `MR × NR` tile, rows `ldc`
+        /// apart, readable and writable, that nothing else accesses during the call.
+        #[target_feature(enable = $feature)]
+        pub(crate) unsafe fn $name(
+            depth: usize,
+            a: *const $elem,
+            b: *const $elem,
+            c: *mut $elem,
+            ldc: usize,
+            overwrite: bool,
+        ) {
+            const MR: usize = $mr;
+            const NV: usize = $nv;
+            const LANES: usize = $lanes;
+            const NR: usize = NV * LANES;
+            let zero: $vector = $zero();
+            let mut acc = [[zero; NV]; MR];
+            let (mut a, mut b) = (a, b);
+            for _ in 0..depth {
+                let mut row_of_b = [zero; NV];
+                for (v, slot) in row_of_b.iter_mut().enumerate() {
+                    // SAFETY: this step's NR values of `b` are inside the panel.
+                    *slot = unsafe { $load(b.add(v * LANES)) };
+                }
+                for (i, acc_row) in acc.iter_mut().enumerate() {
+                    // SAFETY: this step's MR values of `a` are inside the panel.
+                    let a_i = $splat(unsafe { *a.add(i) });
+                    for (acc_iv, &b_v) in acc_row.iter_mut().zip(&row_of_b) {
+                        *acc_iv = $mul_add(*acc_iv, a_i, b_v);
+                    }
+                }
+                // SAFETY: advancing within (or one past) the panels of `depth` steps.
+                unsafe {
+                    a = a.add(MR);
+                    b = b.add(NR);
+                }
+            }
+            for (i, acc_row) in acc.iter().enumerate() {
+                for (v, &acc_iv) in acc_row.iter().enumerate() {
+                    // SAFETY: (i, v·LANES..v·LANES + LANES) is inside the MR × NR tile.
+                    unsafe {
+                        let p = c.add(i * ldc + v * LANES);
+                        let value = if overwrite { acc_iv } else { $add($load(p), acc_iv) };
+                        $store(p, value);
+                    }
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use full_tile_kernel;
