@@ -150,8 +150,8 @@ fn crossover<T: Sample>(budget: Duration) {
         rayon::current_num_threads()
     );
     println!(
-        "{:>5} {:>12} {:>14} {:>13} {:>13} {:>11}",
-        "n", "mult-adds", "serial", "row-par 2/1", "blocked 2/1", "auto/serial"
+        "{:>5} {:>12} {:>14} {:>13} {:>13} {:>15} {:>11}",
+        "n", "mult-adds", "serial", "row-par 2/1", "blocked 2/1", "blocked1/serial", "auto/serial"
     );
     let mut rng = fastrand::Rng::with_seed(7);
     for n in [
@@ -174,11 +174,12 @@ fn crossover<T: Sample>(budget: Duration) {
         let blk2 = time(Blocked::with_workers(2).into());
         let auto = time(Strategy::Auto(Default::default()));
         println!(
-            "{n:>5} {:>12} {:>14} {:>13.2} {:>13.2} {:>11.2}",
+            "{n:>5} {:>12} {:>14} {:>13.2} {:>13.2} {:>15.2} {:>11.2}",
             n * n * n,
             format_time(Duration::from_secs_f64(serial)),
             row2 / row1,
             blk2 / blk1,
+            blk1 / serial,
             auto / serial
         );
     }

@@ -76,7 +76,8 @@
 //!
 //! # Rust version
 //!
-//! The minimum supported Rust version is 1.85 (edition 2024).
+//! The minimum supported Rust version is 1.89 (edition 2024; the AVX-512 intrinsics the
+//! kernels use were stabilised in 1.89).
 #![deny(missing_docs, missing_debug_implementations)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -95,8 +96,8 @@ mod ndarray;
 pub use element::{Element, ElementClass};
 pub use error::Error;
 pub use gemm::{gemm, mul, mul_into};
-pub use matrix::{MatMut, MatRef, Matrix};
 pub use kernel::Simd;
+pub use matrix::{MatMut, MatRef, Matrix};
 pub use plan::{Plan, min_work_per_worker, plan};
 pub use strategy::{Auto, Blocked, MulStrategy, PerCell, RowParallel, Serial, Strategy};
 

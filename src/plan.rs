@@ -16,7 +16,8 @@
 use std::fmt;
 
 use crate::element::{Element, ElementClass};
-use crate::strategy::{PerCell, RowParallel, Strategy};
+use crate::kernel::{Simd, kernel_level_for};
+use crate::strategy::{Blocked, PerCell, RowParallel, Strategy};
 
 /// Minimum multiply-adds a worker must carry before a second worker is worth starting,
 /// per element class.
@@ -34,6 +35,13 @@ pub fn min_work_per_worker(class: ElementClass) -> u128 {
         ElementClass::Generic => 1 << 15,
     }
 }
+
+/// Multiply-adds from which the blocked strategy's hand-written kernels beat the serial loop
+/// on one worker (packing costs O(m·k + k·n) and pays for itself from about a 16³
+/// product): `cargo run --release --example compare -- --crossover`, column
+/// `blocked1/serial`, f64 0.92 at n = 16 and 0.78 at n = 24, i32 1.01 at n = 16 and 0.53
+/// at n = 24 (2-core Zen 4, 2026-11-26).
+pub(crate) const MIN_BLOCKED_WORK: u128 = 20 * 20 * 20;
 
 /// Multiply-adds of an `m×k · k×n` product (saturating: sizes whose product exceeds
 /// `u128` are far past any threshold anyway).
@@ -72,10 +80,10 @@ pub(crate) fn worker_cap(
 /// # Examples
 ///
 /// ```
-/// let p = parmat::plan::<f64>(32, 32, 32);
+/// let p = parmat::plan::<f64>(16, 16, 16);
 /// assert_eq!(p.workers(), 1);
 /// assert_eq!(p.strategy(), parmat::Strategy::Serial);
-/// println!("{p}"); // serial: 32×32×32 is 32768 multiply-adds, ...
+/// println!("{p}"); // serial: 16×16×16 is 4096 multiply-adds, below the 8000 from which ...
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -89,6 +97,7 @@ pub struct Plan {
     work: u128,
     min_work: u128,
     units: usize,
+    kernel_level: Simd,
 }
 
 impl Plan {
@@ -164,29 +173,44 @@ impl fmt::Display for Plan {
             work,
             min_work,
             units,
+            kernel_level,
         } = self;
-        let class = match class {
+        let class_name = match class {
             ElementClass::Float => "floating-point",
             ElementClass::Integer => "integer",
             ElementClass::Generic => "generic",
         };
-        write!(f, "{strategy}: {m}×{k}×{n} is {work} multiply-adds; ")?;
+        write!(f, "{strategy}: {m}×{k}×{n} is {work} multiply-adds")?;
+        // Why this strategy.
+        match strategy {
+            Strategy::Blocked(b) => write!(
+                f,
+                ", enough for the packed {} kernels (from {MIN_BLOCKED_WORK})",
+                b.simd()
+            )?,
+            _ if *work < MIN_BLOCKED_WORK && *kernel_level != Simd::Portable => write!(
+                f,
+                ", below the {MIN_BLOCKED_WORK} from which packing for the blocked kernels pays"
+            )?,
+            _ => {}
+        }
+        // Why this many workers.
         if *workers == 1 {
             if *threads == 1 {
-                write!(f, "the current pool has 1 thread, so one worker")
+                write!(f, "; the current pool has 1 thread, so one worker")
             } else if *units <= 1 {
-                write!(f, "one output cell, so one worker")
+                write!(f, "; one unit of work, so one worker")
             } else {
                 write!(
                     f,
-                    "two workers need at least {} (the minimum of {min_work} per worker for {class} elements), so one worker on the calling thread",
+                    "; two workers need at least {} (the minimum of {min_work} per worker for {class_name} elements), so one worker on the calling thread",
                     2 * min_work
                 )
             }
         } else {
             write!(
                 f,
-                "{workers} workers of the pool's {threads} threads ({} multiply-adds each, minimum {min_work} for {class} elements)",
+                "; {workers} workers of the pool's {threads} threads ({} multiply-adds each, minimum {min_work} for {class_name} elements)",
                 work / *workers as u128
             )
         }
@@ -196,11 +220,15 @@ impl fmt::Display for Plan {
 /// The plan [`Auto`](crate::Auto) follows for an `m×k · k×n` product of `T` in the current
 /// rayon pool.
 ///
-/// The rule: the worker cap (see the module docs) decides the number of workers; one
-/// worker runs [`Serial`](crate::Serial); several run [`RowParallel`] when the output has
-/// at least one row per worker, else [`PerCell`] (a product with fewer rows than workers,
-/// such as a row vector times a matrix). With the portable kernels, row bands beat the
-/// blocked loop at every size up to 1024 but the largest (see docs/performance.md).
+/// The rule:
+/// 1. Element types with hand-written kernels (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on
+///    a CPU with AVX2 or AVX-512) run [`Blocked`] once the product has at least
+///    8000 multiply-adds (about 20³), where packing starts to pay; its workers come from
+///    the worker cap over its units of work (tile rows × column blocks).
+/// 2. Otherwise the worker cap (see the module docs) decides: one worker runs
+///    [`Serial`](crate::Serial); several run [`RowParallel`] when the output has at least
+///    one row per worker, else [`PerCell`] (fewer rows than workers, such as a row vector
+///    times a matrix).
 ///
 /// # Examples
 ///
@@ -223,6 +251,7 @@ pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
         work: multiply_adds(m, k, n),
         min_work: min_work_per_worker(class),
         units: m.saturating_mul(n),
+        kernel_level: kernel_level_for::<T>(Simd::default_level()),
     }
 }
 
@@ -231,6 +260,12 @@ pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
 pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize) -> (Strategy, usize) {
     let class = ElementClass::of::<T>();
     let work = multiply_adds(m, k, n);
+    let simd_kernel = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
+    if simd_kernel && work >= MIN_BLOCKED_WORK {
+        let blocked = Blocked::default();
+        let workers = blocked.workers_for::<T>(m, k, n);
+        return (Strategy::Blocked(Blocked::with_workers(workers)), workers);
+    }
     if work < 2 * min_work_per_worker(class) {
         return (Strategy::Serial, 1);
     }

@@ -65,7 +65,10 @@ fn worker_counts() {
     // Blocked units are blocks of rows × blocks of columns: one for a 1×1 output, plenty
     // for a large one.
     assert_eq!(Blocked::with_workers(9).workers_for::<f64>(1, 1, 1), 1);
-    assert_eq!(Blocked::with_workers(9).workers_for::<f64>(4096, 1, 4096), 9);
+    assert_eq!(
+        Blocked::with_workers(9).workers_for::<f64>(4096, 1, 4096),
+        9
+    );
     for threads in [1, 2, 3, 5] {
         pool(threads).install(|| {
             for s in Strategy::all() {

@@ -28,11 +28,11 @@ use rayon::prelude::*;
 
 use crate::element::Scalar;
 use crate::kernel::pack::{pack_a_panel, pack_b_panels};
-use crate::kernel::{L2_BUDGET_BYTES, Microkernel, balanced_ranges};
+use crate::kernel::{L2_BUDGET_BYTES, Microkernel};
 use crate::matrix::{MatMut, MatRef};
 
 /// Bytes of L1 the A micro-panel (`MR × kc`) may take.
-const A_PANEL_BYTES: usize = 24 * 1024;
+const A_PANEL_BYTES: usize = 16 * 1024;
 /// Most bytes of packed A held at once.
 const A_BLOCK_BYTES: usize = 8 * 1024 * 1024;
 
@@ -43,7 +43,7 @@ pub(crate) struct Blocking {
     pub(crate) kc: usize,
     /// Columns of a B block: a multiple of NR.
     pub(crate) nc: usize,
-    /// Rows of a unit of work: a multiple of MR.
+    /// Rows of a unit of work: one MR-row tile, so that even small products split evenly.
     pub(crate) mc: usize,
     /// Rows of A packed at once: a multiple of `mc`.
     pub(crate) mc_big: usize,
@@ -55,14 +55,21 @@ impl Blocking {
         let (mr, nr) = (kernel.mr, kernel.nr);
         let kc = (A_PANEL_BYTES / (mr * size)).clamp(32, 512);
         let nc = ((L2_BUDGET_BYTES / (kc * size)) / nr).clamp(1, 4096 / nr) * nr;
-        let mc = 8 * mr;
+        let mc = mr;
         let mc_big = ((A_BLOCK_BYTES / (kc * size)) / mc).max(1) * mc;
         Blocking { kc, nc, mc, mc_big }
     }
 
+    /// Columns per block for an output `n` wide: as many blocks as `nc` requires, made as
+    /// even as whole NR panels allow (so that units of work have similar sizes).
+    pub(crate) fn column_block(&self, n: usize, nr: usize) -> usize {
+        let blocks = n.div_ceil(self.nc).max(1);
+        n.div_ceil(blocks).div_ceil(nr).max(1) * nr
+    }
+
     /// Independent units of work of an `m × n` output (per depth block).
-    pub(crate) fn units(&self, m: usize, n: usize) -> usize {
-        m.min(self.mc_big).div_ceil(self.mc) * n.div_ceil(self.nc)
+    pub(crate) fn units(&self, m: usize, n: usize, nr: usize) -> usize {
+        m.min(self.mc_big).div_ceil(self.mc) * n.div_ceil(self.column_block(n, nr))
     }
 }
 
@@ -92,7 +99,9 @@ pub(crate) fn multiply_blocked<S: Scalar>(
         kernel,
         blocking: Blocking::new(&kernel),
         a_packed: Vec::new(),
-        buffers: (0..workers.max(1)).map(|_| WorkerBuffers::new(&kernel)).collect(),
+        buffers: (0..workers.max(1))
+            .map(|_| WorkerBuffers::new(&kernel))
+            .collect(),
     };
     if workers > 1 && rayon::current_thread_index().is_none() {
         // Enter the pool once for the whole product, so each fork–join inside costs
@@ -153,7 +162,8 @@ impl<S: Scalar> Nest<'_, S> {
     fn pack_a(&mut self, ic: usize, height: usize, pc: usize, depth: usize) {
         let (a, mr) = (self.a, self.kernel.mr);
         let panel_len = mr * depth;
-        self.a_packed.clear();
+        // Every element is overwritten by the packing below, so values left from the
+        // previous depth block need no clearing.
         self.a_packed
             .resize(height.div_ceil(mr) * panel_len, S::zero());
         let pack = |(p, out): (usize, &mut [S])| {
@@ -166,7 +176,10 @@ impl<S: Scalar> Nest<'_, S> {
                 .enumerate()
                 .for_each(pack);
         } else {
-            self.a_packed.chunks_mut(panel_len).enumerate().for_each(pack);
+            self.a_packed
+                .chunks_mut(panel_len)
+                .enumerate()
+                .for_each(pack);
         }
     }
 
@@ -174,7 +187,8 @@ impl<S: Scalar> Nest<'_, S> {
     /// `ic..ic + height`.
     fn multiply_block(&mut self, ic: usize, height: usize, pc: usize, depth: usize) {
         let n = self.b.cols();
-        let Blocking { nc, mc, .. } = self.blocking;
+        let mc = self.blocking.mc;
+        let nc = self.blocking.column_block(n, self.kernel.nr);
         // Cut this band of C into units: row chunks × column blocks, column-block-major.
         let band = self.c.submatrix_mut(ic, 0, height, n);
         let mut grid: Vec<Vec<Unit<'_, S>>> = Vec::new();
@@ -200,12 +214,7 @@ impl<S: Scalar> Nest<'_, S> {
         }
 
         let workers = self.buffers.len().min(units.len());
-        let ranges = balanced_ranges(units.len(), workers);
-        let mut units = units.into_iter();
-        let shares: Vec<Vec<Unit<'_, S>>> = ranges
-            .iter()
-            .map(|r| units.by_ref().take(r.len()).collect())
-            .collect();
+        let shares = share_by_work(units, workers);
         let worker = Worker {
             b: self.b,
             a_packed: &self.a_packed,
@@ -226,6 +235,30 @@ impl<S: Scalar> Nest<'_, S> {
             }
         }
     }
+}
+
+/// Splits `units` (in order) into `workers` consecutive shares of about equal work (output
+/// elements), so that narrow edge blocks do not leave one worker with more than its part.
+fn share_by_work<S>(units: Vec<Unit<'_, S>>, workers: usize) -> Vec<Vec<Unit<'_, S>>> {
+    let total: usize = units.iter().map(|u| u.c.rows() * u.c.cols()).sum();
+    let mut shares: Vec<Vec<Unit<'_, S>>> = (0..workers).map(|_| Vec::new()).collect();
+    let (mut done, mut worker) = (0usize, 0usize);
+    let remaining = units.len();
+    for (index, unit) in units.into_iter().enumerate() {
+        // Move to the next worker once this one has its share, but never leave a later
+        // worker without a unit.
+        let units_left = remaining - index;
+        let workers_left = workers - worker;
+        if worker + 1 < workers
+            && !shares[worker].is_empty()
+            && (done * workers >= (worker + 1) * total || units_left < workers_left)
+        {
+            worker += 1;
+        }
+        done += unit.c.rows() * unit.c.cols();
+        shares[worker].push(unit);
+    }
+    shares
 }
 
 /// What every worker shares for one depth block.
@@ -273,13 +306,15 @@ impl<S: Scalar> Worker<'_, S> {
                 let tile_cols = nr.min(cols - jr);
                 if tile_rows == mr && tile_cols == nr {
                     let tile = unit.c.submatrix_mut(ir, jr, mr, nr);
-                    self.kernel.run_tile(self.depth, a_panel, b_panel, tile, overwrite);
+                    self.kernel
+                        .run_tile(self.depth, a_panel, b_panel, tile, overwrite);
                 } else {
                     // An edge tile: compute the whole register tile into a buffer, then
                     // keep the part inside C.
                     let tile = MatMut::from_slice(&mut buffers.tile, mr, nr)
                         .expect("the tile buffer holds MR × NR values");
-                    self.kernel.run_tile(self.depth, a_panel, b_panel, tile, true);
+                    self.kernel
+                        .run_tile(self.depth, a_panel, b_panel, tile, true);
                     let mut edge = unit.c.submatrix_mut(ir, jr, tile_rows, tile_cols);
                     edge.for_each_mut(|i, j, c_ij| {
                         let value = buffers.tile[i * nr + j];
@@ -291,21 +326,23 @@ impl<S: Scalar> Worker<'_, S> {
     }
 }
 
-/// The blocking [`multiply_blocked`] uses for element type `T` at `simd`.
-pub(crate) fn blocking_for<T: crate::Element>(simd: crate::kernel::Simd) -> Blocking {
+/// Units of work [`multiply_blocked`] splits an `m × n` output of `T` into at `simd`.
+pub(crate) fn units_for<T: crate::Element>(simd: crate::kernel::Simd, m: usize, n: usize) -> usize {
     use crate::kernel::microkernel_for;
     use std::any::TypeId;
     macro_rules! primitive {
         ($($p:ty),*) => {$(
             if TypeId::of::<T>() == TypeId::of::<$p>() {
-                return Blocking::new(&microkernel_for::<$p>(simd));
+                let kernel = microkernel_for::<$p>(simd);
+                return Blocking::new(&kernel).units(m, n, kernel.nr);
             }
         )*};
     }
     primitive!(
         f64, f32, i32, i64, u32, u64, i8, u8, i16, u16, i128, u128, isize, usize
     );
-    Blocking::new(&microkernel_for::<crate::element::Generic<T>>(simd))
+    let kernel = microkernel_for::<crate::element::Generic<T>>(simd);
+    Blocking::new(&kernel).units(m, n, kernel.nr)
 }
 
 #[cfg(test)]
@@ -319,7 +356,8 @@ mod tests {
         let mut c = vec![S::zero(); m * n];
         for i in 0..m {
             for j in 0..n {
-                c[i * n + j] = (0..k).fold(S::zero(), |acc, p| a[i * k + p].mul_add(b[p * n + j], acc));
+                c[i * n + j] =
+                    (0..k).fold(S::zero(), |acc, p| a[i * k + p].mul_add(b[p * n + j], acc));
             }
         }
         c
@@ -396,19 +434,34 @@ mod tests {
             check_edges::<i32>(simd, |v| v as i32, exact);
             check_edges::<u32>(simd, |v| (v as u32).wrapping_mul(2_654_435_761), exact);
             check_edges::<i64>(simd, |v| v * 1_000_003, exact);
-            check_edges::<u64>(simd, |v| (v as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15), exact);
-            check_edges::<f64>(simd, |v| v as f64 / 64.0, |g, w, k| {
-                (g - w).abs() <= 2.0 * (k as f64 + 1.0) * f64::EPSILON * 16.0 * 16.0 * k as f64
-            });
-            check_edges::<f32>(simd, |v| v as f32 / 64.0, |g, w, k| {
-                (g - w).abs() <= 2.0 * (k as f32 + 1.0) * f32::EPSILON * 16.0 * 16.0 * k as f32
-            });
+            check_edges::<u64>(
+                simd,
+                |v| (v as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                exact,
+            );
+            check_edges::<f64>(
+                simd,
+                |v| v as f64 / 64.0,
+                |g, w, k| {
+                    (g - w).abs() <= 2.0 * (k as f64 + 1.0) * f64::EPSILON * 16.0 * 16.0 * k as f64
+                },
+            );
+            check_edges::<f32>(
+                simd,
+                |v| v as f32 / 64.0,
+                |g, w, k| {
+                    (g - w).abs() <= 2.0 * (k as f32 + 1.0) * f32::EPSILON * 16.0 * 16.0 * k as f32
+                },
+            );
         }
     }
 
     #[test]
     fn generic_and_small_types_use_the_portable_kernel() {
-        assert_eq!(microkernel_for::<Generic<u8>>(Simd::Avx512).simd, Simd::Portable);
+        assert_eq!(
+            microkernel_for::<Generic<u8>>(Simd::Avx512).simd,
+            Simd::Portable
+        );
         assert_eq!(microkernel_for::<i16>(Simd::Avx512).simd, Simd::Portable);
         check_edges::<i16>(Simd::Avx512, |v| v as i16, exact);
     }
@@ -420,6 +473,84 @@ mod tests {
                 assert_eq!(microkernel_for::<f64>(simd).simd, simd);
                 assert_eq!(microkernel_for::<u64>(simd).simd, simd);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod timing_probe {
+    use super::*;
+    use crate::kernel::{Simd, microkernel_for};
+    use std::time::Instant;
+
+    #[test]
+    #[ignore]
+    fn probe() {
+        for n in [256usize, 1024] {
+            let a: Vec<f64> = (0..n * n).map(|i| (i % 7) as f64).collect();
+            let b = a.clone();
+            let mut c = vec![0.0; n * n];
+            let av = MatRef::from_slice(&a, n, n).unwrap();
+            let bv = MatRef::from_slice(&b, n, n).unwrap();
+            let kernel = microkernel_for::<f64>(Simd::Avx512);
+            let nr = kernel.nr;
+            let bl = Blocking::new(&kernel);
+            let best = |f: &mut dyn FnMut()| {
+                let mut best = f64::MAX;
+                for _ in 0..20 {
+                    let t = Instant::now();
+                    f();
+                    best = best.min(t.elapsed().as_secs_f64());
+                }
+                best
+            };
+            let full = best(&mut || multiply_blocked(av, bv, &mut c, 1, kernel));
+            let mut ap = vec![0.0; n.div_ceil(8) * 8 * bl.kc.min(n)];
+            let mut bp = Vec::new();
+            let depth = bl.kc.min(n);
+            let pa = best(&mut || {
+                for pc in (0..n).step_by(bl.kc) {
+                    let d = bl.kc.min(n - pc);
+                    for (p, out) in ap.chunks_mut(8 * d).take(n.div_ceil(8)).enumerate() {
+                        pack_a_panel(av, p * 8, 8.min(n - p * 8), pc, d, 8, out);
+                    }
+                }
+            });
+            let pb = best(&mut || {
+                for pc in (0..n).step_by(bl.kc) {
+                    for jc in (0..n).step_by(bl.nc) {
+                        pack_b_panels(
+                            bv,
+                            pc,
+                            bl.kc.min(n - pc),
+                            jc,
+                            bl.nc.min(n - jc),
+                            nr,
+                            &mut bp,
+                        );
+                    }
+                }
+            });
+            pack_b_panels(bv, 0, depth, 0, bl.nc.min(n), nr, &mut bp);
+            let mut tile = vec![0.0; 8 * nr];
+            let kern = best(&mut || {
+                let calls = (n / 8) * (n / nr) * n.div_ceil(depth);
+                for call in 0..calls {
+                    let i = call % (n / 8);
+                    let j = (call / (n / 8)) % (bl.nc.min(n) / nr);
+                    let t = MatMut::from_slice(&mut tile, 8, nr).unwrap();
+                    kernel.run_tile(depth, &ap[i * 8 * depth..], &bp[j * nr * depth..], t, false);
+                }
+            });
+            let flops = 2.0 * (n as f64).powi(3);
+            println!(
+                "n={n} {bl:?}: full {:.1} GFLOP/s ({:.0} µs); pack A {:.0} µs; pack B {:.0} µs; kernel-only {:.1} GFLOP/s",
+                flops / full / 1e9,
+                full * 1e6,
+                pa * 1e6,
+                pb * 1e6,
+                flops / kern / 1e9
+            );
         }
     }
 }

@@ -294,13 +294,13 @@ pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
                 };
             }
             use x86_64::{avx2, avx512};
-            let f64_512 = Microkernel::<f64>::new(8, 24, Simd::Avx512, avx512::f64_8x24);
+            let f64_512 = Microkernel::<f64>::new(8, 16, Simd::Avx512, avx512::f64_8x16);
             let f64_256 = Microkernel::<f64>::new(6, 8, Simd::Avx2, avx2::f64_6x8);
-            let f32_512 = Microkernel::<f32>::new(8, 48, Simd::Avx512, avx512::f32_8x48);
+            let f32_512 = Microkernel::<f32>::new(8, 32, Simd::Avx512, avx512::f32_8x32);
             let f32_256 = Microkernel::<f32>::new(6, 16, Simd::Avx2, avx2::f32_6x16);
-            let i32_512 = Microkernel::<i32>::new(8, 48, Simd::Avx512, avx512::i32_8x48);
+            let i32_512 = Microkernel::<i32>::new(8, 32, Simd::Avx512, avx512::i32_8x32);
             let i32_256 = Microkernel::<i32>::new(6, 16, Simd::Avx2, avx2::i32_6x16);
-            let i64_512 = Microkernel::<i64>::new(8, 24, Simd::Avx512, avx512::i64_8x24);
+            let i64_512 = Microkernel::<i64>::new(8, 16, Simd::Avx512, avx512::i64_8x16);
             let i64_256 = Microkernel::<i64>::new(4, 8, Simd::Avx2, avx2::i64_4x8);
             if id == TypeId::of::<f64>() {
                 return pick!(f64_512, f64_256);
@@ -327,8 +327,33 @@ pub(crate) fn microkernel_for<S: Scalar>(simd: Simd) -> Microkernel<S> {
         return Microkernel::portable();
     }
     simd_kernel::<S>(simd)
-        .or_else(|| (simd == Simd::Avx512).then(|| simd_kernel::<S>(Simd::Avx2)).flatten())
+        .or_else(|| {
+            (simd == Simd::Avx512)
+                .then(|| simd_kernel::<S>(Simd::Avx2))
+                .flatten()
+        })
         .unwrap_or_else(Microkernel::portable)
+}
+
+/// The level of the kernel [`microkernel_for`] picks for `T` at `simd`: `Portable` for
+/// types without a hand-written kernel.
+pub(crate) fn kernel_level_for<T: 'static>(simd: Simd) -> Simd {
+    use std::any::TypeId;
+    let id = TypeId::of::<T>();
+    let has_kernels = [
+        TypeId::of::<f64>(),
+        TypeId::of::<f32>(),
+        TypeId::of::<i32>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<i64>(),
+        TypeId::of::<u64>(),
+    ]
+    .contains(&id);
+    if has_kernels {
+        simd.supported()
+    } else {
+        Simd::Portable
+    }
 }
 
 /// Splits `0..total` into `parts` consecutive ranges whose lengths differ by at most one.

@@ -70,6 +70,7 @@ pub(crate) fn pack_b_panels<S: Scalar>(
 ) {
     assert!(row0 + depth <= b.rows() && col0 + cols <= b.cols());
     out.clear();
+    out.reserve(cols.div_ceil(nr) * nr * depth);
     for panel in (0..cols).step_by(nr) {
         let width = nr.min(cols - panel);
         for p in 0..depth {

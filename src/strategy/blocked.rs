@@ -2,7 +2,7 @@
 
 use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
 use crate::error::Error;
-use crate::kernel::blocked::{blocking_for, multiply_blocked};
+use crate::kernel::blocked::{multiply_blocked, units_for};
 use crate::kernel::{Simd, microkernel_for};
 use crate::matrix::{MatMut, MatRef};
 use crate::plan::{multiply_adds, worker_cap};
@@ -99,7 +99,7 @@ impl Blocked {
     /// assert_eq!(Blocked::default().workers_for::<f64>(3, 3, 3), 1);
     /// ```
     pub fn workers_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
-        let units = blocking_for::<T>(self.simd()).units(m, n);
+        let units = units_for::<T>(self.simd(), m, n);
         worker_cap(
             ElementClass::of::<T>(),
             multiply_adds(m, k, n),

@@ -44,6 +44,19 @@ macro_rules! full_tile_kernel {
             const NV: usize = $nv;
             const LANES: usize = $lanes;
             const NR: usize = NV * LANES;
+            // Ask for the C tile now: it is needed only after the depth loop, and by then
+            // its lines are in L1 instead of costing a cache miss each.
+            for i in 0..MR {
+                // SAFETY: prefetching has no effect on memory; the addresses are the first
+                // and last element of row i of the tile.
+                unsafe {
+                    let row = c.add(i * ldc);
+                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(row.cast());
+                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                        row.add(NR - 1).cast(),
+                    );
+                }
+            }
             let zero: $vector = $zero();
             let mut acc = [[zero; NV]; MR];
             let (mut a, mut b) = (a, b);
