@@ -113,6 +113,19 @@ use crate::matrix::{MatMut, MatRef, Matrix};
 use guard::Timer;
 
 /// How many blocks [`SharedMatrix::from_matrix`] makes (fewer when there are fewer rows).
+///
+/// Sixteen stripes let up to a few dozen threads update different parts of a matrix at
+/// once while a whole-matrix operation ([`SharedMatrix::snapshot`],
+/// [`SharedMatrix::accumulate`] of all rows) still takes only sixteen locks.
+///
+/// # Examples
+///
+/// ```
+/// use parmat::{Matrix, sync::{DEFAULT_BLOCKS, SharedMatrix}};
+///
+/// let m = SharedMatrix::from_matrix(Matrix::<f64>::zeros(1000, 8));
+/// assert_eq!(m.blocks(), DEFAULT_BLOCKS);
+/// ```
 pub const DEFAULT_BLOCKS: usize = 16;
 
 /// A matrix shared between threads: stripes of whole rows (*blocks*), each behind its own

@@ -16,9 +16,10 @@ use crate::strategy::Serial;
 /// How [`split_k_mul`] sums the partial products of its workers.
 ///
 /// The default is [`FixedOrder`](Reduction::FixedOrder): it is deterministic (the same
-/// bits on every run for a given number of parts, as the crate's other strategies promise)
-/// and it measured as fast as or faster than [`Shared`](Reduction::Shared) on the
-/// development machine; see `docs/concurrency.md` for the numbers.
+/// bits on every run for a given number of parts, whatever the scheduling), and for
+/// reduction-shaped products, whose output is small, the two measured within noise of each
+/// other on the development machine — the final pass over a small output costs nothing
+/// worth trading determinism for. See `docs/concurrency.md` for the numbers.
 ///
 /// # Examples
 ///

@@ -17,6 +17,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 use std::thread::ThreadId;
 use std::time::Duration;
@@ -203,6 +204,36 @@ impl fmt::Debug for Registry {
     }
 }
 
+/// The graph's keys are a few machine words (matrix ids, block indices, thread ids) chosen
+/// by the crate, not by an adversary, so a multiply–rotate hash serves better than SipHash:
+/// the map operations are on the path of every tracked lock and unlock.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+}
+
+type WordMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
+
 /// Who holds one block.
 #[derive(Default)]
 struct Holders {
@@ -226,10 +257,10 @@ struct Wait {
 
 #[derive(Default)]
 struct Graph {
-    holders: HashMap<BlockKey, Holders>,
-    waiting: HashMap<ThreadId, Wait>,
+    holders: WordMap<BlockKey, Holders>,
+    waiting: WordMap<ThreadId, Wait>,
     /// Names of the matrices that have one, for the messages.
-    names: HashMap<MatrixId, Arc<str>>,
+    names: WordMap<MatrixId, Arc<str>>,
 }
 
 /// An edge of a cycle while the graph is locked: plain ids, turned into labels afterwards.
