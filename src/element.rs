@@ -235,3 +235,36 @@ pub(crate) fn dispatch<T: Element, K: ProductKernel>(
     };
     kernel.run::<Generic<T>>(a, b, c)
 }
+
+/// `dst += src`, element by element, with the crate's arithmetic: integers wrap, floats
+/// use IEEE addition, other types their own `+`.
+///
+/// # Panics
+///
+/// If the shapes differ (a caller's bug: every caller checks shapes first).
+pub(crate) fn add_assign<T: Element>(dst: MatMut<'_, T>, src: MatRef<'_, T>) {
+    assert_eq!(dst.shape(), src.shape(), "add_assign: shapes differ");
+
+    struct AddAssign;
+
+    impl ProductKernel for AddAssign {
+        fn run<S: Scalar>(
+            &self,
+            src: MatRef<'_, S>,
+            _unused: MatRef<'_, S>,
+            mut dst: MatMut<'_, S>,
+        ) {
+            if let (Some(from), Some(to)) = (src.as_row_major_slice(), dst.as_row_major_slice_mut())
+            {
+                for (x, &y) in to.iter_mut().zip(from) {
+                    *x = x.add(y);
+                }
+            } else {
+                dst.for_each_mut(|i, j, x| *x = x.add(src[(i, j)]));
+            }
+        }
+    }
+
+    // `dispatch` runs a kernel over three views; the second is not used here.
+    dispatch(&AddAssign, src, src, dst);
+}

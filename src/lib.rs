@@ -62,6 +62,15 @@
 //! `with_workers(n)` constructors ([`RowParallel::with_workers`] and the others) use
 //! exactly `min(n, units of work)` workers, for experiments.
 //!
+//! # Sharing a matrix between threads
+//!
+//! [`sync::SharedMatrix`] splits a matrix into row stripes behind reader–writer locks for
+//! programs whose own threads read and update one matrix: shared reads, all-or-nothing
+//! multi-block updates, lock timers (`…_for(timeout)`) and a deadlock tracker that answers
+//! a wait that can never end with [`sync::LockError::Deadlock`] instead of hanging.
+//! [`sync::split_k_mul`] runs reduction-shaped products (large `k`, small output) with the
+//! depth split between workers.
+//!
 //! # Features
 //!
 //! - `ndarray` (default): `From` conversions between [`Matrix`] and `ndarray::Array2`,
@@ -89,6 +98,7 @@ mod kernel;
 mod matrix;
 mod plan;
 mod strategy;
+pub mod sync;
 
 #[cfg(feature = "ndarray")]
 mod ndarray;

@@ -1,0 +1,777 @@
+//! `parmat::sync` with real threads: shared reads, lock timers, the deadlock tracker,
+//! all-or-nothing updates. Every scenario runs under a watchdog, so a hang fails the test
+//! with a message instead of stalling the run.
+
+use std::collections::HashMap;
+use std::ops::{Add, Mul};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Barrier, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use parmat::sync::{
+    Access, Blocker, LockError, LockSet, Reduction, Registry, SharedMatrix, split_k_mul,
+};
+use parmat::{Matrix, Serial, matrix};
+
+/// Generous bound for any one scenario: far above what each needs, far below CI's patience.
+const WATCHDOG: Duration = Duration::from_secs(20);
+
+/// Runs `scenario` on its own thread and returns its result; fails if it has not finished
+/// within `limit` (a hang), and passes its panic on if it panicked.
+fn watchdog<R: Send + 'static>(
+    name: &str,
+    limit: Duration,
+    scenario: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    let (done, result) = mpsc::channel();
+    let runner = thread::Builder::new()
+        .name(format!("{name} (watched)"))
+        .spawn(move || {
+            let _ = done.send(scenario());
+        })
+        .expect("spawn the scenario thread");
+    match result.recv_timeout(limit) {
+        Ok(value) => {
+            runner.join().expect("the scenario finished");
+            value
+        }
+        Err(RecvTimeoutError::Timeout) => {
+            panic!("{name}: no result after {limit:?}: the scenario hangs (deadlock?)")
+        }
+        Err(RecvTimeoutError::Disconnected) => match runner.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => panic!("{name}: the scenario ended without a result"),
+        },
+    }
+}
+
+/// Adds `value` to every element of `block`.
+fn add_all(block: &mut [i64], value: i64) {
+    for x in block {
+        *x += value;
+    }
+}
+
+/// Every element of every block of `m` equals `expected(block)`.
+fn assert_blocks(m: &SharedMatrix<i64>, expected: impl Fn(usize) -> i64, what: &str) {
+    let copy = m.snapshot().expect("nothing is locked any more");
+    for block in 0..m.blocks() {
+        for row in m.block_range(block) {
+            for col in 0..m.cols() {
+                assert_eq!(
+                    copy[(row, col)],
+                    expected(block),
+                    "{what}: element ({row}, {col}) of block {block}"
+                );
+            }
+        }
+    }
+}
+
+/// Nothing in `m` is locked: every block can be taken for write at once.
+fn assert_unlocked<T: parmat::Element>(m: &SharedMatrix<T>) {
+    for block in 0..m.blocks() {
+        assert!(
+            m.try_write(block).is_some(),
+            "block {block} is still locked"
+        );
+    }
+}
+
+/// Thread 'ab' holds X0 and asks for Y0; thread 'ba' holds Y0 and asks for X0. The request
+/// that closes the cycle is refused within 100 ms, its lock set is released with its staged
+/// change, the other thread completes, and both matrices hold exactly the committed update.
+#[test]
+fn ab_ba_deadlock_is_refused_to_one_thread_and_the_other_commits() {
+    watchdog("ab_ba", WATCHDOG, || {
+        let registry = Registry::new();
+        let x = SharedMatrix::with_registry(Matrix::<i64>::zeros(4, 3), 2, &registry).named("X");
+        let y = SharedMatrix::with_registry(Matrix::<i64>::zeros(4, 3), 2, &registry).named("Y");
+        let both_hold = Barrier::new(2);
+        let asked: Mutex<Vec<Instant>> = Mutex::new(Vec::new());
+
+        enum Outcome {
+            Committed,
+            Refused { error: LockError, at: Instant },
+        }
+
+        let run = |name: &'static str,
+                   first: &SharedMatrix<i64>,
+                   second: &SharedMatrix<i64>,
+                   value: i64,
+                   delay: Duration| {
+            let mut set = LockSet::new();
+            set.write(first, 0).unwrap();
+            add_all(set.block_mut(first, 0).unwrap(), value); // staged until commit
+            both_hold.wait();
+            thread::sleep(delay);
+            asked.lock().unwrap().push(Instant::now());
+            match set.write(second, 0) {
+                Ok(()) => {
+                    add_all(set.block_mut(second, 0).unwrap(), value);
+                    set.commit();
+                    (name, Outcome::Committed)
+                }
+                Err(error @ LockError::Deadlock { .. }) => {
+                    assert!(set.is_empty(), "{name}: the refused set still holds blocks");
+                    (
+                        name,
+                        Outcome::Refused {
+                            error,
+                            at: Instant::now(),
+                        },
+                    )
+                }
+                Err(other) => panic!("{name}: unexpected {other}"),
+            }
+        };
+
+        let outcomes = thread::scope(|s| {
+            let ab = thread::Builder::new()
+                .name("ab".into())
+                .spawn_scoped(s, || run("ab", &x, &y, 1, Duration::ZERO))
+                .unwrap();
+            // 'ba' asks second, once 'ab' is surely waiting: its request closes the cycle.
+            let ba = thread::Builder::new()
+                .name("ba".into())
+                .spawn_scoped(s, || run("ba", &y, &x, 100, Duration::from_millis(50)))
+                .unwrap();
+            [ab.join().unwrap(), ba.join().unwrap()]
+        });
+
+        let cycle_closed = *asked.lock().unwrap().iter().max().unwrap();
+        let mut refused = Vec::new();
+        for (name, outcome) in &outcomes {
+            if let Outcome::Refused { error, at } = outcome {
+                refused.push(*name);
+                let after = at.duration_since(cycle_closed);
+                assert!(
+                    after < Duration::from_millis(100),
+                    "{name} was refused {after:?} after the cycle closed (bound: 100 ms)"
+                );
+                let LockError::Deadlock { cycle } = error else {
+                    unreachable!()
+                };
+                assert_eq!(cycle.len(), 2, "{error}");
+                let mut waiters: Vec<_> = cycle
+                    .iter()
+                    .map(|e| e.waiter.name.clone().unwrap())
+                    .collect();
+                waiters.sort();
+                assert_eq!(waiters, ["ab", "ba"]);
+                let mut blocks: Vec<_> = cycle
+                    .iter()
+                    .map(|e| (e.block.matrix_name.clone().unwrap(), e.block.block))
+                    .collect();
+                blocks.sort();
+                assert_eq!(blocks, [("X".to_string(), 0), ("Y".to_string(), 0)]);
+                assert!(
+                    cycle
+                        .iter()
+                        .all(|e| e.access == Access::Write
+                            && e.cause == Blocker::Holds(Access::Write))
+                );
+                let message = error.to_string();
+                for part in [
+                    "deadlock:",
+                    "thread 'ab'",
+                    "thread 'ba'",
+                    "matrix 'X'",
+                    "matrix 'Y'",
+                ] {
+                    assert!(message.contains(part), "{message:?} lacks {part:?}");
+                }
+            }
+        }
+        // The request that closed the cycle ('ba', which asked 50 ms later) is the one refused.
+        assert_eq!(refused, ["ba"], "exactly one thread is refused");
+        // Only 'ab' committed: block 0 of both matrices holds its +1, nothing of 'ba's +100.
+        assert_blocks(&x, |b| if b == 0 { 1 } else { 0 }, "X");
+        assert_blocks(&y, |b| if b == 0 { 1 } else { 0 }, "Y");
+        assert_eq!(registry.holds(), 0);
+        assert_eq!(registry.waiting(), 0);
+    });
+}
+
+/// Five philosophers, five forks (blocks); each takes the left fork, then the right one, in
+/// that order. The first meal is forced into the full ring deadlock (everyone holds the
+/// left fork before anyone asks for the right one). Refused philosophers retry; everyone
+/// eats every meal, and each fork counts exactly the meals of its two users.
+#[test]
+fn dining_philosophers_ring_never_hangs_and_everyone_commits() {
+    const PHILOSOPHERS: usize = 5;
+    const MEALS: usize = 20;
+    watchdog("philosophers", WATCHDOG, || {
+        let registry = Registry::new();
+        let forks =
+            SharedMatrix::with_registry(Matrix::<i64>::zeros(PHILOSOPHERS, 2), 1, &registry)
+                .named("forks");
+        let all_hold_left = Barrier::new(PHILOSOPHERS);
+        let refusals = AtomicUsize::new(0);
+        let meals = thread::scope(|s| {
+            let handles: Vec<_> = (0..PHILOSOPHERS)
+                .map(|i| {
+                    let (forks, all_hold_left, refusals) = (&forks, &all_hold_left, &refusals);
+                    thread::Builder::new()
+                        .name(format!("philosopher {i}"))
+                        .spawn_scoped(s, move || {
+                            let (left, right) = (i, (i + 1) % PHILOSOPHERS);
+                            let mut rng = fastrand::Rng::with_seed(i as u64);
+                            let mut eaten = 0;
+                            let mut first_attempt = true;
+                            while eaten < MEALS {
+                                let mut set = LockSet::new();
+                                let attempt = set.write(forks, left).and_then(|()| {
+                                    if std::mem::take(&mut first_attempt) {
+                                        all_hold_left.wait();
+                                    }
+                                    set.write(forks, right)
+                                });
+                                match attempt {
+                                    Ok(()) => {
+                                        add_all(set.block_mut(forks, left).unwrap(), 1);
+                                        add_all(set.block_mut(forks, right).unwrap(), 1);
+                                        set.commit();
+                                        eaten += 1;
+                                    }
+                                    Err(LockError::Deadlock { .. }) => {
+                                        refusals.fetch_add(1, Ordering::Relaxed);
+                                        // Let a neighbour eat before trying again.
+                                        thread::sleep(Duration::from_micros(rng.u64(50..500)));
+                                    }
+                                    Err(other) => panic!("philosopher {i}: {other}"),
+                                }
+                            }
+                            eaten
+                        })
+                        .unwrap()
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(meals, vec![MEALS; PHILOSOPHERS]);
+        assert!(
+            refusals.load(Ordering::Relaxed) >= 1,
+            "the forced ring deadlock was never refused"
+        );
+        // Fork f is the left fork of philosopher f and the right fork of f − 1.
+        assert_blocks(&forks, |_| 2 * MEALS as i64, "forks");
+        assert_eq!(registry.holds(), 0);
+    });
+}
+
+/// Calls that time out change nothing and leave nothing locked, tracked or not.
+#[test]
+fn timeouts_leave_the_matrix_unchanged_and_nothing_locked() {
+    watchdog("timeouts", WATCHDOG, || {
+        let registry = Registry::new();
+        let original = Matrix::from_fn(8, 3, |i, j| (i * 3 + j) as i64);
+        let tracked = SharedMatrix::with_registry(original.clone(), 2, &registry).named("T");
+        let untracked = SharedMatrix::untracked(original.clone(), 2);
+        for m in [&tracked, &untracked] {
+            let (held, release) = (Barrier::new(2), Barrier::new(2));
+            thread::scope(|s| {
+                s.spawn(|| {
+                    let mut guard = m.write(2).unwrap(); // rows 4..6
+                    guard.as_mut_slice()[0] = -1; // visible only while we hold it…
+                    held.wait();
+                    release.wait();
+                    guard.as_mut_slice()[0] = 12; // …and put back before release
+                });
+                held.wait();
+                let limit = Duration::from_millis(50);
+
+                let started = Instant::now();
+                let called = AtomicBool::new(false);
+                let err = m
+                    .update_blocks(&[3, 0, 2, 1], Some(limit), |_| {
+                        called.store(true, Ordering::Relaxed)
+                    })
+                    .unwrap_err();
+                assert!(started.elapsed() >= limit, "gave up early");
+                assert!(!called.load(Ordering::Relaxed), "the closure ran");
+                let LockError::Timeout {
+                    block,
+                    access,
+                    timeout,
+                } = &err
+                else {
+                    panic!("expected a timeout, got {err}")
+                };
+                assert_eq!((block.block, *access, *timeout), (2, Access::Write, limit));
+                assert!(
+                    err.to_string()
+                        .starts_with("lock timeout: write access to block 2")
+                );
+                // Blocks 0 and 1 were taken before block 2 and released again.
+                for free in [0, 1, 3] {
+                    assert!(m.try_write(free).is_some(), "block {free} stayed locked");
+                }
+                if m.registry().is_some() {
+                    assert_eq!(registry.holds(), 1, "only the other thread's block 2");
+                    assert_eq!(registry.waiting(), 0);
+                }
+
+                let short = Duration::from_millis(10);
+                let ones = Matrix::from_fn(8, 3, |_, _| 1i64);
+                assert!(matches!(
+                    m.accumulate_for(0, ones.view(), short),
+                    Err(LockError::Timeout { .. })
+                ));
+                assert!(matches!(
+                    m.snapshot_for(short),
+                    Err(LockError::Timeout { .. })
+                ));
+                assert!(matches!(
+                    m.read_for(2, short),
+                    Err(LockError::Timeout { .. })
+                ));
+                assert!(matches!(
+                    m.update_for(2, short, |_| ()),
+                    Err(LockError::Timeout { .. })
+                ));
+                let mut set = LockSet::new();
+                set.write(m, 0).unwrap();
+                set.block_mut(m, 0).unwrap().fill(99);
+                assert!(matches!(
+                    set.write_for(m, 2, short),
+                    Err(LockError::Timeout { .. })
+                ));
+                assert!(set.is_empty(), "the set released block 0 on the timeout");
+                assert!(m.try_write(0).is_some());
+                release.wait();
+            });
+            assert_eq!(
+                m.snapshot().unwrap(),
+                original,
+                "a timed-out call changed the matrix"
+            );
+            assert_unlocked(m);
+        }
+        assert_eq!(registry.holds(), 0);
+        assert_eq!(registry.waiting(), 0);
+    });
+}
+
+/// A panic in a user closure, or while a lock set holds changed blocks, releases the locks
+/// and leaves every block as it was.
+#[test]
+fn panic_in_a_closure_releases_the_locks_and_leaves_the_blocks_unchanged() {
+    watchdog("panics", WATCHDOG, || {
+        let registry = Registry::new();
+        let original = Matrix::from_fn(6, 2, |i, j| (10 * i + j) as i64);
+        let m = SharedMatrix::with_registry(original.clone(), 2, &registry);
+        let quiet = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {})); // the panics below are expected
+
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            m.update_blocks(&[2, 0], None, |views| {
+                *views[0].get_mut(0, 0).unwrap() = -7;
+                *views[1].get_mut(1, 1).unwrap() = -7;
+                panic!("boom in update_blocks");
+            })
+        }));
+        assert!(caught.is_err());
+        assert_eq!(m.snapshot().unwrap(), original);
+        assert_unlocked(&m);
+
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            m.update(1, |mut view| {
+                *view.get_mut(0, 0).unwrap() = -7;
+                panic!("boom in update")
+            })
+        }));
+        assert!(caught.is_err());
+        assert_eq!(m.snapshot().unwrap(), original);
+
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            let mut set = LockSet::new();
+            set.write(&m, 0).unwrap();
+            set.write(&m, 2).unwrap();
+            set.block_mut(&m, 0).unwrap().fill(-7);
+            panic!("boom while a lock set holds blocks");
+        }));
+        assert!(caught.is_err());
+        assert_eq!(m.snapshot().unwrap(), original);
+
+        // A thread that dies holding blocks does not leave them locked (no poisoning).
+        let died = thread::scope(|s| {
+            s.spawn(|| {
+                m.update_blocks(&[0, 1, 2], None, |_| panic!("boom on another thread"))
+                    .unwrap()
+            })
+            .join()
+        });
+        assert!(died.is_err());
+        std::panic::set_hook(quiet);
+        assert_eq!(m.snapshot().unwrap(), original);
+        assert_unlocked(&m);
+        assert_eq!(registry.holds(), 0);
+    });
+}
+
+/// An element type whose `+` panics on overflow.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Checked(i32);
+
+impl Add for Checked {
+    type Output = Checked;
+    fn add(self, other: Checked) -> Checked {
+        Checked(self.0.checked_add(other.0).expect("Checked overflowed"))
+    }
+}
+impl Mul for Checked {
+    type Output = Checked;
+    fn mul(self, other: Checked) -> Checked {
+        Checked(self.0.checked_mul(other.0).expect("Checked overflowed"))
+    }
+}
+impl num_traits::Zero for Checked {
+    fn zero() -> Checked {
+        Checked(0)
+    }
+    fn is_zero(&self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// `accumulate` over several blocks is all-or-nothing even when `+` panics half way.
+#[test]
+fn accumulate_is_all_or_nothing_when_addition_panics() {
+    watchdog("accumulate panics", WATCHDOG, || {
+        let original = Matrix::from_fn(4, 2, |i, _| Checked(if i == 3 { i32::MAX } else { 1 }));
+        let m = SharedMatrix::new(original.clone(), 1);
+        let ones = Matrix::from_fn(4, 2, |_, _| Checked(1));
+        let quiet = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        // Rows 0..3 add fine; row 3 overflows.
+        let caught = catch_unwind(AssertUnwindSafe(|| m.accumulate(0, ones.view())));
+        std::panic::set_hook(quiet);
+        assert!(caught.is_err());
+        assert_eq!(m.snapshot().unwrap(), original);
+        assert_unlocked(&m);
+        m.accumulate(0, ones.view().submatrix(0, 0, 3, 2)).unwrap();
+        assert_eq!(m.snapshot().unwrap()[(2, 1)], Checked(2));
+    });
+}
+
+/// Readers share a block; a writer waits for them; a thread that holds a block and asks for
+/// it again is refused rather than left waiting for itself.
+#[test]
+fn readers_share_blocks_and_self_deadlock_is_refused() {
+    watchdog("readers", WATCHDOG, || {
+        let registry = Registry::new();
+        let m = SharedMatrix::with_registry(matrix![[1, 2], [3, 4]], 1, &registry).named("M");
+        let reader = m.read(0).unwrap();
+        thread::scope(|s| {
+            s.spawn(|| {
+                let other = m.read_for(0, Duration::from_millis(100)).unwrap();
+                assert_eq!(other.as_slice(), &[1, 2]);
+                drop(other);
+                assert!(matches!(
+                    m.write_for(0, Duration::from_millis(10)),
+                    Err(LockError::Timeout { .. })
+                ));
+            });
+        });
+        assert_eq!(registry.holds(), 1);
+        // Asking to write a block it reads: the thread would wait for itself.
+        let Err(LockError::Deadlock { cycle }) = m.write(0) else {
+            panic!("a read → write upgrade must be refused")
+        };
+        assert_eq!(cycle.len(), 1);
+        assert_eq!(cycle[0].waiter.id, thread::current().id());
+        assert_eq!(cycle[0].blocker.id, thread::current().id());
+        assert_eq!(cycle[0].cause, Blocker::Holds(Access::Read));
+        drop(reader);
+        let writer = m.write(1).unwrap();
+        assert!(matches!(m.snapshot(), Err(LockError::Deadlock { .. })));
+        drop(writer);
+        assert_eq!(m.snapshot().unwrap(), matrix![[1, 2], [3, 4]]);
+        assert_eq!(registry.holds(), 0);
+    });
+}
+
+/// A snapshot is a state the matrix really had: updates that add 1 to every block at once
+/// are seen whole or not at all.
+#[test]
+fn snapshots_never_see_half_of_a_multi_block_update() {
+    watchdog("snapshots", WATCHDOG, || {
+        let m = SharedMatrix::with_registry(Matrix::<i64>::zeros(12, 3), 2, &Registry::new());
+        let all: Vec<usize> = (0..m.blocks()).rev().collect();
+        let done = AtomicBool::new(false);
+        thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..300 {
+                    m.update_blocks(&all, None, |views| {
+                        for view in views.iter_mut() {
+                            for i in 0..view.rows() {
+                                for j in 0..view.cols() {
+                                    *view.get_mut(i, j).unwrap() += 1;
+                                }
+                            }
+                        }
+                    })
+                    .unwrap();
+                }
+                done.store(true, Ordering::Release);
+            });
+            s.spawn(|| {
+                let mut seen = 0;
+                while !done.load(Ordering::Acquire) || seen == 0 {
+                    let copy = m.snapshot().unwrap();
+                    let first = copy[(0, 0)];
+                    assert!(
+                        copy.as_slice().iter().all(|&x| x == first),
+                        "torn snapshot: {copy:?}"
+                    );
+                    seen += 1;
+                }
+            });
+        });
+        assert_eq!(m.snapshot().unwrap(), Matrix::from_fn(12, 3, |_, _| 300));
+    });
+}
+
+/// `accumulate` adds any rows of a partial, across block borders, with wrapping integers.
+#[test]
+fn accumulate_adds_rows_across_blocks_and_wraps() {
+    let base = Matrix::from_fn(7, 3, |i, j| (i * 3 + j) as i32);
+    let m = SharedMatrix::new(base.clone(), 3);
+    let partial = Matrix::from_fn(4, 3, |i, j| if (i, j) == (0, 0) { i32::MAX } else { 100 });
+    m.accumulate(2, partial.view()).unwrap();
+    // A transposed (strided) partial works too.
+    m.accumulate(6, matrix![[1], [1], [1]].t()).unwrap();
+    let got = m.into_matrix();
+    for i in 0..7 {
+        for j in 0..3 {
+            let mut want = base[(i, j)];
+            if (2..6).contains(&i) {
+                want = want.wrapping_add(partial[(i - 2, j)]);
+            }
+            if i == 6 {
+                want += 1;
+            }
+            assert_eq!(got[(i, j)], want, "({i}, {j})");
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "does not fit")]
+fn accumulate_refuses_a_partial_that_does_not_fit() {
+    let m = SharedMatrix::new(Matrix::<f64>::zeros(4, 4), 2);
+    let _ = m.accumulate(3, Matrix::<f64>::zeros(2, 4).view());
+}
+
+#[test]
+#[should_panic(expected = "listed twice")]
+fn update_blocks_refuses_a_block_listed_twice() {
+    let m = SharedMatrix::new(Matrix::<f64>::zeros(4, 4), 2);
+    let _ = m.update_blocks(&[1, 0, 1], None, |_| ());
+}
+
+/// Both reductions of a split-k product give the exact integer product; the fixed-order
+/// one gives the same float bits on every run and in every pool.
+#[test]
+fn split_k_reductions_agree_with_the_serial_product() {
+    let a = Matrix::from_fn(16, 3001, |i, p| ((i * 31 + p * 7) % 23) as i64 - 11);
+    let b = Matrix::from_fn(3001, 16, |p, j| ((p * 13 + j * 5) % 19) as i64 - 9);
+    let expected = a.mul_with(&b, &Serial).unwrap();
+    for parts in [1, 2, 3, 8, 5000] {
+        for reduction in [Reduction::FixedOrder, Reduction::Shared] {
+            assert_eq!(
+                split_k_mul(a.view(), b.view(), parts, reduction).unwrap(),
+                expected,
+                "{parts} parts, {reduction:?}"
+            );
+        }
+    }
+    let af = Matrix::from_fn(5, 2000, |i, p| ((i + p) % 13) as f64 / 7.0 - 0.9);
+    let bf = Matrix::from_fn(2000, 4, |p, j| ((p * j) % 11) as f64 / 3.0 - 1.7);
+    let first = split_k_mul(af.view(), bf.view(), 4, Reduction::FixedOrder).unwrap();
+    for threads in [1, 2, 4] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let again = pool.install(|| split_k_mul(af.view(), bf.view(), 4, Reduction::FixedOrder));
+        assert!(
+            again
+                .unwrap()
+                .as_slice()
+                .iter()
+                .zip(first.as_slice())
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+        );
+        let shared = pool.install(|| split_k_mul(af.view(), bf.view(), 4, Reduction::Shared));
+        for (x, y) in shared.unwrap().as_slice().iter().zip(first.as_slice()) {
+            assert!((x - y).abs() <= 1e-9 * (1.0 + y.abs()));
+        }
+    }
+    assert!(split_k_mul(a.view(), a.view(), 2, Reduction::default()).is_err());
+    let empty = split_k_mul(
+        Matrix::<i32>::zeros(3, 0).view(),
+        Matrix::zeros(0, 2).view(),
+        4,
+        Reduction::Shared,
+    );
+    assert_eq!(empty.unwrap(), Matrix::zeros(3, 2));
+}
+
+/// One stress run: `threads` writers each try `updates` random multi-block updates on two
+/// integer matrices (blocks in random order across both matrices, through lock sets; random
+/// timeouts, some none), while two readers check that no block is ever seen torn. The final
+/// matrices equal the exact sum of the committed updates; failed ones left no trace.
+fn stress(threads: usize, updates: usize) {
+    const ROWS: usize = 16;
+    const COLS: usize = 4;
+    const BLOCK_ROWS: usize = 2;
+    const BLOCKS: usize = ROWS / BLOCK_ROWS;
+    let registry = Registry::new();
+    let matrices = [
+        SharedMatrix::with_registry(Matrix::<i64>::zeros(ROWS, COLS), BLOCK_ROWS, &registry)
+            .named("P"),
+        SharedMatrix::with_registry(Matrix::<i64>::zeros(ROWS, COLS), BLOCK_ROWS, &registry)
+            .named("Q"),
+    ];
+    let writers_done = AtomicUsize::new(0);
+    let (committed, failed, reads) = thread::scope(|s| {
+        let readers: Vec<_> = (0..2)
+            .map(|r| {
+                let (matrices, writers_done) = (&matrices, &writers_done);
+                s.spawn(move || {
+                    let mut rng = fastrand::Rng::with_seed(1000 + r);
+                    let mut reads = 0usize;
+                    while writers_done.load(Ordering::Acquire) < threads {
+                        let m = &matrices[rng.usize(0..2)];
+                        let blocks: Vec<Vec<i64>> = if rng.u8(0..8) == 0 {
+                            match m.snapshot_for(Duration::from_millis(rng.u64(0..3))) {
+                                Ok(copy) => copy
+                                    .as_slice()
+                                    .chunks(BLOCK_ROWS * COLS)
+                                    .map(<[i64]>::to_vec)
+                                    .collect(),
+                                Err(_) => continue,
+                            }
+                        } else {
+                            match m.read_for(rng.usize(0..BLOCKS), Duration::from_millis(2)) {
+                                Ok(guard) => vec![guard.as_slice().to_vec()],
+                                Err(_) => continue,
+                            }
+                        };
+                        for block in &blocks {
+                            assert!(
+                                block.iter().all(|&x| x == block[0]),
+                                "a reader saw a torn block: {block:?}"
+                            );
+                        }
+                        reads += 1;
+                    }
+                    reads
+                })
+            })
+            .collect();
+        let writers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (matrices, writers_done) = (&matrices, &writers_done);
+                thread::Builder::new()
+                    .name(format!("writer {t}"))
+                    .spawn_scoped(s, move || {
+                        let mut rng = fastrand::Rng::with_seed(t as u64);
+                        let mut sums: HashMap<(usize, usize), i64> = HashMap::new();
+                        let (mut committed, mut failed) = (0usize, [0usize; 2]);
+                        for _ in 0..updates {
+                            let mut targets: Vec<(usize, usize)> = Vec::new();
+                            let count = rng.usize(1..=3);
+                            while targets.len() < count {
+                                let target = (rng.usize(0..2), rng.usize(0..BLOCKS));
+                                if !targets.contains(&target) {
+                                    targets.push(target);
+                                }
+                            }
+                            let value = rng.i64(1..=1000);
+                            let timeout = match rng.u8(0..4) {
+                                0 => None,
+                                _ => Some(Duration::from_micros(rng.u64(0..=2000))),
+                            };
+                            let mut set = LockSet::new();
+                            let mut result = Ok(());
+                            for &(m, block) in &targets {
+                                let matrix = &matrices[m];
+                                result = match timeout {
+                                    None => set.write(matrix, block),
+                                    Some(limit) => set.write_for(matrix, block, limit),
+                                };
+                                if result.is_err() {
+                                    break;
+                                }
+                                // Change it at once: a later failure must undo this.
+                                add_all(set.block_mut(matrix, block).unwrap(), value);
+                            }
+                            match result {
+                                Ok(()) => {
+                                    set.commit();
+                                    committed += 1;
+                                    for &target in &targets {
+                                        *sums.entry(target).or_default() += value;
+                                    }
+                                }
+                                Err(error) => {
+                                    assert!(set.is_empty());
+                                    match error {
+                                        LockError::Timeout { .. } => failed[0] += 1,
+                                        LockError::Deadlock { .. } => failed[1] += 1,
+                                        other => panic!("unexpected {other}"),
+                                    }
+                                }
+                            }
+                        }
+                        writers_done.fetch_add(1, Ordering::Release);
+                        (sums, committed, failed)
+                    })
+                    .unwrap()
+            })
+            .collect();
+        let mut total: HashMap<(usize, usize), i64> = HashMap::new();
+        let (mut committed, mut failed) = (0, [0, 0]);
+        for writer in writers {
+            let (sums, c, f) = writer.join().unwrap();
+            for (target, sum) in sums {
+                *total.entry(target).or_default() += sum;
+            }
+            committed += c;
+            failed[0] += f[0];
+            failed[1] += f[1];
+        }
+        let reads: usize = readers.into_iter().map(|r| r.join().unwrap()).sum();
+        for (m, matrix) in matrices.iter().enumerate() {
+            assert_blocks(
+                matrix,
+                |block| total.get(&(m, block)).copied().unwrap_or(0),
+                matrix.name().unwrap(),
+            );
+        }
+        (committed, failed, reads)
+    });
+    assert_eq!(committed + failed[0] + failed[1], threads * updates);
+    assert!(committed > 0 && reads > 0);
+    assert_eq!(registry.holds(), 0);
+    assert_eq!(registry.waiting(), 0);
+    eprintln!(
+        "stress: {committed} committed, {} timed out, {} refused as deadlocks, {reads} consistent reads",
+        failed[0], failed[1]
+    );
+}
+
+/// 8 writers × 10,000 random multi-block updates (about a second in a debug build).
+#[test]
+fn stress_8_writers_10_000_random_multi_block_updates() {
+    watchdog("stress", Duration::from_secs(120), || stress(8, 10_000));
+}
