@@ -14,8 +14,9 @@
 //!
 //! Every implementation writes into a preallocated output, from the same random inputs,
 //! and every result is checked against parmat's. Peers without an integer kernel
-//! (faer, matrixmultiply) are skipped for integers; a peer whose single run exceeds
-//! `--max-seconds` is not run at larger sizes.
+//! (faer, matrixmultiply) are skipped for integers; a size at which one run of an
+//! implementation would exceed `--max-seconds` (predicted from its last size by the n³ law)
+//! is skipped for that implementation.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -225,12 +226,16 @@ fn budget() -> Duration {
     Duration::from_millis(BUDGET_MS.load(std::sync::atomic::Ordering::Relaxed))
 }
 
+/// Per implementation, the last size measured and its time for one run: a size whose run
+/// would take longer than `--max-seconds` (by the n³ law) is skipped.
+type LastRun = BTreeMap<String, (usize, f64)>;
+
 /// Measures every implementation for one type and size; prints `RESULT` lines.
 fn measure<T: PeerElement>(
     name: &str,
     n: usize,
     threads: usize,
-    skip: &mut BTreeMap<String, bool>,
+    last: &mut LastRun,
     max_seconds: f64,
 ) {
     let mut rng = fastrand::Rng::with_seed(n as u64);
@@ -244,8 +249,11 @@ fn measure<T: PeerElement>(
     let mut reference: Option<Vec<T>> = None;
     for implementation in IMPLEMENTATIONS {
         let key = format!("{name}/{implementation}");
-        if skip.get(&key).copied().unwrap_or(false) {
-            continue;
+        if let Some(&(prev_n, prev_time)) = last.get(&key) {
+            let predicted = prev_time * (n as f64 / prev_n as f64).powi(3);
+            if predicted > max_seconds {
+                continue;
+            }
         }
         let measured: Option<(Vec<T>, f64)> = match implementation {
             "parmat" | "parmat-auto" => {
@@ -307,9 +315,7 @@ fn measure<T: PeerElement>(
             "RESULT {name} {n} {threads} {implementation} {:.3}",
             ops / time / 1e9
         );
-        if time > max_seconds {
-            skip.insert(key, true);
-        }
+        last.insert(key, (n, time));
     }
 }
 
@@ -318,14 +324,14 @@ fn child(options: &Options, threads: usize) {
         options.budget.as_millis() as u64,
         std::sync::atomic::Ordering::Relaxed,
     );
-    let mut skip = BTreeMap::new();
+    let mut last = LastRun::new();
     for name in &options.types {
         for &n in &options.sizes {
             match name.as_str() {
-                "f64" => measure::<f64>(name, n, threads, &mut skip, options.max_seconds),
-                "f32" => measure::<f32>(name, n, threads, &mut skip, options.max_seconds),
-                "i32" => measure::<i32>(name, n, threads, &mut skip, options.max_seconds),
-                "i64" => measure::<i64>(name, n, threads, &mut skip, options.max_seconds),
+                "f64" => measure::<f64>(name, n, threads, &mut last, options.max_seconds),
+                "f32" => measure::<f32>(name, n, threads, &mut last, options.max_seconds),
+                "i32" => measure::<i32>(name, n, threads, &mut last, options.max_seconds),
+                "i64" => measure::<i64>(name, n, threads, &mut last, options.max_seconds),
                 other => panic!("unknown type {other:?}: use f64, f32, i32 or i64"),
             }
         }
@@ -379,8 +385,7 @@ fn print_table(results: &Results) {
 /// One panel per (type, threads): GFLOP/s against n (log scale) per implementation.
 fn draw(results: &Results, path: &str) -> Result<(), Box<dyn std::error::Error>> {
     use plotters::prelude::*;
-    let mut panels: BTreeMap<(String, usize), Vec<(usize, &Row)>> =
-        BTreeMap::new();
+    let mut panels: BTreeMap<(String, usize), Vec<(usize, &Row)>> = BTreeMap::new();
     for ((name, n, threads), row) in results {
         panels
             .entry((name.clone(), *threads))
@@ -417,7 +422,13 @@ fn draw(results: &Results, path: &str) -> Result<(), Box<dyn std::error::Error>>
             .x_label_area_size(30)
             .y_label_area_size(45)
             .build_cartesian_2d((min_n..max_n).log_scale(), 0.0..top)?;
-        chart.configure_mesh().x_desc("n").y_desc(unit).draw()?;
+        chart
+            .configure_mesh()
+            .x_desc("n")
+            .y_desc(unit)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .draw()?;
         for (color, implementation) in colors.iter().zip(IMPLEMENTATIONS) {
             let series: Vec<(f64, f64)> = points
                 .iter()

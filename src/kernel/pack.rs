@@ -36,22 +36,44 @@ pub(crate) fn pack_a_panel<S: Scalar>(
 ) {
     assert!(height <= mr && out.len() == depth * mr);
     assert!(row0 + height <= a.rows() && col0 + depth <= a.cols());
+    // Full panels of contiguous rows (the common case) take the unrolled path.
+    if height == mr && a.col_stride() == 1 {
+        match mr {
+            4 => return pack_a_rows::<S, 4>(a, row0, col0, depth, out),
+            6 => return pack_a_rows::<S, 6>(a, row0, col0, depth, out),
+            8 => return pack_a_rows::<S, 8>(a, row0, col0, depth, out),
+            _ => {}
+        }
+    }
     if height < mr {
         out.fill(S::zero());
     }
     for r in 0..height {
-        match a.row(row0 + r) {
-            Some(row) => {
-                for (p, &value) in row[col0..col0 + depth].iter().enumerate() {
-                    out[p * mr + r] = value;
-                }
-            }
-            None => {
-                for p in 0..depth {
-                    // SAFETY: row0 + r < a.rows() and col0 + p < a.cols() (asserted above).
-                    out[p * mr + r] = *unsafe { a.get_unchecked(row0 + r, col0 + p) };
-                }
-            }
+        for p in 0..depth {
+            // SAFETY: row0 + r < a.rows() and col0 + p < a.cols() (asserted above).
+            out[p * mr + r] = *unsafe { a.get_unchecked(row0 + r, col0 + p) };
+        }
+    }
+}
+
+/// [`pack_a_panel`] for `MR` full rows with column stride 1: walks the `MR` rows side by
+/// side, so reads and writes both run forward through memory.
+fn pack_a_rows<S: Scalar, const MR: usize>(
+    a: MatRef<'_, S>,
+    row0: usize,
+    col0: usize,
+    depth: usize,
+    out: &mut [S],
+) {
+    let rows: [&[S]; MR] = std::array::from_fn(|r| {
+        let row = a
+            .row(row0 + r)
+            .expect("rows with column stride 1 are slices");
+        &row[col0..col0 + depth]
+    });
+    for (p, group) in out.chunks_exact_mut(MR).enumerate() {
+        for (r, slot) in group.iter_mut().enumerate() {
+            *slot = rows[r][p];
         }
     }
 }
@@ -69,22 +91,37 @@ pub(crate) fn pack_b_panels<S: Scalar>(
     out: &mut Vec<S>,
 ) {
     assert!(row0 + depth <= b.rows() && col0 + cols <= b.cols());
-    out.clear();
-    out.reserve(cols.div_ceil(nr) * nr * depth);
-    for panel in (0..cols).step_by(nr) {
-        let width = nr.min(cols - panel);
-        for p in 0..depth {
-            match b.row(row0 + p) {
-                Some(row) => out.extend_from_slice(&row[col0 + panel..col0 + panel + width]),
-                None => {
-                    for c in 0..width {
-                        // SAFETY: row0 + p < b.rows() and col0 + panel + c < col0 + cols
-                        // <= b.cols() (asserted above).
-                        out.push(*unsafe { b.get_unchecked(row0 + p, col0 + panel + c) });
-                    }
-                }
+    let panels = cols.div_ceil(nr);
+    // Every element is written below: panels of full width from B, the padding of the
+    // last one with zeros.
+    out.resize(panels * nr * depth, S::zero());
+    let panel_len = nr * depth;
+    if let (true, 8 | 16 | 32) = (b.col_stride() == 1 || cols <= 1, nr) {
+        // Panel by panel: each panel is written front to back while the rows of B are
+        // read in order, one short piece each.
+        for (panel, dst) in out.chunks_exact_mut(panel_len).enumerate() {
+            let c0 = col0 + panel * nr;
+            let width = nr.min(cols - panel * nr);
+            for (p, step) in dst.chunks_exact_mut(nr).enumerate() {
+                let row = b
+                    .row(row0 + p)
+                    .expect("rows with column stride 1 are slices");
+                step[..width].copy_from_slice(&row[c0..c0 + width]);
+                step[width..].fill(S::zero());
             }
-            out.extend(std::iter::repeat_n(S::zero(), nr - width));
+        }
+        return;
+    }
+    for p in 0..depth {
+        for c in 0..panels * nr {
+            let value = if c < cols {
+                // SAFETY: row0 + p < b.rows() and col0 + c < col0 + cols <= b.cols()
+                // (asserted above).
+                *unsafe { b.get_unchecked(row0 + p, col0 + c) }
+            } else {
+                S::zero()
+            };
+            out[(c / nr) * panel_len + p * nr + c % nr] = value;
         }
     }
 }
