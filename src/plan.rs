@@ -43,6 +43,13 @@ pub fn min_work_per_worker(class: ElementClass) -> u128 {
 /// at n = 24 (2-core Zen 4, 2026-11-26).
 pub(crate) const MIN_BLOCKED_WORK: u128 = 20 * 20 * 20;
 
+/// Minimum multiply-adds per worker for the blocked strategy's hand-written kernels, which
+/// do a multiply-add 4–8× faster than the serial loop, so the same fork–join cost needs
+/// proportionally more of them. Set from `cargo run --release --example compare --
+/// --crossover` (column `blocked 2/1`) on the 2-core Zen 4 and a 16-core Xeon
+/// (2026-11-26): see docs/performance.md.
+pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 20;
+
 /// Multiply-adds of an `m×k · k×n` product (saturating: sizes whose product exceeds
 /// `u128` are far past any threshold anyway).
 pub(crate) fn multiply_adds(m: usize, k: usize, n: usize) -> u128 {
@@ -60,14 +67,23 @@ pub(crate) fn worker_cap(
     units: usize,
     requested: Option<usize>,
 ) -> usize {
+    worker_cap_with(min_work_per_worker(class), work, units, requested)
+}
+
+/// [`worker_cap`] with an explicit minimum of multiply-adds per worker.
+pub(crate) fn worker_cap_with(
+    min_work: u128,
+    work: u128,
+    units: usize,
+    requested: Option<usize>,
+) -> usize {
     let units = units.max(1);
     match requested {
         Some(n) => n.clamp(1, units),
         // Too small for two workers, whatever the pool: no need to ask rayon.
-        None if work < 2 * min_work_per_worker(class) => 1,
+        None if work < 2 * min_work => 1,
         None => {
-            let by_work = work / min_work_per_worker(class);
-            let by_work = usize::try_from(by_work).unwrap_or(usize::MAX);
+            let by_work = usize::try_from(work / min_work).unwrap_or(usize::MAX);
             rayon::current_num_threads().min(units).min(by_work).max(1)
         }
     }
@@ -249,7 +265,12 @@ pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
         workers,
         threads: rayon::current_num_threads(),
         work: multiply_adds(m, k, n),
-        min_work: min_work_per_worker(class),
+        min_work: match strategy {
+            Strategy::Blocked(b) if kernel_level_for::<T>(b.simd()) != Simd::Portable => {
+                MIN_BLOCKED_WORK_PER_WORKER
+            }
+            _ => min_work_per_worker(class),
+        },
         units: m.saturating_mul(n),
         kernel_level: kernel_level_for::<T>(Simd::default_level()),
     }
@@ -260,8 +281,7 @@ pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
 pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize) -> (Strategy, usize) {
     let class = ElementClass::of::<T>();
     let work = multiply_adds(m, k, n);
-    let simd_kernel = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
-    if simd_kernel && work >= MIN_BLOCKED_WORK {
+    if work >= MIN_BLOCKED_WORK && kernel_level_for::<T>(Simd::default_level()) != Simd::Portable {
         let blocked = Blocked::default();
         let workers = blocked.workers_for::<T>(m, k, n);
         return (Strategy::Blocked(Blocked::with_workers(workers)), workers);

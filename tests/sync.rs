@@ -102,12 +102,18 @@ fn ab_ba_deadlock_is_refused_to_one_thread_and_the_other_commits() {
                    first: &SharedMatrix<i64>,
                    second: &SharedMatrix<i64>,
                    value: i64,
-                   delay: Duration| {
+                   ask_second: bool| {
             let mut set = LockSet::new();
             set.write(first, 0).unwrap();
             add_all(set.block_mut(first, 0).unwrap(), value); // staged until commit
             both_hold.wait();
-            thread::sleep(delay);
+            if ask_second {
+                // Ask only once the other thread is recorded as waiting (no sleep-based
+                // ordering: the watchdog bounds this loop).
+                while registry.waiting() == 0 {
+                    thread::yield_now();
+                }
+            }
             asked.lock().unwrap().push(Instant::now());
             match set.write(second, 0) {
                 Ok(()) => {
@@ -132,12 +138,13 @@ fn ab_ba_deadlock_is_refused_to_one_thread_and_the_other_commits() {
         let outcomes = thread::scope(|s| {
             let ab = thread::Builder::new()
                 .name("ab".into())
-                .spawn_scoped(s, || run("ab", &x, &y, 1, Duration::ZERO))
+                .spawn_scoped(s, || run("ab", &x, &y, 1, false))
                 .unwrap();
-            // 'ba' asks second, once 'ab' is surely waiting: its request closes the cycle.
+            // 'ba' asks second, once 'ab' is recorded as waiting: its request closes the
+            // cycle.
             let ba = thread::Builder::new()
                 .name("ba".into())
-                .spawn_scoped(s, || run("ba", &y, &x, 100, Duration::from_millis(50)))
+                .spawn_scoped(s, || run("ba", &y, &x, 100, true))
                 .unwrap();
             [ab.join().unwrap(), ba.join().unwrap()]
         });
@@ -186,7 +193,7 @@ fn ab_ba_deadlock_is_refused_to_one_thread_and_the_other_commits() {
                 }
             }
         }
-        // The request that closed the cycle ('ba', which asked 50 ms later) is the one refused.
+        // The request that closed the cycle ('ba', which asked second) is the one refused.
         assert_eq!(refused, ["ba"], "exactly one thread is refused");
         // Only 'ab' committed: block 0 of both matrices holds its +1, nothing of 'ba's +100.
         assert_blocks(&x, |b| if b == 0 { 1 } else { 0 }, "X");
@@ -359,6 +366,9 @@ fn timeouts_leave_the_matrix_unchanged_and_nothing_locked() {
     });
 }
 
+/// Serialises the tests that replace the process-wide panic hook.
+static PANIC_HOOK: Mutex<()> = Mutex::new(());
+
 /// A panic in a user closure, or while a lock set holds changed blocks, releases the locks
 /// and leaves every block as it was.
 #[test]
@@ -367,6 +377,7 @@ fn panic_in_a_closure_releases_the_locks_and_leaves_the_blocks_unchanged() {
         let registry = Registry::new();
         let original = Matrix::from_fn(6, 2, |i, j| (10 * i + j) as i64);
         let m = SharedMatrix::with_registry(original.clone(), 2, &registry);
+        let _hook = PANIC_HOOK.lock().unwrap_or_else(|e| e.into_inner());
         let quiet = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {})); // the panics below are expected
 
@@ -448,6 +459,7 @@ fn accumulate_is_all_or_nothing_when_addition_panics() {
         let original = Matrix::from_fn(4, 2, |i, _| Checked(if i == 3 { i32::MAX } else { 1 }));
         let m = SharedMatrix::new(original.clone(), 1);
         let ones = Matrix::from_fn(4, 2, |_, _| Checked(1));
+        let _hook = PANIC_HOOK.lock().unwrap_or_else(|e| e.into_inner());
         let quiet = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
         // Rows 0..3 add fine; row 3 overflows.
@@ -508,6 +520,8 @@ fn snapshots_never_see_half_of_a_multi_block_update() {
         let done = AtomicBool::new(false);
         thread::scope(|s| {
             s.spawn(|| {
+                // Set even if this thread panics, so the reader stops.
+                let _done = SetOnDrop(&done);
                 for _ in 0..300 {
                     m.update_blocks(&all, None, |views| {
                         for view in views.iter_mut() {
@@ -520,7 +534,6 @@ fn snapshots_never_see_half_of_a_multi_block_update() {
                     })
                     .unwrap();
                 }
-                done.store(true, Ordering::Release);
             });
             s.spawn(|| {
                 let mut seen = 0;
@@ -625,6 +638,24 @@ fn split_k_reductions_agree_with_the_serial_product() {
     assert_eq!(empty.unwrap(), Matrix::zeros(3, 2));
 }
 
+/// Sets a flag when dropped, panicking or not.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// Adds one to a counter when dropped, panicking or not.
+struct CountOnDrop<'a>(&'a AtomicUsize);
+
+impl Drop for CountOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
+}
+
 /// One stress run: `threads` writers each try `updates` random multi-block updates on two
 /// integer matrices (blocks in random order across both matrices, through lock sets; random
 /// timeouts, some none), while two readers check that no block is ever seen torn. The final
@@ -684,6 +715,9 @@ fn stress(threads: usize, updates: usize) {
                 thread::Builder::new()
                     .name(format!("writer {t}"))
                     .spawn_scoped(s, move || {
+                        // Counted even if this writer panics, so the readers stop and the
+                        // panic is reported instead of a watchdog timeout.
+                        let _done = CountOnDrop(writers_done);
                         let mut rng = fastrand::Rng::with_seed(t as u64);
                         let mut sums: HashMap<(usize, usize), i64> = HashMap::new();
                         let (mut committed, mut failed) = (0usize, [0usize; 2]);
@@ -697,6 +731,30 @@ fn stress(threads: usize, updates: usize) {
                                 }
                             }
                             let value = rng.i64(1..=1000);
+                            if count == 1 && rng.u8(0..3) == 0 {
+                                // In place through a write guard, element by element with
+                                // a pause half way: readers would see the block torn if the
+                                // read locks did not exclude this writer.
+                                let (m, block) = targets[0];
+                                match matrices[m].write_for(block, Duration::from_millis(2)) {
+                                    Ok(mut guard) => {
+                                        let slice = guard.as_mut_slice();
+                                        let half = slice.len() / 2;
+                                        for (i, x) in slice.iter_mut().enumerate() {
+                                            if i == half {
+                                                thread::yield_now();
+                                            }
+                                            *x += value;
+                                        }
+                                        committed += 1;
+                                        *sums.entry(targets[0]).or_default() += value;
+                                    }
+                                    Err(LockError::Timeout { .. }) => failed[0] += 1,
+                                    Err(LockError::Deadlock { .. }) => failed[1] += 1,
+                                    Err(other) => panic!("unexpected {other}"),
+                                }
+                                continue;
+                            }
                             let timeout = match rng.u8(0..4) {
                                 0 => None,
                                 _ => Some(Duration::from_micros(rng.u64(0..=2000))),
@@ -733,7 +791,6 @@ fn stress(threads: usize, updates: usize) {
                                 }
                             }
                         }
-                        writers_done.fetch_add(1, Ordering::Release);
                         (sums, committed, failed)
                     })
                     .unwrap()

@@ -3,9 +3,12 @@
 use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
 use crate::error::Error;
 use crate::kernel::blocked::{multiply_blocked, units_for};
-use crate::kernel::{Simd, microkernel_for};
+use crate::kernel::{Simd, kernel_level_for, microkernel_for};
 use crate::matrix::{MatMut, MatRef};
-use crate::plan::{multiply_adds, worker_cap};
+use crate::plan::{
+    MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, min_work_per_worker, multiply_adds,
+    worker_cap_with,
+};
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, with_row_major_output};
 
@@ -21,9 +24,10 @@ use crate::strategy::{MulStrategy, check_into, with_row_major_output};
 /// disjoint units, so no locks are taken, and share the packed A read-only. Results are
 /// bit-identical whatever the number of workers.
 ///
-/// `Blocked::default()` applies the crate's worker cap; when it leaves a single worker the
-/// product runs the [`Serial`](crate::Serial) loop instead (packing does not pay for tiny
-/// products). [`Blocked::with_workers`] always runs the blocked algorithm.
+/// `Blocked::default()` applies the crate's worker cap (with a larger minimum of work per
+/// worker for the hand-written kernels, which are faster per multiply-add); products below
+/// 8000 multiply-adds, where packing does not pay, run the [`Serial`](crate::Serial) loop
+/// instead. [`Blocked::with_workers`] always runs the blocked algorithm.
 ///
 /// # Examples
 ///
@@ -100,12 +104,14 @@ impl Blocked {
     /// ```
     pub fn workers_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
         let units = units_for::<T>(self.simd(), m, n);
-        worker_cap(
-            ElementClass::of::<T>(),
-            multiply_adds(m, k, n),
-            units,
-            self.workers,
-        )
+        // The hand-written kernels do a multiply-add several times faster than the other
+        // loops, so a worker needs more of them to pay for being started.
+        let min_work = if kernel_level_for::<T>(self.simd()) == Simd::Portable {
+            min_work_per_worker(ElementClass::of::<T>())
+        } else {
+            MIN_BLOCKED_WORK_PER_WORKER
+        };
+        worker_cap_with(min_work, multiply_adds(m, k, n), units, self.workers)
     }
 }
 
@@ -130,9 +136,10 @@ impl MulStrategy for Blocked {
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
-        if workers == 1 && self.workers.is_none() {
-            // The cap says the product is too small to split: run the fastest one-worker
-            // loop, so the default is never slower than `Serial`.
+        let work = multiply_adds(a.rows(), a.cols(), b.cols());
+        if self.workers.is_none() && work < MIN_BLOCKED_WORK {
+            // Too small for packing to pay: run the serial loop, so the default is never
+            // slower than `Serial`.
             dispatch(&SerialKernel, a, b, c);
         } else {
             let simd = self.simd();

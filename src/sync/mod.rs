@@ -23,8 +23,11 @@
 //!
 //! Changes are all-or-nothing: [`SharedMatrix::update_blocks`], [`SharedMatrix::accumulate`]
 //! and [`LockSet`] either apply every change of a call or none (after a timeout, a deadlock,
-//! or a panic in the caller's closure). Nothing in the module poisons: after a panic the
-//! blocks are unlocked and unchanged.
+//! or a panic in the caller's closure): after such a panic the blocks are unlocked and
+//! unchanged, and no lock is poisoned. A plain [`WriteGuard`] writes in place, so changes
+//! made through it before a panic stay (the lock is still released). A deadlock refusal is
+//! conservative: the tracker may refuse a wait in the short moment when another thread has
+//! just acquired a block but is still recorded as waiting; retrying then succeeds.
 //!
 //! # Examples
 //!
