@@ -447,6 +447,11 @@ impl<'a, T> MatRef<'a, T> {
         Some(unsafe { std::slice::from_raw_parts(self.ptr, len) })
     }
 
+    /// Pointer to element (0, 0) (dangling when the view is empty).
+    pub(crate) fn as_ptr(&self) -> *const T {
+        self.ptr
+    }
+
     /// Reads element (`i`, `j`) without a bounds check.
     ///
     /// # Safety

@@ -126,6 +126,7 @@ struct Nest<'p, S> {
 struct WorkerBuffers<S> {
     b_block: Vec<S>,
     tile: Vec<S>,
+    a_panel: Vec<S>,
 }
 
 impl<S: Scalar> WorkerBuffers<S> {
@@ -133,6 +134,7 @@ impl<S: Scalar> WorkerBuffers<S> {
         WorkerBuffers {
             b_block: Vec::new(),
             tile: vec![S::zero(); kernel.mr * kernel.nr],
+            a_panel: Vec::new(),
         }
     }
 }
@@ -152,10 +154,20 @@ impl<S: Scalar> Nest<'_, S> {
             let depth = kc.min(k - pc);
             for ic in (0..m).step_by(mc_big) {
                 let height = mc_big.min(m - ic);
-                self.pack_a(ic, height, pc, depth);
+                if !self.a_rows_direct() {
+                    self.pack_a(ic, height, pc, depth);
+                }
                 self.multiply_block(ic, height, pc, depth);
             }
         }
+    }
+
+    /// Whether the kernels read A's rows in place instead of a packed copy: when A's rows
+    /// are contiguous, an A micro-panel is MR short runs of consecutive values, which the
+    /// kernel streams as well as a packed panel, and skipping the copy removes a pass over
+    /// A and the join that waits for it before each depth block.
+    fn a_rows_direct(&self) -> bool {
+        self.a.col_stride() == 1 || self.a.cols() <= 1
     }
 
     /// Packs rows `ic..ic + height`, columns `pc..pc + depth` of A into MR-row panels.
@@ -189,6 +201,7 @@ impl<S: Scalar> Nest<'_, S> {
         let n = self.b.cols();
         let mc = self.blocking.mc;
         let nc = self.blocking.column_block(n, self.kernel.nr);
+        let a_direct = self.a_rows_direct();
         // Cut this band of C into units: row chunks × column blocks, column-block-major.
         let band = self.c.submatrix_mut(ic, 0, height, n);
         let mut grid: Vec<Vec<Unit<'_, S>>> = Vec::new();
@@ -216,9 +229,12 @@ impl<S: Scalar> Nest<'_, S> {
         let workers = self.buffers.len().min(units.len());
         let shares = share_by_work(units, workers);
         let worker = Worker {
+            a: self.a,
             b: self.b,
             a_packed: &self.a_packed,
+            a_direct,
             kernel: self.kernel,
+            ic,
             pc,
             depth,
             nc,
@@ -263,12 +279,23 @@ fn share_by_work<S>(units: Vec<Unit<'_, S>>, workers: usize) -> Vec<Vec<Unit<'_,
 
 /// What every worker shares for one depth block.
 struct Worker<'w, S> {
+    a: MatRef<'w, S>,
     b: MatRef<'w, S>,
+    /// Packed A (unused when `a_direct`).
     a_packed: &'w [S],
+    /// Whether full tile rows read A in place (see `Nest::a_rows_direct`).
+    a_direct: bool,
     kernel: Microkernel<S>,
+    ic: usize,
     pc: usize,
     depth: usize,
     nc: usize,
+}
+
+/// Where a row tile's values of A come from.
+enum APanel<'x, S> {
+    Packed(&'x [S]),
+    Rows(MatRef<'x, S>),
 }
 
 impl<S: Scalar> Worker<'_, S> {
@@ -297,27 +324,45 @@ impl<S: Scalar> Worker<'_, S> {
         let (rows, cols) = unit.c.shape();
         let overwrite = self.pc == 0;
         let (a_len, b_len) = (mr * self.depth, nr * self.depth);
+        let WorkerBuffers {
+            b_block,
+            tile,
+            a_panel,
+        } = buffers;
         for ir in (0..rows).step_by(mr) {
-            let panel = (unit.row0 + ir) / mr;
-            let a_panel = &self.a_packed[panel * a_len..(panel + 1) * a_len];
             let tile_rows = mr.min(rows - ir);
+            let row0 = self.ic + unit.row0 + ir;
+            let a_source = if !self.a_direct {
+                let panel = (unit.row0 + ir) / mr;
+                APanel::Packed(&self.a_packed[panel * a_len..(panel + 1) * a_len])
+            } else if tile_rows == mr {
+                APanel::Rows(self.a.submatrix(row0, self.pc, mr, self.depth))
+            } else {
+                // A short last tile row: pack it, padded with zeros.
+                a_panel.resize(a_len, S::zero());
+                pack_a_panel(self.a, row0, tile_rows, self.pc, self.depth, mr, a_panel);
+                APanel::Packed(a_panel.as_slice())
+            };
+            let run = |b_panel: &[S], target: MatMut<'_, S>, overwrite: bool| match &a_source {
+                APanel::Packed(a) => self
+                    .kernel
+                    .run_tile(self.depth, a, b_panel, target, overwrite),
+                APanel::Rows(a) => self.kernel.run_tile_rows(*a, b_panel, target, overwrite),
+            };
             for (jp, jr) in (0..cols).step_by(nr).enumerate() {
-                let b_panel = &buffers.b_block[jp * b_len..(jp + 1) * b_len];
+                let b_panel = &b_block[jp * b_len..(jp + 1) * b_len];
                 let tile_cols = nr.min(cols - jr);
                 if tile_rows == mr && tile_cols == nr {
-                    let tile = unit.c.submatrix_mut(ir, jr, mr, nr);
-                    self.kernel
-                        .run_tile(self.depth, a_panel, b_panel, tile, overwrite);
+                    run(b_panel, unit.c.submatrix_mut(ir, jr, mr, nr), overwrite);
                 } else {
                     // An edge tile: compute the whole register tile into a buffer, then
                     // keep the part inside C.
-                    let tile = MatMut::from_slice(&mut buffers.tile, mr, nr)
+                    let target = MatMut::from_slice(tile, mr, nr)
                         .expect("the tile buffer holds MR × NR values");
-                    self.kernel
-                        .run_tile(self.depth, a_panel, b_panel, tile, true);
+                    run(b_panel, target, true);
                     let mut edge = unit.c.submatrix_mut(ir, jr, tile_rows, tile_cols);
                     edge.for_each_mut(|i, j, c_ij| {
-                        let value = buffers.tile[i * nr + j];
+                        let value = tile[i * nr + j];
                         *c_ij = if overwrite { value } else { c_ij.add(value) };
                     });
                 }
@@ -405,15 +450,22 @@ mod tests {
             let a = values(m * k, (m * 31 + k) as u64, from);
             let b = values(k * n, (n * 17 + k) as u64, from);
             let want = naive(&a, &b, m, k, n);
-            for workers in [1, 2] {
+            // A stored transposed: read through `.t()`, so the loop packs it instead of
+            // reading its rows in place.
+            let a_transposed: Vec<S> = (0..k * m).map(|idx| a[(idx % m) * k + idx / m]).collect();
+            for (workers, packed_a) in [(1, false), (2, false), (1, true), (2, true)] {
                 let mut c = values(m * n, 99, from); // garbage to be overwritten
-                let av = MatRef::from_slice(&a, m, k).unwrap();
+                let av = if packed_a {
+                    MatRef::from_slice(&a_transposed, k, m).unwrap().t()
+                } else {
+                    MatRef::from_slice(&a, m, k).unwrap()
+                };
                 let bv = MatRef::from_slice(&b, k, n).unwrap();
                 multiply_blocked(av, bv, &mut c, workers, kernel);
                 for (idx, (&got, &w)) in c.iter().zip(&want).enumerate() {
                     assert!(
                         close(got, w, k),
-                        "{simd} {m}×{k}×{n} ({workers} workers): cell {idx} is {got:?}, want {w:?}"
+                        "{simd} {m}×{k}×{n} ({workers} workers, packed A: {packed_a}): cell {idx} is {got:?}, want {w:?}"
                     );
                 }
             }

@@ -16,7 +16,7 @@
 use std::sync::OnceLock;
 
 use crate::element::Scalar;
-use crate::matrix::MatMut;
+use crate::matrix::{MatMut, MatRef};
 
 pub(crate) mod blocked;
 pub(crate) mod dot;
@@ -183,6 +183,9 @@ impl std::str::FromStr for Simd {
 /// A full-tile microkernel: see [`portable::tile`] for the contract.
 pub(crate) type TileFn<S> = unsafe fn(usize, *const S, *const S, *mut S, usize, bool);
 
+/// A full-tile microkernel reading A from rows: see [`portable::tile_rows`].
+pub(crate) type TileRowsFn<S> = unsafe fn(usize, *const S, usize, *const S, *mut S, usize, bool);
+
 /// A microkernel and its tile shape.
 #[derive(Clone, Copy)]
 pub(crate) struct Microkernel<S> {
@@ -193,6 +196,7 @@ pub(crate) struct Microkernel<S> {
     /// The instruction set the kernel uses.
     pub(crate) simd: Simd,
     tile: TileFn<S>,
+    tile_rows: TileRowsFn<S>,
 }
 
 impl<S: Scalar> Microkernel<S> {
@@ -203,16 +207,30 @@ impl<S: Scalar> Microkernel<S> {
             nr: 4,
             simd: Simd::Portable,
             tile: portable::tile::<S, 4, 4>,
+            tile_rows: portable::tile_rows::<S, 4, 4>,
         }
     }
 
     /// # Safety
     ///
-    /// `tile` has the contract of [`portable::tile`] for an `mr × nr` tile, and if it uses
-    /// instructions beyond the baseline, `simd.is_available()` is true.
-    pub(crate) unsafe fn new(mr: usize, nr: usize, simd: Simd, tile: TileFn<S>) -> Self {
+    /// `tile` and `tile_rows` have the contracts of [`portable::tile`] and
+    /// [`portable::tile_rows`] for an `mr × nr` tile, and if they use instructions beyond
+    /// the baseline, `simd.is_available()` is true.
+    pub(crate) unsafe fn new(
+        mr: usize,
+        nr: usize,
+        simd: Simd,
+        tile: TileFn<S>,
+        tile_rows: TileRowsFn<S>,
+    ) -> Self {
         debug_assert!(simd.is_available());
-        Microkernel { mr, nr, simd, tile }
+        Microkernel {
+            mr,
+            nr,
+            simd,
+            tile,
+            tile_rows,
+        }
     }
 
     /// The same kernel for another element type with identical bits and arithmetic.
@@ -227,9 +245,12 @@ impl<S: Scalar> Microkernel<S> {
             mr: self.mr,
             nr: self.nr,
             simd: self.simd,
-            // SAFETY: the pointer types differ only in the pointee, which has the same
-            // layout (the caller's contract), so the function ABI is identical.
+            // SAFETY (both): the pointer types differ only in the pointee, which has the
+            // same layout (the caller's contract), so the function ABI is identical.
             tile: unsafe { std::mem::transmute::<TileFn<S>, TileFn<U>>(self.tile) },
+            tile_rows: unsafe {
+                std::mem::transmute::<TileRowsFn<S>, TileRowsFn<U>>(self.tile_rows)
+            },
         }
     }
 
@@ -270,6 +291,46 @@ impl<S: Scalar> Microkernel<S> {
     }
 }
 
+impl<S: Scalar> Microkernel<S> {
+    /// [`Microkernel::run_tile`] with A read straight from `a`: `MR` rows, `depth`
+    /// columns, contiguous rows.
+    ///
+    /// # Panics
+    ///
+    /// If `a` is not an `MR × depth` view with column stride 1, `b` is shorter than
+    /// `depth` steps, or `tile` is not an `MR × NR` view with contiguous rows.
+    #[inline]
+    pub(crate) fn run_tile_rows(
+        &self,
+        a: MatRef<'_, S>,
+        b: &[S],
+        mut tile: MatMut<'_, S>,
+        overwrite: bool,
+    ) {
+        let depth = a.cols();
+        assert!(a.rows() == self.mr && (a.col_stride() == 1 || depth <= 1));
+        let lda = usize::try_from(a.row_stride()).expect("rows are stored top to bottom");
+        assert!(b.len() >= depth * self.nr);
+        assert!(tile.shape() == (self.mr, self.nr) && tile.col_stride() == 1);
+        let ldc = usize::try_from(tile.row_stride()).expect("rows are stored top to bottom");
+        assert!(ldc >= self.nr);
+        // SAFETY: the MR rows of `a` hold `depth` consecutive values each, `lda` apart
+        // (the view's layout, asserted); the panel of B holds `depth` steps; the tile is as
+        // in `run_tile`; the kernel's instructions are available (`Microkernel::new`).
+        unsafe {
+            (self.tile_rows)(
+                depth,
+                a.as_ptr(),
+                lda,
+                b.as_ptr(),
+                tile.as_mut_ptr(),
+                ldc,
+                overwrite,
+            )
+        }
+    }
+}
+
 /// The hand-written kernel for `S` at `simd`, if one exists for that type and level.
 /// `simd` must be available on this CPU.
 pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
@@ -294,14 +355,42 @@ pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
                 };
             }
             use x86_64::{avx2, avx512};
-            let f64_512 = Microkernel::<f64>::new(8, 16, Simd::Avx512, avx512::f64_8x16);
-            let f64_256 = Microkernel::<f64>::new(6, 8, Simd::Avx2, avx2::f64_6x8);
-            let f32_512 = Microkernel::<f32>::new(8, 32, Simd::Avx512, avx512::f32_8x32);
-            let f32_256 = Microkernel::<f32>::new(6, 16, Simd::Avx2, avx2::f32_6x16);
-            let i32_512 = Microkernel::<i32>::new(8, 32, Simd::Avx512, avx512::i32_8x32);
-            let i32_256 = Microkernel::<i32>::new(6, 16, Simd::Avx2, avx2::i32_6x16);
-            let i64_512 = Microkernel::<i64>::new(8, 16, Simd::Avx512, avx512::i64_8x16);
-            let i64_256 = Microkernel::<i64>::new(4, 8, Simd::Avx2, avx2::i64_4x8);
+            let f64_512 = Microkernel::<f64>::new(
+                8,
+                16,
+                Simd::Avx512,
+                avx512::f64_8x16,
+                avx512::f64_8x16_rows,
+            );
+            let f64_256 =
+                Microkernel::<f64>::new(6, 8, Simd::Avx2, avx2::f64_6x8, avx2::f64_6x8_rows);
+            let f32_512 = Microkernel::<f32>::new(
+                8,
+                32,
+                Simd::Avx512,
+                avx512::f32_8x32,
+                avx512::f32_8x32_rows,
+            );
+            let f32_256 =
+                Microkernel::<f32>::new(6, 16, Simd::Avx2, avx2::f32_6x16, avx2::f32_6x16_rows);
+            let i32_512 = Microkernel::<i32>::new(
+                8,
+                32,
+                Simd::Avx512,
+                avx512::i32_8x32,
+                avx512::i32_8x32_rows,
+            );
+            let i32_256 =
+                Microkernel::<i32>::new(6, 16, Simd::Avx2, avx2::i32_6x16, avx2::i32_6x16_rows);
+            let i64_512 = Microkernel::<i64>::new(
+                8,
+                16,
+                Simd::Avx512,
+                avx512::i64_8x16,
+                avx512::i64_8x16_rows,
+            );
+            let i64_256 =
+                Microkernel::<i64>::new(4, 8, Simd::Avx2, avx2::i64_4x8, avx2::i64_4x8_rows);
             if id == TypeId::of::<f64>() {
                 return pick!(f64_512, f64_256);
             }

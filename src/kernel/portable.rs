@@ -46,3 +46,43 @@ pub(crate) unsafe fn tile<S: Scalar, const MR: usize, const NR: usize>(
         }
     }
 }
+
+/// [`tile`] with A read straight from `MR` rows of a row-major matrix, `lda` apart.
+///
+/// # Safety
+///
+/// As for [`tile`], with A given as `MR` rows `lda` apart, each readable for `depth`
+/// consecutive values from `a + i·lda`.
+pub(crate) unsafe fn tile_rows<S: Scalar, const MR: usize, const NR: usize>(
+    depth: usize,
+    a: *const S,
+    lda: usize,
+    b: *const S,
+    c: *mut S,
+    ldc: usize,
+    overwrite: bool,
+) {
+    // SAFETY: the caller guarantees MR rows of `depth` values and `depth` steps of B.
+    let (rows, b): ([&[S]; MR], &[S]) = unsafe {
+        (
+            std::array::from_fn(|i| std::slice::from_raw_parts(a.add(i * lda), depth)),
+            std::slice::from_raw_parts(b, depth * NR),
+        )
+    };
+    let mut acc = [[S::zero(); NR]; MR];
+    for (p, b) in b.chunks_exact(NR).enumerate() {
+        for i in 0..MR {
+            let a_ip = rows[i][p];
+            for j in 0..NR {
+                acc[i][j] = a_ip.mul_add(b[j], acc[i][j]);
+            }
+        }
+    }
+    for (i, acc_row) in acc.iter().enumerate() {
+        // SAFETY: row i of the tile is NR values at `c + i·ldc`, exclusively ours.
+        let c_row = unsafe { std::slice::from_raw_parts_mut(c.add(i * ldc), NR) };
+        for (c_ij, &v) in c_row.iter_mut().zip(acc_row) {
+            *c_ij = if overwrite { v } else { c_ij.add(v) };
+        }
+    }
+}

@@ -11,16 +11,19 @@
 pub(crate) mod avx2;
 pub(crate) mod avx512;
 
-/// Defines a full-tile microkernel from its vector operations.
+/// Defines a full-tile microkernel from its vector operations, in two forms: `$name` reads
+/// A from a packed panel (the MR values of a step side by side), `$rows_name` straight from
+/// MR rows of a row-major A (`lda` apart, consecutive steps consecutive in each row).
 ///
-/// The generated function has the contract of [`crate::kernel::TileFn`]: it reads
-/// `depth · MR` values from `a` and `depth · NR` from `b`, and writes (or, without
-/// `overwrite`, adds to) the `MR × NR` tile at `c` with row stride `ldc`.
+/// Both have the contract of [`crate::kernel::TileFn`] (for `$rows_name`, with A read from
+/// the MR rows instead of a panel): they read `depth` steps of A and `depth · NR` values
+/// from `b`, and write (or, without `overwrite`, add to) the `MR × NR` tile at `c` with
+/// row stride `ldc`.
 macro_rules! full_tile_kernel {
     (
         $(#[$attr:meta])*
-        $name:ident, feature = $feature:literal, elem = $elem:ty, vector = $vector:ty,
-        lanes = $lanes:literal, mr = $mr:literal, vectors = $nv:literal,
+        $name:ident / $rows_name:ident, feature = $feature:literal, elem = $elem:ty,
+        vector = $vector:ty, lanes = $lanes:literal, mr = $mr:literal, vectors = $nv:literal,
         zero = $zero:path, load = $load:path, store = $store:path,
         splat = $splat:path, mul_add = $mul_add:path, add = $add:path
     ) => {
@@ -41,56 +44,84 @@ macro_rules! full_tile_kernel {
             overwrite: bool,
         ) {
             const MR: usize = $mr;
-            const NV: usize = $nv;
-            const LANES: usize = $lanes;
-            const NR: usize = NV * LANES;
-            // Ask for the C tile now: it is needed only after the depth loop, and by then
-            // its lines are in L1 instead of costing a cache miss each.
-            for i in 0..MR {
-                // SAFETY: prefetching has no effect on memory; the addresses are the first
-                // and last element of row i of the tile.
-                unsafe {
-                    let row = c.add(i * ldc);
-                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(row.cast());
-                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                        row.add(NR - 1).cast(),
-                    );
+            // SAFETY: value i of step p is `a + p·MR + i`, inside the packed panel.
+            let a_at = |step: usize, i: usize| unsafe { *a.add(step * MR + i) };
+            full_tile_kernel!(@body depth, a_at, b, c, ldc, overwrite, $elem, $vector,
+                $lanes, $mr, $nv, $zero, $load, $store, $splat, $mul_add, $add);
+        }
+
+        $(#[$attr])*
+        /// This form reads A straight from `MR` rows of a row-major matrix.
+        ///
+        /// # Safety
+        ///
+        /// As for the packed form, with A given as `MR` rows `lda` apart, each readable for
+        /// `depth` consecutive values from `a + i·lda`.
+        #[target_feature(enable = $feature)]
+        pub(crate) unsafe fn $rows_name(
+            depth: usize,
+            a: *const $elem,
+            lda: usize,
+            b: *const $elem,
+            c: *mut $elem,
+            ldc: usize,
+            overwrite: bool,
+        ) {
+            // SAFETY: value i of step p is `a + i·lda + p`, inside row i of A.
+            let a_at = |step: usize, i: usize| unsafe { *a.add(i * lda + step) };
+            full_tile_kernel!(@body depth, a_at, b, c, ldc, overwrite, $elem, $vector,
+                $lanes, $mr, $nv, $zero, $load, $store, $splat, $mul_add, $add);
+        }
+    };
+    (@body $depth:ident, $a_at:ident, $b:ident, $c:ident, $ldc:ident, $overwrite:ident,
+        $elem:ty, $vector:ty, $lanes:literal, $mr:literal, $nv:literal, $zero:path,
+        $load:path, $store:path, $splat:path, $mul_add:path, $add:path) => {{
+        const MR: usize = $mr;
+        const NV: usize = $nv;
+        const LANES: usize = $lanes;
+        const NR: usize = NV * LANES;
+        // Ask for the C tile now: it is needed only after the depth loop, and by then its
+        // lines are in L1 instead of costing a cache miss each.
+        for i in 0..MR {
+            // SAFETY: prefetching has no effect on memory; the addresses are the first and
+            // last element of row i of the tile.
+            unsafe {
+                let row = $c.add(i * $ldc);
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(row.cast());
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    row.add(NR - 1).cast(),
+                );
+            }
+        }
+        let zero: $vector = $zero();
+        let mut acc = [[zero; NV]; MR];
+        let mut b = $b;
+        for step in 0..$depth {
+            let mut row_of_b = [zero; NV];
+            for (v, slot) in row_of_b.iter_mut().enumerate() {
+                // SAFETY: this step's NR values of `b` are inside the panel.
+                *slot = unsafe { $load(b.add(v * LANES)) };
+            }
+            for (i, acc_row) in acc.iter_mut().enumerate() {
+                let a_i = $splat($a_at(step, i));
+                for (acc_iv, &b_v) in acc_row.iter_mut().zip(&row_of_b) {
+                    *acc_iv = $mul_add(*acc_iv, a_i, b_v);
                 }
             }
-            let zero: $vector = $zero();
-            let mut acc = [[zero; NV]; MR];
-            let (mut a, mut b) = (a, b);
-            for _ in 0..depth {
-                let mut row_of_b = [zero; NV];
-                for (v, slot) in row_of_b.iter_mut().enumerate() {
-                    // SAFETY: this step's NR values of `b` are inside the panel.
-                    *slot = unsafe { $load(b.add(v * LANES)) };
-                }
-                for (i, acc_row) in acc.iter_mut().enumerate() {
-                    // SAFETY: this step's MR values of `a` are inside the panel.
-                    let a_i = $splat(unsafe { *a.add(i) });
-                    for (acc_iv, &b_v) in acc_row.iter_mut().zip(&row_of_b) {
-                        *acc_iv = $mul_add(*acc_iv, a_i, b_v);
-                    }
-                }
-                // SAFETY: advancing within (or one past) the panels of `depth` steps.
+            // SAFETY: advancing within (or one past) the panel of `depth` steps.
+            b = unsafe { b.add(NR) };
+        }
+        for (i, acc_row) in acc.iter().enumerate() {
+            for (v, &acc_iv) in acc_row.iter().enumerate() {
+                // SAFETY: (i, v·LANES..v·LANES + LANES) is inside the MR × NR tile.
                 unsafe {
-                    a = a.add(MR);
-                    b = b.add(NR);
-                }
-            }
-            for (i, acc_row) in acc.iter().enumerate() {
-                for (v, &acc_iv) in acc_row.iter().enumerate() {
-                    // SAFETY: (i, v·LANES..v·LANES + LANES) is inside the MR × NR tile.
-                    unsafe {
-                        let p = c.add(i * ldc + v * LANES);
-                        let value = if overwrite { acc_iv } else { $add($load(p), acc_iv) };
-                        $store(p, value);
-                    }
+                    let p = $c.add(i * $ldc + v * LANES);
+                    let value = if $overwrite { acc_iv } else { $add($load(p), acc_iv) };
+                    $store(p, value);
                 }
             }
         }
-    };
+    }};
 }
 
 pub(crate) use full_tile_kernel;
