@@ -1,0 +1,95 @@
+//! Properties of the planner: worker counts stay within the pool and the units of work,
+//! never shrink as a product grows, and tiny products get one worker.
+
+use parmat::{Matrix, MulStrategy, Strategy, plan};
+use proptest::prelude::*;
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+}
+
+fn workers<T: parmat::Element>(m: usize, k: usize, n: usize) -> usize {
+    plan::<T>(m, k, n).workers()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn workers_within_pool_and_units(
+        threads in 1usize..=8,
+        m in 0usize..3000, k in 0usize..3000, n in 0usize..3000,
+    ) {
+        pool(threads).install(|| {
+            for p in [plan::<f64>(m, k, n), plan::<i32>(m, k, n), plan::<u8>(m, k, n)] {
+                prop_assert!(p.workers() >= 1);
+                prop_assert!(p.workers() <= threads, "{p}");
+                prop_assert!(p.workers() <= (m * n).max(1), "{p}");
+                prop_assert_eq!(p.strategy().workers_for::<f64>(m, k, n) >= 1, true);
+                prop_assert_eq!(p.threads(), threads);
+            }
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn workers_never_decrease_as_a_dimension_grows(
+        threads in 1usize..=8,
+        m in 1usize..1500, k in 1usize..1500, n in 1usize..1500,
+        grow in 1usize..1500, which in 0usize..3,
+    ) {
+        pool(threads).install(|| {
+            let (mut m2, mut k2, mut n2) = (m, k, n);
+            match which {
+                0 => m2 += grow,
+                1 => k2 += grow,
+                _ => n2 += grow,
+            }
+            for (small, large) in [
+                (workers::<f64>(m, k, n), workers::<f64>(m2, k2, n2)),
+                (workers::<i64>(m, k, n), workers::<i64>(m2, k2, n2)),
+                (workers::<i16>(m, k, n), workers::<i16>(m2, k2, n2)),
+            ] {
+                prop_assert!(small <= large, "{m}×{k}×{n}: {small} workers, {m2}×{k2}×{n2}: {large}");
+            }
+            Ok(())
+        })?;
+    }
+}
+
+#[test]
+fn tiny_products_get_one_worker_on_the_calling_thread() {
+    for threads in [2, 4, 8] {
+        pool(threads).install(|| {
+            for n in 1..=16 {
+                assert_eq!(workers::<f64>(n, n, n), 1);
+                assert_eq!(workers::<i32>(n, n, n), 1);
+                assert_eq!(plan::<f64>(n, n, n).strategy(), Strategy::Serial);
+            }
+        });
+    }
+}
+
+#[test]
+fn auto_follows_its_plan_and_explains_it() {
+    pool(2).install(|| {
+        let p = plan::<f64>(300, 300, 300);
+        assert_eq!(p.workers(), 2);
+        assert_eq!(p.strategy().name(), "blocked");
+        let text = p.to_string();
+        assert!(
+            text.starts_with("blocked: 300×300×300 is 27000000 multiply-adds"),
+            "{text}"
+        );
+        assert!(text.contains("2 workers of the pool's 2 threads"), "{text}");
+        // Auto's result equals that of the strategy its plan names.
+        let a = Matrix::from_fn(300, 300, |i, j| ((i * 7 + j) % 13) as f64);
+        let by_plan = a.mul_with(&a, &p.strategy()).unwrap();
+        assert_eq!(a.par_mul(&a).unwrap(), by_plan);
+    });
+    let generic = plan::<num_complex::Complex<f64>>(200, 200, 200);
+    assert_ne!(generic.strategy().name(), "blocked", "{generic}");
+}
