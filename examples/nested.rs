@@ -15,6 +15,9 @@ use std::time::Instant;
 use parmat::{Blocked, Matrix, Serial};
 use rayon::prelude::*;
 
+/// One product of the batch.
+type InnerProduct = dyn Fn(&Matrix<f64>, &Matrix<f64>) -> Matrix<f64> + Sync;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let count: usize = args.next().map_or(10_000, |s| s.parse().expect("a count"));
@@ -26,7 +29,7 @@ fn main() {
             (a, b)
         })
         .collect();
-    let batch = |inner: &(dyn Fn(&Matrix<f64>, &Matrix<f64>) -> Matrix<f64> + Sync)| {
+    let batch = |inner: &InnerProduct| {
         let mut best = f64::INFINITY;
         for _ in 0..7 {
             let start = Instant::now();
