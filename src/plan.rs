@@ -16,6 +16,7 @@
 use std::fmt;
 
 use crate::element::{Element, ElementClass};
+use crate::kernel::blocked::units_for;
 use crate::kernel::{Simd, kernel_level_for};
 use crate::strategy::{Blocked, PerCell, RowParallel, Strategy};
 
@@ -49,6 +50,10 @@ pub(crate) const MIN_BLOCKED_WORK: u128 = 20 * 20 * 20;
 /// --crossover` (column `blocked 2/1`) on the 2-core Zen 4 and a 16-core Xeon
 /// (2026-11-26): see docs/performance.md.
 pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 20;
+
+/// Rows from which products without hand-written kernels are split into row bands rather
+/// than groups of cells: with fewer rows, bands could not feed the workers of a larger pool.
+pub(crate) const ROW_BAND_MIN_ROWS: usize = 16;
 
 /// Multiply-adds of an `m×k · k×n` product (saturating: sizes whose product exceeds
 /// `u128` are far past any threshold anyway).
@@ -214,7 +219,7 @@ impl fmt::Display for Plan {
         if *workers == 1 {
             if *threads == 1 {
                 write!(f, "; the current pool has 1 thread, so one worker")
-            } else if *units <= 1 {
+            } else if *units <= 1 && *work >= 2 * min_work {
                 write!(f, "; one unit of work, so one worker")
             } else {
                 write!(
@@ -241,10 +246,11 @@ impl fmt::Display for Plan {
 ///    a CPU with AVX2 or AVX-512) run [`Blocked`] once the product has at least
 ///    8000 multiply-adds (about 20³), where packing starts to pay; its workers come from
 ///    the worker cap over its units of work (tile rows × column blocks).
-/// 2. Otherwise the worker cap (see the module docs) decides: one worker runs
-///    [`Serial`](crate::Serial); several run [`RowParallel`] when the output has at least
-///    one row per worker, else [`PerCell`] (fewer rows than workers, such as a row vector
-///    times a matrix).
+/// 2. Otherwise, below two workers' worth of work it runs [`Serial`](crate::Serial); above,
+///    outputs of at least 16 rows run [`RowParallel`] (serial when the pool leaves one
+///    worker: the same bits) and shorter ones [`PerCell`] (such as a row vector times a
+///    matrix), with the worker cap (see the module docs) over rows or cells. The strategy
+///    depends on the shape only, so the size of the pool never changes a float result.
 ///
 /// # Examples
 ///
@@ -271,7 +277,11 @@ pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
             }
             _ => min_work_per_worker(class),
         },
-        units: m.saturating_mul(n),
+        units: match strategy {
+            Strategy::Blocked(b) => units_for::<T>(b.simd(), m, n),
+            Strategy::Serial | Strategy::RowParallel(_) => m,
+            _ => m.saturating_mul(n),
+        },
         kernel_level: kernel_level_for::<T>(Simd::default_level()),
     }
 }
@@ -289,13 +299,19 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize) -> (Strategy, usi
     if work < 2 * min_work_per_worker(class) {
         return (Strategy::Serial, 1);
     }
-    let cap = worker_cap(class, work, m.saturating_mul(n), None);
-    let strategy = if cap == 1 {
-        Strategy::Serial
-    } else if m >= cap {
-        Strategy::RowParallel(RowParallel::with_workers(cap))
+    // The strategy depends on the shape alone and the pool only sets the worker count, so
+    // that a float result never depends on the size of the pool (row bands add like the
+    // serial loop; per-cell dot products add in another order).
+    if m >= ROW_BAND_MIN_ROWS {
+        let cap = worker_cap(class, work, m, None);
+        let strategy = if cap == 1 {
+            Strategy::Serial
+        } else {
+            Strategy::RowParallel(RowParallel::with_workers(cap))
+        };
+        (strategy, cap)
     } else {
-        Strategy::PerCell(PerCell::with_workers(cap))
-    };
-    (strategy, cap)
+        let cap = worker_cap(class, work, m.saturating_mul(n), None);
+        (Strategy::PerCell(PerCell::with_workers(cap)), cap)
+    }
 }

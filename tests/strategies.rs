@@ -246,3 +246,36 @@ fn gemm_alpha_beta_every_strategy() {
         }
     }
 }
+
+/// Regressions: B with strided columns whose last column block is one column wide, and A
+/// whose rows run bottom to top, through the blocked kernels.
+#[test]
+fn blocked_with_unusual_layouts() {
+    for n in [1793, 1921, 3841, 4417] {
+        let a = common::lcg_matrix(8, 8, 11);
+        let bt = common::lcg_matrix(n, 8, 12); // B = btᵀ: columns of B are strided
+        let af = Matrix::from_fn(8, 8, |i, j| a[(i, j)] as f32);
+        let bf = Matrix::from_fn(n, 8, |i, j| bt[(i, j)] as f32);
+        let strategies: [Strategy; 2] = [
+            Blocked::with_workers(1).into(),
+            Blocked::with_workers(2).into(),
+        ];
+        for strategy in strategies {
+            let c = parmat::mul(&strategy, a.view(), bt.t()).unwrap();
+            assert_matches_reference(c.view(), a.view(), bt.t(), &format!("i64 n = {n}"));
+            let cf = parmat::mul(&strategy, af.view(), bf.t()).unwrap();
+            assert_matches_reference(cf.view(), af.view(), bf.t(), &format!("f32 n = {n}"));
+        }
+    }
+    // Rows of A from bottom to top (negative row stride).
+    let a = Matrix::from_fn(64, 64, |i, j| ((i * 5 + j) % 9) as f64 - 4.0);
+    let reversed = unsafe {
+        // SAFETY: row i of the view is row 63 - i of `a`: every element is inside `a`,
+        // which outlives the view and is not mutated while it exists.
+        parmat::MatRef::from_raw_parts(a.as_slice().as_ptr().add(63 * 64), 64, 64, -64, 1)
+    };
+    for strategy in strategies() {
+        let c = parmat::mul(&strategy, reversed, a.view()).unwrap();
+        assert_matches_reference(c.view(), reversed, a.view(), &format!("{strategy:?}"));
+    }
+}

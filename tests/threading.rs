@@ -186,3 +186,35 @@ fn concurrent_callers() {
         }
     });
 }
+
+/// The strategy a default or `Auto` product runs depends on its shape, never on the size
+/// of the pool, so float results do not change with the pool either.
+#[test]
+fn float_results_do_not_depend_on_the_pool() {
+    let a = Matrix::from_fn(64, 64, |i, j| ((i * 31 + j * 7) % 17) as f64 / 7.0 - 1.1);
+    let c = Matrix::from_fn(8, 300, |i, j| {
+        num_complex::Complex::new(((i + j) % 5) as f64 / 3.0, ((i * j) % 7) as f64 / 9.0)
+    });
+    let d = Matrix::from_fn(300, 300, |i, j| {
+        num_complex::Complex::new(
+            ((i * 3 + j) % 11) as f64 / 5.0,
+            ((i + 2 * j) % 13) as f64 / 7.0,
+        )
+    });
+    let bits = |m: &Matrix<f64>| m.as_slice().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let one = pool(1).install(|| a.mul_with(&a, &PerCell::default()).unwrap());
+    let auto_one = pool(1).install(|| c.par_mul(&d).unwrap());
+    for threads in [2, 4, 16] {
+        let many = pool(threads).install(|| a.mul_with(&a, &PerCell::default()).unwrap());
+        assert_eq!(
+            bits(&many),
+            bits(&one),
+            "PerCell::default() in a {threads}-thread pool"
+        );
+        let auto_many = pool(threads).install(|| c.par_mul(&d).unwrap());
+        assert_eq!(
+            auto_many, auto_one,
+            "Auto (complex) in a {threads}-thread pool"
+        );
+    }
+}

@@ -167,7 +167,7 @@ impl<S: Scalar> Nest<'_, S> {
     /// kernel streams as well as a packed panel, and skipping the copy removes a pass over
     /// A and the join that waits for it before each depth block.
     fn a_rows_direct(&self) -> bool {
-        self.a.col_stride() == 1 || self.a.cols() <= 1
+        self.a.row_stride() >= 0 && (self.a.col_stride() == 1 || self.a.cols() <= 1)
     }
 
     /// Packs rows `ic..ic + height`, columns `pc..pc + depth` of A into MR-row panels.

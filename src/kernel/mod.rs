@@ -345,63 +345,55 @@ pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
         // or its unsigned twin (same layout, same wrapping arithmetic: see
         // `Microkernel::cast`).
         unsafe {
+            use x86_64::{avx2, avx512};
+            // Each kernel is built only in the arm that returns it: `Microkernel::new`
+            // checks (in debug builds) that its level is available on this CPU.
             macro_rules! pick {
-                ($avx512:expr, $avx2:expr) => {
+                ($t:ty, ($mr512:expr, $nr512:expr, $k512:ident), ($mr256:expr, $nr256:expr, $k256:ident)) => {
                     match simd {
-                        Simd::Avx512 => Some($avx512.cast::<S>()),
-                        Simd::Avx2 => Some($avx2.cast::<S>()),
+                        Simd::Avx512 => Some(
+                            Microkernel::<$t>::new(
+                                $mr512,
+                                $nr512,
+                                Simd::Avx512,
+                                avx512::$k512,
+                                pick!(@rows avx512, $k512),
+                            )
+                            .cast::<S>(),
+                        ),
+                        Simd::Avx2 => Some(
+                            Microkernel::<$t>::new(
+                                $mr256,
+                                $nr256,
+                                Simd::Avx2,
+                                avx2::$k256,
+                                pick!(@rows avx2, $k256),
+                            )
+                            .cast::<S>(),
+                        ),
                         Simd::Portable => None,
                     }
                 };
+                (@rows avx512, f64_8x16) => { avx512::f64_8x16_rows };
+                (@rows avx512, f32_8x32) => { avx512::f32_8x32_rows };
+                (@rows avx512, i32_8x32) => { avx512::i32_8x32_rows };
+                (@rows avx512, i64_8x16) => { avx512::i64_8x16_rows };
+                (@rows avx2, f64_6x8) => { avx2::f64_6x8_rows };
+                (@rows avx2, f32_6x16) => { avx2::f32_6x16_rows };
+                (@rows avx2, i32_6x16) => { avx2::i32_6x16_rows };
+                (@rows avx2, i64_4x8) => { avx2::i64_4x8_rows };
             }
-            use x86_64::{avx2, avx512};
-            let f64_512 = Microkernel::<f64>::new(
-                8,
-                16,
-                Simd::Avx512,
-                avx512::f64_8x16,
-                avx512::f64_8x16_rows,
-            );
-            let f64_256 =
-                Microkernel::<f64>::new(6, 8, Simd::Avx2, avx2::f64_6x8, avx2::f64_6x8_rows);
-            let f32_512 = Microkernel::<f32>::new(
-                8,
-                32,
-                Simd::Avx512,
-                avx512::f32_8x32,
-                avx512::f32_8x32_rows,
-            );
-            let f32_256 =
-                Microkernel::<f32>::new(6, 16, Simd::Avx2, avx2::f32_6x16, avx2::f32_6x16_rows);
-            let i32_512 = Microkernel::<i32>::new(
-                8,
-                32,
-                Simd::Avx512,
-                avx512::i32_8x32,
-                avx512::i32_8x32_rows,
-            );
-            let i32_256 =
-                Microkernel::<i32>::new(6, 16, Simd::Avx2, avx2::i32_6x16, avx2::i32_6x16_rows);
-            let i64_512 = Microkernel::<i64>::new(
-                8,
-                16,
-                Simd::Avx512,
-                avx512::i64_8x16,
-                avx512::i64_8x16_rows,
-            );
-            let i64_256 =
-                Microkernel::<i64>::new(4, 8, Simd::Avx2, avx2::i64_4x8, avx2::i64_4x8_rows);
             if id == TypeId::of::<f64>() {
-                return pick!(f64_512, f64_256);
+                return pick!(f64, (8, 16, f64_8x16), (6, 8, f64_6x8));
             }
             if id == TypeId::of::<f32>() {
-                return pick!(f32_512, f32_256);
+                return pick!(f32, (8, 32, f32_8x32), (6, 16, f32_6x16));
             }
             if id == TypeId::of::<i32>() || id == TypeId::of::<u32>() {
-                return pick!(i32_512, i32_256);
+                return pick!(i32, (8, 32, i32_8x32), (6, 16, i32_6x16));
             }
             if id == TypeId::of::<i64>() || id == TypeId::of::<u64>() {
-                return pick!(i64_512, i64_256);
+                return pick!(i64, (8, 16, i64_8x16), (4, 8, i64_4x8));
             }
         }
     }

@@ -96,7 +96,7 @@ pub(crate) fn pack_b_panels<S: Scalar>(
     // last one with zeros.
     out.resize(panels * nr * depth, S::zero());
     let panel_len = nr * depth;
-    if let (true, 8 | 16 | 32) = (b.col_stride() == 1 || cols <= 1, nr) {
+    if let (true, 8 | 16 | 32) = (b.col_stride() == 1 || b.cols() <= 1, nr) {
         // Panel by panel: each panel is written front to back while the rows of B are
         // read in order, one short piece each.
         for (panel, dst) in out.chunks_exact_mut(panel_len).enumerate() {

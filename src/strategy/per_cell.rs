@@ -4,7 +4,7 @@ use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
 use crate::error::Error;
 use crate::kernel::{balanced_ranges, dot, pack, split_lengths};
 use crate::matrix::{MatMut, MatRef};
-use crate::plan::{multiply_adds, worker_cap};
+use crate::plan::{min_work_per_worker, multiply_adds, worker_cap};
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
 
@@ -17,9 +17,10 @@ use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output}
 /// times a matrix) and loses to [`Blocked`](crate::Blocked) on large squares, because
 /// each cell streams a whole row of A and column of B.
 ///
-/// `PerCell::default()` applies the crate's worker cap; when it leaves a single worker the
-/// product runs the [`Serial`](crate::Serial) loop instead (one worker gains nothing from
-/// the per-cell split). [`PerCell::with_workers`] always runs the per-cell algorithm.
+/// `PerCell::default()` applies the crate's worker cap; a product too small for two workers
+/// in any pool (see [`min_work_per_worker`](crate::min_work_per_worker)) runs the
+/// [`Serial`](crate::Serial) loop instead. [`PerCell::with_workers`] always runs the
+/// per-cell algorithm.
 ///
 /// Dot products add in a fixed interleaved order (eight partial sums), so float results can
 /// differ from [`Serial`](crate::Serial) in the last bits, but never depend on the number of
@@ -115,9 +116,11 @@ impl MulStrategy for PerCell {
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
-        if workers == 1 && self.workers.is_none() {
-            // The cap says the product is too small to split: run the fastest one-worker
-            // loop, so the default is never slower than `Serial`.
+        let work = multiply_adds(a.rows(), a.cols(), b.cols());
+        if self.workers.is_none() && work < 2 * min_work_per_worker(ElementClass::of::<T>()) {
+            // Too small for two workers in any pool: run the fastest one-worker loop, so
+            // the default is never slower than `Serial`. (Decided by the product alone, not
+            // by the pool, so that a float result does not depend on the pool's size.)
             dispatch(&SerialKernel, a, b, c);
         } else {
             dispatch(&PerCellKernel { workers }, a, b, c);
