@@ -103,8 +103,8 @@ impl MulStrategy for RowParallel {
         check_into(&a, &b, &c)?;
         let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
         if workers == 1 && self.workers.is_none() {
-            // The cap says the product is too small to split: run the fastest one-worker
-            // loop, so the default is never slower than `Serial`.
+            // One worker: run the serial loop directly. It adds exactly what one band would,
+            // without the band bookkeeping, so the default is never slower than `Serial`.
             dispatch(&SerialKernel, a, b, c);
         } else {
             dispatch(&RowParallelKernel { workers }, a, b, c);
