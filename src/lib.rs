@@ -43,7 +43,10 @@
 //!
 //! Every strategy accepts views with any strides ([`Matrix::t`] is a transposed view, not
 //! a copy), checks shapes before touching the output, and returns the same integers:
-//! integer arithmetic wraps (two's complement) in every strategy and build profile.
+//! integer arithmetic wraps (two's complement) in every strategy and build profile. When
+//! wrapping is not acceptable, [`Matrix::checked_par_mul`] reports the first overflowing
+//! cell as an error and [`Matrix::widening_par_mul`] accumulates in a wider type
+//! (`i32 × i32 → i64`, …).
 //! Floating-point results agree to rounding; for one strategy they never depend on the
 //! number of workers.
 //!
@@ -100,6 +103,7 @@
 
 mod element;
 mod error;
+mod exact;
 mod gemm;
 mod kernel;
 mod matrix;
@@ -112,6 +116,7 @@ mod ndarray;
 
 pub use element::{Element, ElementClass};
 pub use error::Error;
+pub use exact::{CheckedInteger, Widen, checked_mul_into};
 pub use gemm::{gemm, mul, mul_into};
 pub use kernel::Simd;
 pub use matrix::{MatMut, MatRef, Matrix};
