@@ -122,6 +122,10 @@ impl ElementClass {
 ///
 /// Implemented for the primitive types (wrapping for integers) and for [`Generic`].
 pub(crate) trait Scalar: Copy + Send + Sync + 'static {
+    /// Whether `add` or `mul` can panic (a user's type can; primitive arithmetic here never
+    /// does). Products of such types are computed into a buffer of their own and copied to
+    /// the caller's output only when complete, so a panic leaves that output untouched.
+    const MAY_PANIC: bool = false;
     fn zero() -> Self;
     fn add(self, other: Self) -> Self;
     fn mul(self, other: Self) -> Self;
@@ -169,6 +173,7 @@ scalar_float!(f32, f64);
 pub(crate) struct Generic<T>(pub(crate) T);
 
 impl<T: Element> Scalar for Generic<T> {
+    const MAY_PANIC: bool = true;
     #[inline(always)]
     fn zero() -> Self {
         Generic(T::zero())

@@ -68,6 +68,15 @@ pub enum Error {
         /// Why the layout was refused.
         reason: &'static str,
     },
+    /// Memory for a `rows × cols` result could not be allocated.
+    AllocationFailed {
+        /// Rows asked for.
+        rows: usize,
+        /// Columns asked for.
+        cols: usize,
+        /// Bytes asked for.
+        bytes: usize,
+    },
     /// A checked integer product overflowed at this output cell.
     Overflow {
         /// Row of the first output cell found to overflow.
@@ -132,6 +141,10 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "invalid layout: a {rows}×{cols} view with row stride {row_stride} and column stride {col_stride}: {reason}"
+            ),
+            Error::AllocationFailed { rows, cols, bytes } => write!(
+                f,
+                "allocation failed: a {rows}×{cols} matrix needs {bytes} bytes"
             ),
             Error::Overflow { row, col } => write!(
                 f,

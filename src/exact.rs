@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::element::Element;
 use crate::error::{Error, check_product};
 use crate::kernel::{balanced_ranges, split_lengths};
-use crate::matrix::{MatMut, MatRef, Matrix, element_count};
+use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{multiply_adds, worker_cap};
 
 mod sealed {
@@ -153,7 +153,7 @@ impl<T: CheckedInteger> Matrix<T> {
     /// ```
     pub fn checked_par_mul(&self, rhs: &Matrix<T>) -> Result<Matrix<T>, Error> {
         check_product("multiply", self.shape(), rhs.shape(), None)?;
-        let mut c = Matrix::zeros(self.rows(), rhs.cols());
+        let mut c = Matrix::try_zeros(self.rows(), rhs.cols())?;
         checked_mul_into(self.view(), rhs.view(), c.view_mut())?;
         Ok(c)
     }
@@ -189,8 +189,7 @@ pub fn checked_mul_into<T: CheckedInteger>(
         Some(c.shape()),
     )?;
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    let len = element_count(m, n)?;
-    let mut out = vec![T::zero(); len];
+    let mut out = Matrix::<T>::try_zeros(m, n)?.into_vec();
     // Checked arithmetic is about as costly per multiply-add as a generic type's.
     let workers = worker_cap(
         crate::ElementClass::Generic,

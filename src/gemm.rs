@@ -2,7 +2,7 @@
 
 use crate::element::{Element, ProductKernel, Scalar, dispatch, same_scalar};
 use crate::error::{Error, check_product};
-use crate::matrix::{MatMut, MatRef, Matrix, element_count};
+use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::strategy::MulStrategy;
 
 /// `a · b` into a new matrix, with any strategy and any input strides.
@@ -10,7 +10,8 @@ use crate::strategy::MulStrategy;
 /// # Errors
 ///
 /// [`Error::ShapeMismatch`] if `a.cols() != b.rows()`; [`Error::SizeOverflow`] if the
-/// `a.rows() × b.cols()` result cannot be counted in `usize`.
+/// `a.rows() × b.cols()` result cannot be counted in `usize`; [`Error::AllocationFailed`]
+/// if its memory cannot be had.
 ///
 /// # Examples
 ///
@@ -27,9 +28,7 @@ pub fn mul<T: Element, S: MulStrategy>(
     b: MatRef<'_, T>,
 ) -> Result<Matrix<T>, Error> {
     check_product("multiply", a.shape(), b.shape(), None)?;
-    let (m, n) = (a.rows(), b.cols());
-    element_count(m, n)?;
-    let mut c = Matrix::zeros(m, n);
+    let mut c = Matrix::try_zeros(a.rows(), b.cols())?;
     strategy.mul_into(a, b, c.view_mut())?;
     Ok(c)
 }
@@ -102,7 +101,7 @@ pub fn gemm<T: Element, S: MulStrategy>(
         b.shape(),
         Some(c.shape()),
     )?;
-    let mut product = Matrix::zeros(c.rows(), c.cols());
+    let mut product = Matrix::try_zeros(c.rows(), c.cols())?;
     strategy.mul_into(a, b, product.view_mut())?;
     let combine = Combine {
         alpha,
@@ -124,14 +123,22 @@ impl<T: Element> ProductKernel for Combine<T> {
     fn run<S: Scalar>(&self, p: MatRef<'_, S>, _unused: MatRef<'_, S>, mut c: MatMut<'_, S>) {
         let alpha: S = same_scalar(self.alpha);
         let beta: S = same_scalar(self.beta);
-        c.for_each_mut(|i, j, x| {
-            // SAFETY: `p` has the shape of `c`, so (i, j) is inside it.
-            let scaled = alpha.mul(*unsafe { p.get_unchecked(i, j) });
-            *x = if self.beta_is_zero {
-                scaled
-            } else {
-                scaled.add(beta.mul(*x))
-            };
-        });
+        // All new values first, then the writes: a panic in a user's arithmetic leaves `c`
+        // as it was.
+        let (rows, cols) = c.shape();
+        let mut combined = Vec::with_capacity(rows * cols);
+        for i in 0..rows {
+            for j in 0..cols {
+                // SAFETY: `p` and `c` have the same shape, so (i, j) is inside both.
+                let (p_ij, c_ij) = unsafe { (*p.get_unchecked(i, j), *c.rb().get_unchecked(i, j)) };
+                let scaled = alpha.mul(p_ij);
+                combined.push(if self.beta_is_zero {
+                    scaled
+                } else {
+                    scaled.add(beta.mul(c_ij))
+                });
+            }
+        }
+        c.for_each_mut(|i, j, x| *x = combined[i * cols + j]);
     }
 }

@@ -1264,6 +1264,37 @@ impl<T: Element> Matrix<T> {
         }
     }
 
+    /// A `rows × cols` matrix of zeros, or an error instead of a panic or an abort when
+    /// the size cannot be counted or the memory cannot be had.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SizeOverflow`] if `rows * cols` (or its size in bytes) overflows;
+    /// [`Error::AllocationFailed`] if the allocator refuses the memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{Error, Matrix};
+    /// assert_eq!(Matrix::<f64>::try_zeros(2, 3)?, Matrix::zeros(2, 3));
+    /// assert!(matches!(
+    ///     Matrix::<f64>::try_zeros(1 << 40, 1 << 10),
+    ///     Err(Error::AllocationFailed { .. } | Error::SizeOverflow { .. })
+    /// ));
+    /// # Ok::<(), parmat::Error>(())
+    /// ```
+    pub fn try_zeros(rows: usize, cols: usize) -> Result<Self, Error> {
+        let len = element_count(rows, cols)?;
+        let bytes = len
+            .checked_mul(std::mem::size_of::<T>())
+            .ok_or(Error::SizeOverflow { rows, cols })?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(len)
+            .map_err(|_| Error::AllocationFailed { rows, cols, bytes })?;
+        data.resize(len, T::zero());
+        Ok(Matrix { data, rows, cols })
+    }
+
     /// The `n × n` identity matrix.
     ///
     /// # Panics

@@ -236,13 +236,16 @@ pub(crate) fn check_into<T>(
 }
 
 /// Runs `compute` on a row-major `m × n` buffer holding the output: `c` itself when it is
-/// laid out that way, otherwise a temporary that is then copied into `c`.
+/// laid out that way and the arithmetic cannot panic, otherwise a temporary that is copied
+/// into `c` once complete (so a panic in a user's `+` or `*` leaves `c` untouched).
 pub(crate) fn with_row_major_output<S: Scalar>(
     mut c: MatMut<'_, S>,
     compute: impl FnOnce(&mut [S]),
 ) {
     let n = c.cols();
-    if let Some(slice) = c.as_row_major_slice_mut() {
+    if !S::MAY_PANIC
+        && let Some(slice) = c.as_row_major_slice_mut()
+    {
         compute(slice);
         return;
     }
