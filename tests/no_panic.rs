@@ -1,0 +1,68 @@
+//! No `Result`-returning API panics, whatever shapes, lengths and strides it is given: it
+//! returns `Ok` or an `Error`.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use parmat::{MatMut, MatRef, Matrix, MulStrategy, Strategy};
+use proptest::prelude::*;
+
+fn dim() -> impl proptest::strategy::Strategy<Value = usize> {
+    prop_oneof![
+        4 => 0usize..=9,
+        1 => Just(usize::MAX),
+        1 => Just(usize::MAX / 2),
+        1 => Just(1usize << 32),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn constructors_return_errors_not_panics(
+        rows in dim(), cols in dim(), len in 0usize..=40,
+        rs in dim(), cs in dim(),
+    ) {
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut data = vec![1i32; len];
+            let _ = Matrix::from_vec(rows, cols, data.clone());
+            let _ = MatRef::from_slice(&data, rows, cols);
+            let _ = MatRef::from_slice_strided(&data, rows, cols, rs, cs);
+            let _ = MatMut::from_slice(&mut data, rows, cols);
+            let _ = MatMut::from_slice_strided(&mut data, rows, cols, rs, cs);
+            if rows.saturating_mul(cols) <= 1 << 20 {
+                let _ = Matrix::<i32>::try_zeros(rows, cols);
+            }
+        }));
+        prop_assert!(result.is_ok(), "a constructor panicked");
+    }
+
+    #[test]
+    fn products_return_errors_not_panics(
+        (m, k1, k2, n) in (0usize..=6, 0usize..=6, 0usize..=6, 0usize..=6),
+        (cm, cn) in (0usize..=7, 0usize..=7),
+        which in 0usize..5,
+    ) {
+        let a = Matrix::from_fn(m, k1, |i, j| (i + j) as i64);
+        let b = Matrix::from_fn(k2, n, |i, j| (i * j) as i64);
+        let s = Strategy::all()[which];
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut c = Matrix::<i64>::zeros(cm, cn);
+            let before = c.clone();
+            let into = s.mul_into(a.view(), b.view(), c.view_mut());
+            let fits = k1 == k2 && (cm, cn) == (m, n);
+            assert_eq!(into.is_ok(), fits);
+            if !fits {
+                assert_eq!(c, before, "written before an error");
+            }
+            let _ = parmat::gemm(2, a.view(), b.view(), 3, c.view_mut(), &s);
+            let _ = parmat::checked_mul_into(a.view(), b.view(), c.view_mut());
+            let _ = a.mul_with(&b, &s);
+            let _ = a.checked_par_mul(&b);
+            let a32 = Matrix::from_fn(m, k1, |i, j| (i + j) as i32);
+            let b32 = Matrix::from_fn(k2, n, |i, j| (i * j) as i32);
+            let _ = a32.widening_par_mul(&b32);
+        }));
+        prop_assert!(result.is_ok(), "a product panicked");
+    }
+}
