@@ -15,6 +15,7 @@ use crate::error::{Error, check_product};
 use crate::kernel::{balanced_ranges, split_lengths};
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{multiply_adds, worker_cap};
+use crate::strategy::check_into;
 
 mod sealed {
     pub trait Sealed {}
@@ -182,12 +183,7 @@ pub fn checked_mul_into<T: CheckedInteger>(
     b: MatRef<'_, T>,
     mut c: MatMut<'_, T>,
 ) -> Result<(), Error> {
-    check_product(
-        "write the product of",
-        a.shape(),
-        b.shape(),
-        Some(c.shape()),
-    )?;
+    check_into(&a, &b, &c)?;
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     let mut out = Matrix::<T>::try_zeros(m, n)?.into_vec();
     // Checked arithmetic is about as costly per multiply-add as a generic type's.
