@@ -121,7 +121,9 @@ pub use gemm::{gemm, mul, mul_into};
 pub use kernel::Simd;
 pub use matrix::{MatMut, MatRef, Matrix};
 pub use plan::{Plan, min_work_per_worker, plan};
-pub use strategy::{Auto, Blocked, MulStrategy, PerCell, RowParallel, Serial, Strategy};
+pub use strategy::{
+    Auto, Blocked, Calibration, MulStrategy, PerCell, RowParallel, Serial, SplitK, Strategy,
+};
 
 #[cfg(feature = "ndarray")]
 pub use crate::ndarray::ParMul;
