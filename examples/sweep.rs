@@ -7,14 +7,15 @@
 //! cargo run --release --example sweep -- --types f64 --families square,matvec --sizes 64,512
 //! cargo run --release --example sweep -- --detail   # every candidate's time ÷ the oracle's
 //! cargo run --release --example sweep -- --calibrated   # auto with Auto::calibrated()
+//! cargo run --release --example sweep -- --plan 4x1000000x4   # only print auto's plans
 //! cargo run --release --example sweep -- --svg docs/img/auto-vs-oracle.svg \
 //!     --overhead-svg docs/img/overhead.svg
 //! ```
 //!
 //! Threads come from the global rayon pool (`RAYON_NUM_THREADS` to change them); worker
 //! counts 1..=threads are tried for each parallel strategy. Candidates are timed round-robin
-//! (each round runs every candidate once, in batches long enough for the clock) and the best
-//! round counts, so a burst of noise on a shared machine hits one round of one candidate,
+//! (each round runs every candidate once untimed, then a batch long enough for the clock)
+//! and the best round counts, so a burst of noise on a shared machine hits one round of one candidate,
 //! not the comparison. A candidate more than 10× slower than the best after the first round
 //! is dropped (it cannot be the oracle). Every result is checked against the serial one.
 
@@ -213,6 +214,11 @@ fn measure<T: Sample>(
     let mut best = single.clone();
     for _ in 0..rounds {
         for &i in &alive {
+            if single[i] < 5e-3 {
+                // One untimed run first, so each candidate is timed in the state it leaves
+                // the pool in (its threads awake or asleep), not in its predecessor's.
+                list[i].1.run(a.view(), b.view(), c.view_mut());
+            }
             let start = Instant::now();
             for _ in 0..batch[i] {
                 list[i].1.run(a.view(), b.view(), c.view_mut());
@@ -395,10 +401,26 @@ fn parse_options() -> Options {
             "--overhead-svg" => options.overhead_svg = args.next(),
             "--detail" => options.detail = true,
             "--calibrated" => options.auto = Auto::calibrated(),
+            "--plan" => {
+                // Only explain: `--plan 4x1000000x4,2048x2048x1`.
+                let auto = options.auto;
+                for shape in list(args.next()) {
+                    let dims: Vec<usize> = shape
+                        .split(['x', '×'])
+                        .map(|d| d.parse().expect("a shape is MxKxN"))
+                        .collect();
+                    let [m, k, n] = dims[..] else {
+                        panic!("a shape is MxKxN, not {shape:?}")
+                    };
+                    println!("f64: {}", auto.plan::<f64>(m, k, n));
+                    println!("i32: {}", auto.plan::<i32>(m, k, n));
+                }
+                std::process::exit(0);
+            }
             _ => {
                 println!(
                     "usage: sweep [--types f64,i32] [--families {}] [--sizes 1,2,..] \
-                     [--budget-ms MS] [--svg FILE] [--overhead-svg FILE] [--detail] [--calibrated]",
+                     [--budget-ms MS] [--svg FILE] [--overhead-svg FILE] [--detail] [--calibrated] [--plan MxKxN,..]",
                     FAMILIES.map(|f| f.name).join(",")
                 );
                 std::process::exit(if arg == "-h" || arg == "--help" { 0 } else { 2 });

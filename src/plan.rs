@@ -47,17 +47,13 @@ pub(crate) const MIN_BLOCKED_WORK: u128 = 16 * 16 * 16;
 /// Minimum multiply-adds per worker for the blocked strategy's hand-written kernels, which
 /// do a multiply-add 4–8× faster than the serial loop, so the same fork–join cost needs
 /// proportionally more of them. Set from `cargo run --release --example sweep -- --detail`
-/// on the 2-core Zen 4 (2026-11-26): two blocked workers first beat one at about 1.5 M
-/// multiply-adds on thin shapes (1536×64×16 and 16×64×1536) and between 96³ and 128³ on
-/// squares; on a 16-core Xeon squares crossed at n ≈ 160 (docs/performance.md), which is
-/// what [`Auto::calibrated`](crate::Auto::calibrated) is for.
-pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 3 << 18;
+/// on the 2-core Zen 4 (2026-11-26), time with two blocked workers ÷ time with one:
+/// squares 64³ 1.18 (f64) and 3.76 (i32), 96³ 0.79 and 0.83; thin shapes 256×64×16
+/// 1.14 and 1.04, 512×64×16 0.88 and 0.78. Two workers thus pay from about 2¹⁹ of work;
+/// on a 16-core Xeon squares only crossed at n ≈ 160 (docs/performance.md), which is what
+/// [`Auto::calibrated`](crate::Auto::calibrated) is for.
+pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 18;
 
-/// Every output element costs about this many multiply-adds on top of its `k` (it is
-/// loaded, stored and travels to memory): without it, an outer product (`k = 1`), whose
-/// time goes into writing C, would look too small to share. From the sweep's `outer`
-/// family: at 1024×1×1024, two workers took 0.64 of one worker's time.
-pub(crate) const OUTPUT_COST: u128 = 4;
 
 /// The minimums of work per worker the planner uses: the constants above, or those
 /// measured by [`Auto::calibrated`](crate::Auto::calibrated).
@@ -192,12 +188,12 @@ pub(crate) fn multiply_adds(m: usize, k: usize, n: usize) -> u128 {
         .saturating_mul(n as u128)
 }
 
-/// The work the worker cap divides among workers: `m·n·(k + OUTPUT_COST)`, the
-/// multiply-adds plus the cost of writing the output (saturating).
+/// The work the worker cap divides among workers: the multiply-adds `m·k·n`. (Counting
+/// each written output element as extra work was tried: with the blocked minimum at 2¹⁸ it
+/// gave outer products of 384×1×384 and 512×1×512 two workers, which ran them 1.2–2.3×
+/// slower in the sweep.)
 pub(crate) fn worker_work(m: usize, k: usize, n: usize) -> u128 {
-    (m as u128)
-        .saturating_mul(n as u128)
-        .saturating_mul((k as u128).saturating_add(OUTPUT_COST))
+    multiply_adds(m, k, n)
 }
 
 /// Workers for a product of `work` multiply-adds split into `units` independent units:
@@ -403,7 +399,7 @@ impl fmt::Display for Plan {
         if *workers > 1 {
             return write!(
                 f,
-                "; {workers} workers of the pool's {threads} threads, {} work each ({per_worker}; work is multiply-adds plus {OUTPUT_COST} per output element)",
+                "; {workers} workers of the pool's {threads} threads, {} multiply-adds each ({per_worker})",
                 cost / *workers as u128
             );
         }
@@ -412,7 +408,7 @@ impl fmt::Display for Plan {
         } else if *cost < 2 * min_work {
             write!(
                 f,
-                "; one worker on the calling thread: its work of {cost} (multiply-adds plus {OUTPUT_COST} per output element) is below the {} that two workers need at {per_worker}",
+                "; one worker on the calling thread: its {cost} multiply-adds are below the {} that two workers need at {per_worker}",
                 2 * min_work
             )
         } else if *units <= 1 {

@@ -128,11 +128,13 @@ impl MulStrategy for Auto {
 /// What [`Auto::calibrated`] measured: the fork–join cost of the rayon pool and the speed of
 /// the one-worker loops, and the minimum work per worker derived from them.
 ///
-/// A worker is worth starting when its share of the work takes at least
-/// [`Calibration::GAIN`] times the fork–join cost; the minimum of work per worker is that
-/// time multiplied by the measured speed (work per second) of the loop the workers run.
-/// Generic types keep the crate's ratio to floats (a quarter), since their speed depends
-/// on the user's type.
+/// The crate's minimums were set by timing one worker against two on the development
+/// machine (see [`min_work_per_worker`](crate::min_work_per_worker)). A minimum is the
+/// work that pays for one fork–join, so it scales with the fork–join time × the speed of
+/// the loop the workers run; the calibration measures both here and scales each constant
+/// by the ratio of this machine's product to the development machine's
+/// ([`Calibration::REFERENCE`]). Generic types scale like floats, since their own speed
+/// depends on the user's type.
 ///
 /// # Examples
 ///
@@ -151,12 +153,11 @@ pub struct Calibration {
 }
 
 impl Calibration {
-    /// A worker's share must take this many times the fork–join cost (at 1 the second
-    /// worker only breaks even). On the development machine (2-core Zen 4) 1.5 gives
-    /// minimums between the crate's constants for the i-k-j loop and the blocked kernels,
-    /// which the sweep set separately: `cargo run --release --example sweep -- --calibrated`
-    /// prints them.
-    pub const GAIN: f64 = 1.5;
+    /// What this calibration measured on the development machine (2-core Zen 4,
+    /// 2026-11-26, `cargo run --release --example sweep -- --calibrated`): fork–join in
+    /// seconds, then the i-k-j loop (f64, i32) and the blocked kernels (f64) in
+    /// multiply-adds per second. There it gives back the crate's constants.
+    pub const REFERENCE: [f64; 4] = [16.9e-6, 7.59e9, 6.61e9, 26.22e9];
 
     fn get() -> &'static Calibration {
         static CALIBRATION: OnceLock<Calibration> = OnceLock::new();
@@ -205,11 +206,24 @@ impl Calibration {
         // and the blocked kernels on 128³ (f64), each the best of a few runs.
         let serial_rate = [rate::<f64>(64, &Serial), rate::<i32>(64, &Serial)];
         let blocked_rate = rate::<f64>(128, &Blocked::with_workers(1));
-        let minimum = |rate: f64| -> u128 { ((Self::GAIN * fork_join * rate) as u128).max(1) };
-        let float = minimum(serial_rate[0]);
+        let [ref_fork_join, ref_float, ref_integer, ref_blocked] = Self::REFERENCE;
+        let scaled = |constant: u128, rate: f64, reference: f64| -> u128 {
+            let factor = (fork_join * rate) / (ref_fork_join * reference);
+            ((constant as f64 * factor) as u128).max(1)
+        };
+        let crate_minimums = Thresholds::DEFAULT;
+        let float_scale = |constant| scaled(constant, serial_rate[0], ref_float);
         let thresholds = Thresholds {
-            per_worker: [float, minimum(serial_rate[1]), (float / 4).max(1)],
-            blocked_per_worker: minimum(blocked_rate),
+            per_worker: [
+                float_scale(crate_minimums.per_worker[0]),
+                scaled(crate_minimums.per_worker[1], serial_rate[1], ref_integer),
+                float_scale(crate_minimums.per_worker[2]),
+            ],
+            blocked_per_worker: scaled(
+                crate_minimums.blocked_per_worker,
+                blocked_rate,
+                ref_blocked,
+            ),
         };
         Calibration {
             fork_join: Duration::from_secs_f64(fork_join),
