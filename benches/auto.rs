@@ -40,7 +40,10 @@ fn auto(c: &mut Criterion) {
         ),
     ];
     for (name, strategy) in [
-        ("row-parallel", Strategy::from(RowParallel::with_workers(threads))),
+        (
+            "row-parallel",
+            Strategy::from(RowParallel::with_workers(threads)),
+        ),
         ("per-cell", PerCell::with_workers(threads).into()),
         ("blocked", Blocked::with_workers(threads).into()),
     ] {

@@ -54,7 +54,6 @@ pub(crate) const MIN_BLOCKED_WORK: u128 = 16 * 16 * 16;
 /// [`Auto::calibrated`](crate::Auto::calibrated) is for.
 pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 18;
 
-
 /// The minimums of work per worker the planner uses: the constants above, or those
 /// measured by [`Auto::calibrated`](crate::Auto::calibrated).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -234,10 +233,10 @@ pub(crate) fn worker_cap_with(
 /// # Examples
 ///
 /// ```
-/// let p = parmat::plan::<f64>(16, 16, 16);
+/// let p = parmat::plan::<f64>(12, 12, 12);
 /// assert_eq!(p.workers(), 1);
 /// assert_eq!(p.strategy(), parmat::Strategy::Serial);
-/// println!("{p}"); // serial: 16×16×16 is 4096 multiply-adds, below the 8000 from which ...
+/// println!("{p}"); // serial: 12×12×12 is 1728 multiply-adds, below the 4096 from which ...
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -422,23 +421,30 @@ impl fmt::Display for Plan {
 /// The plan [`Auto`](crate::Auto) follows for an `m×k · k×n` product of `T` in the current
 /// rayon pool.
 ///
-/// The rule:
-/// 1. Element types with hand-written kernels (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on
-///    a CPU with AVX2 or AVX-512) run [`Blocked`] once the product has at least
-///    8000 multiply-adds (about 20³), where packing starts to pay; its workers come from
-///    the worker cap over its units of work (tile rows × column blocks).
-/// 2. Otherwise, below two workers' worth of work it runs [`Serial`](crate::Serial); above,
-///    outputs of at least 16 rows run [`RowParallel`] (serial when the pool leaves one
-///    worker: the same bits) and shorter ones [`PerCell`] (such as a row vector times a
-///    matrix), with the worker cap (see the module docs) over rows or cells. The strategy
-///    depends on the shape only, so the size of the pool never changes a float result.
+/// The rule (docs/guide.md has the measurements behind it):
+/// 1. Products below 4096 multiply-adds (16³) run [`Serial`](crate::Serial).
+/// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`]) for a
+///    matrix–vector product; the i-k-j loop for outputs of at most half a register tile of
+///    rows (a row vector times a matrix) and for types without hand-written kernels;
+///    otherwise [`Blocked`] (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on a CPU with AVX2
+///    or AVX-512).
+/// 3. Reduction-shaped products (`k` at least 8 times the output's larger side, with work
+///    for two workers at twice the minimum each) are cut along `k` into
+///    [`depth_parts`](Plan::depth_parts) parts ([`SplitK`]).
+/// 4. The worker cap (see the module docs) over the strategy's units of work — tile rows ×
+///    column blocks, rows, cells or depth parts — sets the workers. Below two workers'
+///    worth of work the i-k-j loop runs as [`Serial`](crate::Serial); above, outputs of at
+///    least 16 rows (or any rows, for types with hand-written kernels) run [`RowParallel`]
+///    and shorter ones [`PerCell`].
+///
+/// Only step 4 looks at the pool, so the size of the pool never changes a float result.
 ///
 /// # Examples
 ///
 /// ```
-/// let p = parmat::plan::<f64>(16, 16, 16);
+/// let p = parmat::plan::<f64>(12, 12, 12);
 /// assert_eq!(p.workers(), 1);
-/// assert!(p.to_string().starts_with("serial: 16×16×16 is 4096 multiply-adds"));
+/// assert!(p.to_string().starts_with("serial: 12×12×12 is 1728 multiply-adds"));
 /// ```
 pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
     plan_with::<T>(m, k, n, &Thresholds::DEFAULT)

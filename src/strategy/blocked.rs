@@ -26,7 +26,7 @@ use crate::strategy::{MulStrategy, check_into, with_row_major_output};
 ///
 /// `Blocked::default()` applies the crate's worker cap (with a larger minimum of work per
 /// worker for the hand-written kernels, which are faster per multiply-add); products below
-/// 8000 multiply-adds, where packing does not pay, run the [`Serial`](crate::Serial) loop
+/// 4096 multiply-adds (16³), where packing does not pay, run the [`Serial`](crate::Serial) loop
 /// instead. [`Blocked::with_workers`] always runs the blocked algorithm.
 ///
 /// # Examples
