@@ -18,6 +18,8 @@
 //! and the best round counts, so a burst of noise on a shared machine hits one round of one candidate,
 //! not the comparison. A candidate more than 10× slower than the best after the first round
 //! is dropped (it cannot be the oracle). Every result is checked against the serial one.
+//! `--passes N` measures the whole sweep N times and keeps each candidate's best, so that
+//! noise lasting longer than one point (another process on a shared machine) is outvoted.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -152,19 +154,36 @@ struct Point {
     family: &'static str,
     size: usize,
     shape: (usize, usize, usize),
-    /// Best time per candidate label (seconds).
+    /// Best time per candidate label (seconds), `auto` included.
     times: BTreeMap<String, f64>,
-    oracle: (String, f64),
-    auto: f64,
     plan: String,
 }
 
 impl Point {
+    /// The fastest candidate other than auto.
+    fn oracle(&self) -> (&str, f64) {
+        self.times
+            .iter()
+            .filter(|(label, _)| *label != "auto")
+            .map(|(label, &t)| (label.as_str(), t))
+            .min_by(|x, y| x.1.total_cmp(&y.1))
+            .expect("candidates")
+    }
+    fn auto(&self) -> f64 {
+        self.times["auto"]
+    }
     fn auto_vs_oracle(&self) -> f64 {
-        self.oracle.1 / self.auto
+        self.oracle().1 / self.auto()
     }
     fn auto_vs_serial(&self) -> f64 {
-        self.times["serial"] / self.auto
+        self.times["serial"] / self.auto()
+    }
+    /// Keeps the better time of each candidate from `other`, a later pass over the same point.
+    fn merge(&mut self, other: Point) {
+        for (label, t) in other.times {
+            let best = self.times.entry(label).or_insert(t);
+            *best = best.min(t);
+        }
     }
 }
 
@@ -231,12 +250,6 @@ fn measure<T: Sample>(
         .zip(&best)
         .map(|((label, _), &t)| (label.clone(), t))
         .collect();
-    let oracle = list[..auto_index]
-        .iter()
-        .zip(&best)
-        .map(|((label, _), &t)| (label.clone(), t))
-        .min_by(|x, y| x.1.total_cmp(&y.1))
-        .expect("candidates");
     let plan = auto.plan::<T>(m, k, n);
     let plan = if plan.depth_parts() > 1 {
         format!("split-k×{} ({} parts)", plan.workers(), plan.depth_parts())
@@ -251,8 +264,6 @@ fn measure<T: Sample>(
         size,
         shape: (m, k, n),
         times,
-        oracle,
-        auto: best[auto_index],
         plan,
     }
 }
@@ -279,44 +290,58 @@ fn sweep<T: Sample>(options: &Options) -> Vec<Point> {
         "family", "s", "m×k×n", "oracle", "auto's plan", "auto/oracle", "auto/serial"
     );
     println!("(* marks auto's plan differing from the oracle's choice)");
-    let mut rng = fastrand::Rng::with_seed(2026);
-    let mut points = Vec::new();
-    for family in FAMILIES
-        .iter()
-        .filter(|f| options.families.iter().any(|name| name == f.name))
-    {
-        for &size in &options.sizes {
-            let p = measure::<T>(
-                family,
-                size,
-                options.budget,
-                threads,
-                options.auto,
-                &mut rng,
-            );
-            let (m, k, n) = p.shape;
-            let same = p.plan.starts_with(&p.oracle.0)
-                || (p.plan == "serial" && p.oracle.0 == "row-parallel×1");
-            println!(
-                "{:<12} {:>5} {:>20} {:>18} {:>22} {:>11.2} {:>11.2}",
-                p.family,
-                p.size,
-                format!("{m}×{k}×{n}"),
-                p.oracle.0,
-                format!("{}{}", p.plan, if same { " " } else { "*" }),
-                p.auto_vs_oracle(),
-                p.auto_vs_serial()
-            );
-            if options.detail {
-                let mut times: Vec<(&String, &f64)> = p.times.iter().collect();
-                times.sort_by(|x, y| x.1.total_cmp(y.1));
-                let line: Vec<String> = times
-                    .iter()
-                    .map(|(label, t)| format!("{label} {:.2}", **t / p.oracle.1))
-                    .collect();
-                println!("    time ÷ oracle: {}", line.join(", "));
+    let mut points: Vec<Point> = Vec::new();
+    for pass in 0..options.passes {
+        if options.passes > 1 {
+            eprintln!("{}: pass {} of {}", T::NAME, pass + 1, options.passes);
+        }
+        let mut rng = fastrand::Rng::with_seed(2026);
+        let mut index = 0;
+        for family in FAMILIES
+            .iter()
+            .filter(|f| options.families.iter().any(|name| name == f.name))
+        {
+            for &size in &options.sizes {
+                let p = measure::<T>(
+                    family,
+                    size,
+                    options.budget,
+                    threads,
+                    options.auto,
+                    &mut rng,
+                );
+                if pass == 0 {
+                    points.push(p);
+                } else {
+                    points[index].merge(p);
+                }
+                index += 1;
             }
-            points.push(p);
+        }
+    }
+    for p in &points {
+        let (m, k, n) = p.shape;
+        let oracle = p.oracle();
+        let same =
+            p.plan.starts_with(oracle.0) || (p.plan == "serial" && oracle.0 == "row-parallel×1");
+        println!(
+            "{:<12} {:>5} {:>20} {:>18} {:>22} {:>11.2} {:>11.2}",
+            p.family,
+            p.size,
+            format!("{m}×{k}×{n}"),
+            oracle.0,
+            format!("{}{}", p.plan, if same { " " } else { "*" }),
+            p.auto_vs_oracle(),
+            p.auto_vs_serial()
+        );
+        if options.detail {
+            let mut times: Vec<(&String, &f64)> = p.times.iter().collect();
+            times.sort_by(|x, y| x.1.total_cmp(y.1));
+            let line: Vec<String> = times
+                .iter()
+                .map(|(label, t)| format!("{label} {:.2}", **t / oracle.1))
+                .collect();
+            println!("    time ÷ oracle: {}", line.join(", "));
         }
     }
     let mut ratios: Vec<f64> = points.iter().map(Point::auto_vs_oracle).collect();
@@ -360,6 +385,7 @@ struct Options {
     overhead_svg: Option<String>,
     detail: bool,
     auto: Auto,
+    passes: usize,
 }
 
 fn parse_options() -> Options {
@@ -372,6 +398,7 @@ fn parse_options() -> Options {
         overhead_svg: None,
         detail: false,
         auto: Auto::default(),
+        passes: 1,
     };
     let mut args = std::env::args().skip(1);
     let list = |v: Option<String>| -> Vec<String> {
@@ -400,6 +427,13 @@ fn parse_options() -> Options {
             "--svg" => options.svg = args.next(),
             "--overhead-svg" => options.overhead_svg = args.next(),
             "--detail" => options.detail = true,
+            "--passes" => {
+                options.passes = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&p| p >= 1)
+                    .expect("--passes needs a count of at least 1")
+            }
             "--calibrated" => options.auto = Auto::calibrated(),
             "--plan" => {
                 // Only explain: `--plan 4x1000000x4,2048x2048x1`.
@@ -420,7 +454,7 @@ fn parse_options() -> Options {
             _ => {
                 println!(
                     "usage: sweep [--types f64,i32] [--families {}] [--sizes 1,2,..] \
-                     [--budget-ms MS] [--svg FILE] [--overhead-svg FILE] [--detail] [--calibrated] [--plan MxKxN,..]",
+                     [--budget-ms MS] [--svg FILE] [--overhead-svg FILE] [--detail] [--calibrated] [--passes N] [--plan MxKxN,..]",
                     FAMILIES.map(|f| f.name).join(",")
                 );
                 std::process::exit(if arg == "-h" || arg == "--help" { 0 } else { 2 });

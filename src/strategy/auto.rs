@@ -117,11 +117,25 @@ impl MulStrategy for Auto {
             dispatch(&SerialKernel, a, b, c);
             return Ok(());
         }
-        choose::<T>(m, k, n, &self.thresholds()).mul_into(a, b, c)
+        self.plan_and_run(a, b, c)
     }
 
     fn name(&self) -> &'static str {
         "auto"
+    }
+}
+
+impl Auto {
+    /// Everything but the tiny products: kept out of line so that the tiny path above
+    /// stays as short as [`Serial`]'s.
+    #[inline(never)]
+    fn plan_and_run<T: Element>(
+        &self,
+        a: MatRef<'_, T>,
+        b: MatRef<'_, T>,
+        c: MatMut<'_, T>,
+    ) -> Result<(), Error> {
+        choose::<T>(a.rows(), a.cols(), b.cols(), &self.thresholds()).mul_into(a, b, c)
     }
 }
 
