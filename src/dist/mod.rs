@@ -78,10 +78,10 @@ pub use summa::{CommStats, Summa};
 
 use crate::Element;
 
-/// Element types that can be distributed: any [`Element`] with a multiplicative identity
-/// (`num_traits::One`, for accumulating panel products) and an MPI datatype
+/// Element types that can be distributed: any [`Element`] with an MPI datatype
 /// ([`mpi::traits::Equivalence`]). Implemented for all such types: every primitive integer
-/// and float.
+/// and float, and types of your own that implement `Equivalence` (the `mpi` crate derives
+/// it with its `derive` feature).
 ///
 /// # Examples
 ///
@@ -90,9 +90,9 @@ use crate::Element;
 /// distributable::<i64>();
 /// distributable::<f64>();
 /// ```
-pub trait DistElement: Element + num_traits::One + mpi::traits::Equivalence {}
+pub trait DistElement: Element + mpi::traits::Equivalence {}
 
-impl<T: Element + num_traits::One + mpi::traits::Equivalence> DistElement for T {}
+impl<T: Element + mpi::traits::Equivalence> DistElement for T {}
 
 /// The indices that part `index` of `parts` gets when `0..len` is cut into `parts`
 /// contiguous blocks whose sizes differ by at most one (the first `len mod parts` blocks

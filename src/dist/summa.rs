@@ -8,6 +8,7 @@ use mpi::traits::{Communicator, Root};
 
 use super::matrix::{check_message_size, local_ranges};
 use super::{DistElement, DistMatrix, block_owner, block_range};
+use crate::element::add_assign;
 use crate::error::check_product;
 use crate::{Auto, Error, MatRef, Matrix};
 
@@ -17,8 +18,9 @@ use crate::{Auto, Error, MatRef, Matrix};
 /// rows (so each panel has one owner in each direction), and pieces wider than the panel
 /// width are cut further. Wider panels mean fewer, larger local products and broadcasts;
 /// narrower ones less memory: each process holds one panel of `A` (its block rows × width)
-/// and one of `B` (width × its block columns) besides its blocks. The bytes sent do not
-/// depend on the width.
+/// and one of `B` (width × its block columns) besides its blocks, and a buffer the size of
+/// its block of the result for the products of panels after the first. The bytes sent do
+/// not depend on the width.
 ///
 /// # Examples
 ///
@@ -95,7 +97,8 @@ pub struct CommStats {
 
 impl Summa {
     /// The default panel width: wide enough that each local product runs the blocked
-    /// kernels at speed and the per-panel work of adding it into the result is small.
+    /// kernels at speed and adding each panel's product into the result (one pass over
+    /// the process's block of the result) costs little beside it.
     pub const DEFAULT_PANEL_WIDTH: usize = 512;
 
     /// SUMMA with panels of at most `panel_width` (at least 1; 0 is taken as 1).
@@ -190,6 +193,7 @@ impl Summa {
         let mut product = Matrix::zeros(rows.len(), cols.len());
         let mut a_panel: Vec<T> = Vec::new();
         let mut b_panel: Vec<T> = Vec::new();
+        let mut panel_product: Option<Matrix<T>> = None;
         for panel in panels(k, p, q, self.panel_width) {
             let width = panel.len();
             stats.panels += 1;
@@ -231,14 +235,12 @@ impl Summa {
             if stats.panels == 1 {
                 crate::mul_into(&Auto::default(), a_view, b_view, product.view_mut())?;
             } else {
-                crate::gemm(
-                    T::one(),
-                    a_view,
-                    b_view,
-                    T::one(),
-                    product.view_mut(),
-                    &Auto::default(),
-                )?;
+                // Later panels go through a buffer made once, then are added in the crate's
+                // arithmetic (integers wrap, as in every product).
+                let panel_product =
+                    panel_product.get_or_insert_with(|| Matrix::zeros(rows.len(), cols.len()));
+                crate::mul_into(&Auto::default(), a_view, b_view, panel_product.view_mut())?;
+                add_assign(product.view_mut(), panel_product.view());
             }
             stats.computation += started.elapsed();
         }
