@@ -141,16 +141,18 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &Args) -> Result<bool, p
         from_others,
         from_others * element / 1048576.0
     );
-    println!("rank  coords  received MiB  ÷ 2n²/√P  ÷ from others  sent MiB  comm s  compute s");
+    println!(
+        "rank  coords  bytes received  ÷ 2n²/√P  ÷ from others  bytes sent  comm s  compute s"
+    );
     for (rank, r) in all.chunks_exact(5).enumerate() {
         println!(
-            "{rank:>4}  ({},{})   {:>12.2}  {:>8.3}  {:>13.3}  {:>8.2}  {:>6.3}  {:>9.3}",
+            "{rank:>4}  ({},{})   {:>14}  {:>8.3}  {:>13.3}  {:>10}  {:>6.3}  {:>9.3}",
             rank / q,
             rank % q,
-            r[3] / 1048576.0,
+            r[3],
             r[3] / (touched * element),
             r[3] / (from_others * element).max(1.0),
-            r[4] / 1048576.0,
+            r[4],
             r[1],
             r[2]
         );
