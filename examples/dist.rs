@@ -53,7 +53,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let universe = mpi::initialize().expect("MPI is initialised once");
+    let universe = parmat::dist::initialize().expect("MPI is initialised once");
     let world = universe.world();
     match run(&world, &args) {
         Ok(true) => ExitCode::SUCCESS,

@@ -381,7 +381,7 @@ fn grid_mismatch_check(
 }
 
 fn main() -> ExitCode {
-    let Some(universe) = mpi::initialize() else {
+    let Some(universe) = parmat::dist::initialize() else {
         eprintln!("dist: MPI was initialised already");
         return ExitCode::FAILURE;
     };

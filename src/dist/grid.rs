@@ -23,7 +23,7 @@ use crate::Error;
 /// use parmat::dist::{mpi, Grid};
 /// use mpi::traits::*;
 ///
-/// let universe = mpi::initialize().unwrap();
+/// let universe = parmat::dist::initialize().unwrap();
 /// let world = universe.world();
 /// let grid = Grid::with_shape(&world, 1, world.size() as usize)?; // one process row
 /// assert_eq!(grid.shape().0, 1);
@@ -65,9 +65,9 @@ impl Grid {
     /// # Examples
     ///
     /// ```no_run
-    /// use parmat::dist::{mpi, Grid};
+    /// use parmat::dist::Grid;
     ///
-    /// let universe = mpi::initialize().unwrap();
+    /// let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// println!("process {:?} of a {:?} grid", grid.coords(), grid.shape());
     /// # Ok::<(), parmat::Error>(())
@@ -95,10 +95,10 @@ impl Grid {
     /// # Examples
     ///
     /// ```no_run
-    /// use parmat::dist::{mpi, Grid};
+    /// use parmat::dist::Grid;
     /// use parmat::Error;
     ///
-    /// let universe = mpi::initialize().unwrap();
+    /// let universe = parmat::dist::initialize().unwrap();
     /// let world = universe.world();
     /// // On 2 processes: 2×1 and 1×2 work, 2×2 does not.
     /// let column = Grid::with_shape(&world, 2, 1)?;
@@ -157,8 +157,8 @@ impl Grid {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::Grid;
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// let (p, q) = grid.shape();
     /// assert_eq!(p * q, grid.size());
@@ -173,8 +173,8 @@ impl Grid {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::Grid;
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// let (r, c) = grid.coords();
     /// assert_eq!(grid.rank(), r * grid.shape().1 + c);
@@ -189,8 +189,8 @@ impl Grid {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::Grid;
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// if grid.rank() == 0 {
     ///     println!("{}×{} grid", grid.shape().0, grid.shape().1);
@@ -206,8 +206,8 @@ impl Grid {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::Grid;
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// assert!(grid.size() >= 1);
     /// # Ok::<(), parmat::Error>(())
@@ -225,7 +225,7 @@ impl Grid {
     /// use parmat::dist::{mpi, Grid};
     /// use mpi::traits::*;
     ///
-    /// let universe = mpi::initialize().unwrap();
+    /// let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// grid.communicator().barrier();
     /// # Ok::<(), parmat::Error>(())

@@ -18,9 +18,9 @@ use crate::{Error, Matrix};
 /// # Examples
 ///
 /// ```no_run
-/// use parmat::dist::{mpi, DistMatrix, Grid};
+/// use parmat::dist::{DistMatrix, Grid};
 ///
-/// let universe = mpi::initialize().unwrap();
+/// let universe = parmat::dist::initialize().unwrap();
 /// let grid = Grid::new(&universe.world())?;
 /// // No process ever holds all of A or B: each computes its own block.
 /// let a = DistMatrix::from_fn(&grid, 3000, 2000, |i, j| (i % 7) as f64 - (j % 5) as f64);
@@ -62,10 +62,10 @@ impl<'g, T: DistElement> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// use parmat::dist::{mpi, DistMatrix, Grid};
+    /// use parmat::dist::{DistMatrix, Grid};
     /// use parmat::Matrix;
     ///
-    /// let universe = mpi::initialize().unwrap();
+    /// let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// let whole = (grid.rank() == 0).then(|| Matrix::from_fn(5, 7, |i, j| (10 * i + j) as i64));
     /// let a = DistMatrix::scatter(&grid, 0, whole.as_ref())?;
@@ -158,9 +158,9 @@ impl<'g, T: DistElement> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// use parmat::dist::{mpi, DistMatrix, Grid};
+    /// use parmat::dist::{DistMatrix, Grid};
     ///
-    /// let universe = mpi::initialize().unwrap();
+    /// let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// let a = DistMatrix::from_fn(&grid, 4, 6, |i, j| (i * 6 + j) as i32);
     /// if let Some(whole) = a.gather(0)? {
@@ -233,9 +233,9 @@ impl<'g, T: DistElement> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// use parmat::dist::{mpi, DistMatrix, Grid};
+    /// use parmat::dist::{DistMatrix, Grid};
     ///
-    /// let universe = mpi::initialize().unwrap();
+    /// let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// let a = DistMatrix::from_fn(&grid, 3, 2, |i, j| (i + j) as i64);
     /// let b = DistMatrix::from_fn(&grid, 2, 3, |i, j| (i * j) as i64);
@@ -255,9 +255,9 @@ impl<'g, T: crate::Element> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// use parmat::dist::{mpi, DistMatrix, Grid};
+    /// use parmat::dist::{DistMatrix, Grid};
     ///
-    /// let universe = mpi::initialize().unwrap();
+    /// let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// let a = DistMatrix::from_fn(&grid, 100, 100, |i, j| if i == j { 1.0 } else { 0.0 });
     /// let (rows, cols) = a.local_ranges();
@@ -287,9 +287,9 @@ impl<'g, T: crate::Element> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// use parmat::dist::{mpi, DistMatrix, Grid};
+    /// use parmat::dist::{DistMatrix, Grid};
     ///
-    /// let universe = mpi::initialize().unwrap();
+    /// let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// let z = DistMatrix::<f64>::zeros(&grid, 10, 20);
     /// assert!(z.local().as_slice().iter().all(|&x| x == 0.0));
@@ -329,8 +329,8 @@ impl<'g, T> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, DistMatrix, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::{DistMatrix, Grid};
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// # let grid = Grid::new(&universe.world())?;
     /// let a = DistMatrix::<i32>::zeros(&grid, 3, 4);
     /// assert_eq!(a.rows(), 3);
@@ -345,8 +345,8 @@ impl<'g, T> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, DistMatrix, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::{DistMatrix, Grid};
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// # let grid = Grid::new(&universe.world())?;
     /// let a = DistMatrix::<i32>::zeros(&grid, 3, 4);
     /// assert_eq!(a.cols(), 4);
@@ -361,8 +361,8 @@ impl<'g, T> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, DistMatrix, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::{DistMatrix, Grid};
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// # let grid = Grid::new(&universe.world())?;
     /// let a = DistMatrix::<i32>::zeros(&grid, 3, 4);
     /// assert_eq!(a.shape(), (3, 4));
@@ -377,8 +377,8 @@ impl<'g, T> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, DistMatrix, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::{DistMatrix, Grid};
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// # let grid = Grid::new(&universe.world())?;
     /// let a = DistMatrix::<i32>::zeros(&grid, 3, 4);
     /// assert_eq!(a.grid().shape(), grid.shape());
@@ -393,8 +393,8 @@ impl<'g, T> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, DistMatrix, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::{DistMatrix, Grid};
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// # let grid = Grid::new(&universe.world())?;
     /// let a = DistMatrix::from_fn(&grid, 8, 8, |i, j| (i * 8 + j) as i32);
     /// let (rows, cols) = a.local_ranges();
@@ -413,8 +413,8 @@ impl<'g, T> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, DistMatrix, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::{DistMatrix, Grid};
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// # let grid = Grid::new(&universe.world())?;
     /// let mut a = DistMatrix::<f64>::zeros(&grid, 8, 8);
     /// a.local_mut().iter_mut().for_each(|x| *x = 1.0);
@@ -429,8 +429,8 @@ impl<'g, T> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, DistMatrix, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::{DistMatrix, Grid};
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// # let grid = Grid::new(&universe.world())?;
     /// let a = DistMatrix::<u8>::zeros(&grid, 10, 10);
     /// let (rows, cols) = a.local_ranges();
@@ -446,8 +446,8 @@ impl<'g, T> DistMatrix<'g, T> {
     /// # Examples
     ///
     /// ```no_run
-    /// # use parmat::dist::{mpi, DistMatrix, Grid};
-    /// # let universe = mpi::initialize().unwrap();
+    /// # use parmat::dist::{DistMatrix, Grid};
+    /// # let universe = parmat::dist::initialize().unwrap();
     /// # let grid = Grid::new(&universe.world())?;
     /// let a = DistMatrix::<u8>::zeros(&grid, 10, 10);
     /// let block: parmat::Matrix<u8> = a.into_local();

@@ -32,10 +32,10 @@
 //! Run with `mpiexec -n 4 target/release/examples/…`; on one process it works as well.
 //!
 //! ```no_run
-//! use parmat::dist::{mpi, DistMatrix, Grid};
+//! use parmat::dist::{DistMatrix, Grid};
 //! use parmat::Matrix;
 //!
-//! let universe = mpi::initialize().expect("MPI was initialised already");
+//! let universe = parmat::dist::initialize().expect("MPI is initialised once");
 //! let world = universe.world();
 //! let grid = Grid::new(&world)?; // near-square: 2×2 on 4 processes
 //!
@@ -55,11 +55,13 @@
 //!
 //! # Threads inside a process
 //!
-//! Only the calling thread talks to MPI; the local products run in the current rayon pool.
-//! `mpi::initialize` asks for MPI's default thread level, which is enough; with a thread
-//! level of your own, `Funneled` is the least this module needs. Give each process as
-//! many threads as the cores it owns (one process per node or per socket, threads inside):
-//! see `docs/distributed.md` in the repository.
+//! Only the thread that calls this module talks to MPI; the local products run in the
+//! current rayon pool, whose workers never call MPI. So MPI must allow threads, with calls
+//! from one thread: [`initialize`] asks for that (`Threading::Funneled`). If you
+//! initialise MPI yourself, ask for `Funneled` at least, or `Serialized` when the thread
+//! that calls parmat is not the one that initialised MPI. Give each process as many
+//! threads as the cores it owns (one process per node or per socket, threads inside): see
+//! `docs/distributed.md` in the repository.
 
 use std::ops::Range;
 
@@ -77,6 +79,23 @@ pub use matrix::DistMatrix;
 pub use summa::{CommStats, Summa};
 
 use crate::Element;
+
+/// Initialises MPI for use with this module: with thread support `Funneled` (threads may
+/// exist, only the main thread calls MPI), which the rayon threads of the local products
+/// need. `None` if MPI was initialised already, as [`mpi::initialize`]. MPI is finalised
+/// when the returned `Universe` is dropped: keep it alive (declare it first) while grids
+/// and distributed matrices exist.
+///
+/// # Examples
+///
+/// ```no_run
+/// let universe = parmat::dist::initialize().expect("MPI is initialised once");
+/// let grid = parmat::dist::Grid::new(&universe.world())?;
+/// # Ok::<(), parmat::Error>(())
+/// ```
+pub fn initialize() -> Option<mpi::environment::Universe> {
+    mpi::initialize_with_threading(mpi::Threading::Funneled).map(|(universe, _provided)| universe)
+}
 
 /// Element types that can be distributed: any [`Element`] with an MPI datatype
 /// ([`mpi::traits::Equivalence`]). Implemented for all such types: every primitive integer

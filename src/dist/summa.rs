@@ -25,9 +25,9 @@ use crate::{Auto, Error, MatRef, Matrix};
 /// # Examples
 ///
 /// ```no_run
-/// use parmat::dist::{mpi, DistMatrix, Grid, Summa};
+/// use parmat::dist::{DistMatrix, Grid, Summa};
 ///
-/// let universe = mpi::initialize().unwrap();
+/// let universe = parmat::dist::initialize().unwrap();
 /// let grid = Grid::new(&universe.world())?;
 /// let a = DistMatrix::from_fn(&grid, 1000, 1000, |i, j| (i ^ j) as f64);
 /// let (c, stats) = Summa::with_panel_width(128).mul(&a, &a)?;
@@ -61,9 +61,9 @@ impl Default for Summa {
 /// # Examples
 ///
 /// ```no_run
-/// use parmat::dist::{mpi, DistMatrix, Grid, Summa};
+/// use parmat::dist::{DistMatrix, Grid, Summa};
 ///
-/// let universe = mpi::initialize().unwrap();
+/// let universe = parmat::dist::initialize().unwrap();
 /// let grid = Grid::new(&universe.world())?;
 /// let n = 2048;
 /// let a = DistMatrix::from_fn(&grid, n, n, |i, j| (i + j) as f64);
@@ -150,9 +150,9 @@ impl Summa {
     /// # Examples
     ///
     /// ```no_run
-    /// use parmat::dist::{mpi, DistMatrix, Grid, Summa};
+    /// use parmat::dist::{DistMatrix, Grid, Summa};
     ///
-    /// let universe = mpi::initialize().unwrap();
+    /// let universe = parmat::dist::initialize().unwrap();
     /// let grid = Grid::new(&universe.world())?;
     /// let a = DistMatrix::from_fn(&grid, 300, 200, |i, j| (i * j % 11) as i64);
     /// let b = DistMatrix::from_fn(&grid, 200, 100, |i, j| (i + j) as i64);
