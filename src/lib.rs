@@ -39,7 +39,8 @@
 //! | [`RowParallel`] | each worker owns a band of output rows; A and B shared read-only | many rows; predictable, equals `Serial` bit for bit |
 //! | [`PerCell`] | each output cell is a unit; cells grouped into one chunk per worker | few rows and many columns (a row vector times a matrix) |
 //! | [`Blocked`] | BLIS-style packed blocks around a hand-written AVX-512 / AVX2 register-tile microkernel ([`Simd`]); workers own tile rows × column blocks | anything but tiny products: the fastest by far for `f32`, `f64`, `i32`, `u32`, `i64`, `u64` |
-//! | [`Auto`] | asks [`plan`]: blocked for SIMD types from about 20³, else the worker cap and the shape decide | by default |
+//! | [`SplitK`] | cuts the shared dimension `k` into parts, one partial product each, summed in part order | reduction-shaped products: a small output of a huge depth |
+//! | [`Auto`] | asks [`plan`]: the shape picks the one-worker kernel (blocked for SIMD types from 16³, dot products for a matrix–vector product, the i-k-j loop for a few rows), reduction shapes are split along `k`, and the worker cap sets the workers | by default |
 //!
 //! Every strategy accepts views with any strides ([`Matrix::t`] is a transposed view, not
 //! a copy), checks shapes before touching the output, and returns the same integers:
@@ -63,7 +64,9 @@
 //! ([`min_work_per_worker`]; the blocked strategy's hand-written kernels use a larger
 //! minimum, since they do each multiply-add several times faster), so small products never
 //! pay for threads; when that leaves one worker, the product runs on the calling thread and
-//! nothing is handed to rayon.
+//! nothing is handed to rayon. The minimums were measured on the development machine;
+//! [`Auto::calibrated`] measures them on yours. Inside your own `par_iter` over many small
+//! products, `par_mul` keeps each on its calling thread, so the batch is not slowed.
 //! `with_workers(n)` constructors ([`RowParallel::with_workers`] and the others) use
 //! exactly `min(n, units of work)` workers, for experiments.
 //!
@@ -74,7 +77,7 @@
 //! multi-block updates, lock timers (`…_for(timeout)`) and a deadlock tracker that answers
 //! a wait that can never end with [`sync::LockError::Deadlock`] instead of hanging.
 //! [`sync::split_k_mul`] runs reduction-shaped products (large `k`, small output) with the
-//! depth split between workers.
+//! depth split between workers, summing either in a fixed order or into a shared matrix.
 //!
 //! # Features
 //!
@@ -96,7 +99,9 @@
 //! process and [`Blocked::with_simd`] for one strategy. Measured numbers, the machines and
 //! the commands that produced them are in `docs/performance.md` in the repository; run
 //! `cargo run --release --example compare` (strategies) or `--example peers` (peers) to
-//! see them on yours.
+//! see them on yours, and `--example sweep` to time `Auto` against the best of every
+//! strategy and worker count over eight families of shapes (`docs/guide.md` explains
+//! how to read it).
 //!
 //! # Rust version
 //!
@@ -130,7 +135,9 @@ pub use gemm::{gemm, mul, mul_into};
 pub use kernel::Simd;
 pub use matrix::{MatMut, MatRef, Matrix};
 pub use plan::{Plan, min_work_per_worker, plan};
-pub use strategy::{Auto, Blocked, MulStrategy, PerCell, RowParallel, Serial, Strategy};
+pub use strategy::{
+    Auto, Blocked, Calibration, MulStrategy, PerCell, RowParallel, Serial, SplitK, Strategy,
+};
 
 #[cfg(feature = "ndarray")]
 pub use crate::ndarray::ParMul;

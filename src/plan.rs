@@ -16,9 +16,9 @@
 use std::fmt;
 
 use crate::element::{Element, ElementClass};
-use crate::kernel::blocked::units_for;
+use crate::kernel::blocked::{tile_for, units_for};
 use crate::kernel::{Simd, kernel_level_for};
-use crate::strategy::{Blocked, PerCell, RowParallel, Strategy};
+use crate::strategy::{Blocked, PerCell, RowParallel, SplitK, Strategy};
 
 /// Minimum multiply-adds a worker must carry before a second worker is worth starting,
 /// per element class.
@@ -27,7 +27,7 @@ use crate::strategy::{Blocked, PerCell, RowParallel, Strategy};
 /// machine (2-core Zen 4, 2026-11-26): the size at which two workers first beat one, for
 /// f64 and i32, then doubled so that a product just past the threshold already gains
 /// rather than breaks even. See docs/performance.md for the table.
-pub fn min_work_per_worker(class: ElementClass) -> u128 {
+pub const fn min_work_per_worker(class: ElementClass) -> u128 {
     match class {
         ElementClass::Float => 1 << 17,
         ElementClass::Integer => 1 << 17,
@@ -39,21 +39,145 @@ pub fn min_work_per_worker(class: ElementClass) -> u128 {
 
 /// Multiply-adds from which the blocked strategy's hand-written kernels beat the serial loop
 /// on one worker (packing costs O(m·k + k·n) and pays for itself from about a 16³
-/// product): `cargo run --release --example compare -- --crossover`, column
-/// `blocked1/serial`, f64 0.92 at n = 16 and 0.78 at n = 24, i32 1.01 at n = 16 and 0.53
-/// at n = 24 (2-core Zen 4, 2026-11-26).
-pub(crate) const MIN_BLOCKED_WORK: u128 = 20 * 20 * 20;
+/// product): `cargo run --release --example sweep -- --detail --families square`, at
+/// n = 16 blocked×1 ran in 0.76 (f64) and 0.87 (i32) of the serial time, at n = 12 the
+/// serial loop won (2-core Zen 4, 2026-11-26).
+pub(crate) const MIN_BLOCKED_WORK: u128 = 16 * 16 * 16;
 
 /// Minimum multiply-adds per worker for the blocked strategy's hand-written kernels, which
 /// do a multiply-add 4–8× faster than the serial loop, so the same fork–join cost needs
-/// proportionally more of them. Set from `cargo run --release --example compare --
-/// --crossover` (column `blocked 2/1`) on the 2-core Zen 4 and a 16-core Xeon
-/// (2026-11-26): see docs/performance.md.
-pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 20;
+/// proportionally more of them. Set from `cargo run --release --example sweep -- --detail`
+/// on the 2-core Zen 4 (2026-11-26), time with two blocked workers ÷ time with one:
+/// squares 64³ 1.18 (f64) and 3.76 (i32), 96³ 0.79 and 0.83; thin shapes 256×64×16
+/// 1.14 and 1.04, 512×64×16 0.88 and 0.78. Two workers thus pay from about 2¹⁹ of work;
+/// on a 16-core Xeon squares only crossed at n ≈ 160 (docs/performance.md), which is what
+/// [`Auto::calibrated`](crate::Auto::calibrated) is for.
+pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 18;
+
+/// The minimums of work per worker the planner uses: the constants above, or those
+/// measured by [`Auto::calibrated`](crate::Auto::calibrated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Thresholds {
+    /// [`min_work_per_worker`] for floats, integers and generic types, in that order.
+    pub(crate) per_worker: [u128; 3],
+    /// [`MIN_BLOCKED_WORK_PER_WORKER`].
+    pub(crate) blocked_per_worker: u128,
+}
+
+impl Thresholds {
+    /// The constants of this file.
+    pub(crate) const DEFAULT: Thresholds = Thresholds {
+        per_worker: [
+            min_work_per_worker(ElementClass::Float),
+            min_work_per_worker(ElementClass::Integer),
+            min_work_per_worker(ElementClass::Generic),
+        ],
+        blocked_per_worker: MIN_BLOCKED_WORK_PER_WORKER,
+    };
+
+    /// Minimum work per worker on the i-k-j loop or dot products for `class`.
+    pub(crate) fn per_worker(&self, class: ElementClass) -> u128 {
+        match class {
+            ElementClass::Float => self.per_worker[0],
+            ElementClass::Integer => self.per_worker[1],
+            ElementClass::Generic => self.per_worker[2],
+        }
+    }
+
+    /// Minimum work per worker when the workers run `kernel` on `T`.
+    pub(crate) fn for_kernel<T: Element>(&self, kernel: OneWorkerKernel) -> u128 {
+        match kernel {
+            OneWorkerKernel::Blocked => self.blocked_per_worker,
+            _ => self.per_worker(ElementClass::of::<T>()),
+        }
+    }
+}
 
 /// Rows from which products without hand-written kernels are split into row bands rather
 /// than groups of cells: with fewer rows, bands could not feed the workers of a larger pool.
 pub(crate) const ROW_BAND_MIN_ROWS: usize = 16;
+
+/// Depth from which a matrix–vector product runs as dot products rather than the i-k-j
+/// loop: `sweep -- --families matvec`, per-cell ahead of serial from k = 8 (f64 and i32).
+pub(crate) const MIN_DOT_DEPTH: usize = 8;
+
+/// A product is reduction-shaped, and split along `k` by [`Auto`](crate::Auto), when its
+/// depth is at least this many times its larger output dimension: then the output has too
+/// few rows and columns to feed the workers, while the depth can be shared evenly.
+pub(crate) const REDUCTION_DEPTH_RATIO: usize = 8;
+
+/// Most depth parts a reduction-shaped product is cut into. The count is fixed by the shape
+/// (so the result never depends on the pool) and must leave work for pools larger than the
+/// development machine's: 16 feeds the 16-core host of docs/performance.md.
+pub(crate) const MAX_DEPTH_PARTS: usize = 16;
+
+/// The kernel one worker runs for a product (or one part of a split product).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OneWorkerKernel {
+    /// The serial i-k-j loop over rows of B ([`Serial`](crate::Serial)).
+    Rows,
+    /// One dot product per output cell ([`PerCell`]).
+    Dots,
+    /// The packed, cache-blocked microkernels ([`Blocked`]).
+    Blocked,
+}
+
+/// The fastest one-worker kernel for an `m×k · k×n` product of `T`, from
+/// `cargo run --release --example sweep -- --detail` (see docs/performance.md):
+/// - a matrix–vector product (`n = 1`) of depth at least [`MIN_DOT_DEPTH`] runs one dot
+///   product per cell: the column of B is contiguous once transposed, and the blocked
+///   kernel would waste all but one column of its register tile; so does an integer
+///   product with at most 16 output cells and a depth of at least 256;
+/// - outputs of at most half a tile row (`2·m ≤ MR`, such as a row vector times a matrix)
+///   run the i-k-j loop, which streams B once where the blocked kernel would pack all of it
+///   to fill a fraction of its tile;
+/// - otherwise the blocked kernels from [`MIN_BLOCKED_WORK`] multiply-adds, for the types
+///   that have hand-written ones; the i-k-j loop for everything else.
+pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> OneWorkerKernel {
+    if n == 1 && k >= MIN_DOT_DEPTH {
+        return OneWorkerKernel::Dots;
+    }
+    let level = kernel_level_for::<T>(Simd::default_level());
+    if level != Simd::Portable
+        && ElementClass::of::<T>() == ElementClass::Integer
+        && m.saturating_mul(n) <= 16
+        && k >= 256
+    {
+        // A few long integer dot products (sweep, family reduce-4, i32: per-cell×1 took
+        // 0.79–0.91 of the serial loop's time at 4×500×4 to 4×12000×4; f64 gained nothing).
+        return OneWorkerKernel::Dots;
+    }
+    if level == Simd::Portable || multiply_adds(m, k, n) < MIN_BLOCKED_WORK {
+        return OneWorkerKernel::Rows;
+    }
+    let (mr, _) = tile_for::<T>(level);
+    if 2 * m <= mr {
+        OneWorkerKernel::Rows
+    } else {
+        OneWorkerKernel::Blocked
+    }
+}
+
+/// Depth parts for an `m×k · k×n` product of `T`: 1 unless the product is reduction-shaped
+/// (see [`REDUCTION_DEPTH_RATIO`]) and large enough for two workers; then as many parts as
+/// the work allows at the minimum per worker, at most [`MAX_DEPTH_PARTS`]. Decided from the
+/// shape alone.
+pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> usize {
+    if m == 0 || n == 0 || k < REDUCTION_DEPTH_RATIO.saturating_mul(m.max(n)) {
+        return 1;
+    }
+    let work = worker_work(m, k, n);
+    let part_kernel = one_worker_kernel::<T>(m, k, n);
+    // Each part carries at least two workers' minimum: a part also pays for its own
+    // packing and its share of the final sum (sweep, family reduce-4: 4×24000×4 in two
+    // parts ran at 0.87 of the serial loop's speed).
+    let by_work = work / (2 * t.for_kernel::<T>(part_kernel));
+    usize::try_from(by_work)
+        .unwrap_or(usize::MAX)
+        .min(MAX_DEPTH_PARTS)
+        .min(k)
+        .max(1)
+}
 
 /// Multiply-adds of an `m×k · k×n` product (saturating: sizes whose product exceeds
 /// `u128` are far past any threshold anyway).
@@ -61,6 +185,14 @@ pub(crate) fn multiply_adds(m: usize, k: usize, n: usize) -> u128 {
     (m as u128)
         .saturating_mul(k as u128)
         .saturating_mul(n as u128)
+}
+
+/// The work the worker cap divides among workers: the multiply-adds `m·k·n`. (Counting
+/// each written output element as extra work was tried: with the blocked minimum at 2¹⁸ it
+/// gave outer products of 384×1×384 and 512×1×512 two workers, which ran them 1.2–2.3×
+/// slower in the sweep.)
+pub(crate) fn worker_work(m: usize, k: usize, n: usize) -> u128 {
+    multiply_adds(m, k, n)
 }
 
 /// Workers for a product of `work` multiply-adds split into `units` independent units:
@@ -101,10 +233,10 @@ pub(crate) fn worker_cap_with(
 /// # Examples
 ///
 /// ```
-/// let p = parmat::plan::<f64>(16, 16, 16);
+/// let p = parmat::plan::<f64>(12, 12, 12);
 /// assert_eq!(p.workers(), 1);
 /// assert_eq!(p.strategy(), parmat::Strategy::Serial);
-/// println!("{p}"); // serial: 16×16×16 is 4096 multiply-adds, below the 8000 from which ...
+/// println!("{p}"); // serial: 12×12×12 is 1728 multiply-adds, below the 4096 from which ...
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -116,9 +248,12 @@ pub struct Plan {
     workers: usize,
     threads: usize,
     work: u128,
+    cost: u128,
     min_work: u128,
+    blocked_kernels: bool,
     units: usize,
     kernel_level: Simd,
+    depth_parts: usize,
 }
 
 impl Plan {
@@ -168,6 +303,23 @@ impl Plan {
         self.work
     }
 
+    /// Parts the shared dimension `k` is cut into: 1 unless the product is
+    /// reduction-shaped (`k` at least 8 times the output's larger side) and large enough
+    /// for two workers. Then each part runs [`strategy`](Plan::strategy) on one worker,
+    /// the parts are shared among [`workers`](Plan::workers) workers ([`SplitK`]), and the
+    /// partial products are added in part order, so the result does not depend on the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(parmat::plan::<f64>(512, 512, 512).depth_parts(), 1);
+    /// let reduction = parmat::plan::<f64>(4, 1_000_000, 4);
+    /// assert!(reduction.depth_parts() > 1, "{reduction}");
+    /// ```
+    pub fn depth_parts(&self) -> usize {
+        self.depth_parts
+    }
+
     /// The element class the plan was sized for.
     ///
     /// # Examples
@@ -192,48 +344,76 @@ impl fmt::Display for Plan {
             workers,
             threads,
             work,
+            cost,
             min_work,
+            blocked_kernels,
             units,
             kernel_level,
+            depth_parts,
         } = self;
         let class_name = match class {
             ElementClass::Float => "floating-point",
             ElementClass::Integer => "integer",
             ElementClass::Generic => "generic",
         };
-        write!(f, "{strategy}: {m}×{k}×{n} is {work} multiply-adds")?;
-        // Why this strategy.
-        match strategy {
-            Strategy::Blocked(b) => write!(
-                f,
-                ", enough for the packed {} kernels (from {MIN_BLOCKED_WORK})",
-                b.simd()
-            )?,
-            _ if *work < MIN_BLOCKED_WORK && *kernel_level != Simd::Portable => write!(
-                f,
-                ", below the {MIN_BLOCKED_WORK} from which packing for the blocked kernels pays"
-            )?,
-            _ => {}
-        }
-        // Why this many workers.
-        if *workers == 1 {
-            if *threads == 1 {
-                write!(f, "; the current pool has 1 thread, so one worker")
-            } else if *units <= 1 && *work >= 2 * min_work {
-                write!(f, "; one unit of work, so one worker")
-            } else {
-                write!(
-                    f,
-                    "; two workers need at least {} (the minimum of {min_work} per worker for {class_name} elements), so one worker on the calling thread",
-                    2 * min_work
-                )
-            }
-        } else {
+        let has_kernels = *kernel_level != Simd::Portable;
+        // What runs, and why this strategy.
+        if *depth_parts > 1 {
             write!(
                 f,
-                "; {workers} workers of the pool's {threads} threads ({} multiply-adds each, minimum {min_work} for {class_name} elements)",
-                work / *workers as u128
+                "split-k: {m}×{k}×{n} is {work} multiply-adds, reduction-shaped (depth at least {REDUCTION_DEPTH_RATIO}× the output's larger side); k is cut into {depth_parts} parts, each a one-worker {strategy} product, added in part order"
+            )?;
+        } else {
+            write!(f, "{strategy}: {m}×{k}×{n} is {work} multiply-adds")?;
+            match strategy {
+                Strategy::PerCell(_) if *n == 1 => write!(
+                    f,
+                    ", a matrix–vector product: one contiguous dot product per output cell"
+                )?,
+                Strategy::Blocked(b) => write!(
+                    f,
+                    ", enough for the packed {} kernels (from {MIN_BLOCKED_WORK})",
+                    b.simd()
+                )?,
+                _ if *work < MIN_BLOCKED_WORK && has_kernels => write!(
+                    f,
+                    ", below the {MIN_BLOCKED_WORK} from which packing for the blocked kernels pays"
+                )?,
+                Strategy::Serial | Strategy::RowParallel(_) if has_kernels => write!(
+                    f,
+                    ", only {m} output row(s): the i-k-j loop streams B once, where packing B for the blocked kernels would cost as much as the product"
+                )?,
+                _ => {}
+            }
+        }
+        // Why this many workers.
+        let per_worker = format!(
+            "the minimum of {min_work} per worker for {class_name} elements{}",
+            if *blocked_kernels {
+                " on the packed kernels"
+            } else {
+                ""
+            }
+        );
+        if *workers > 1 {
+            return write!(
+                f,
+                "; {workers} workers of the pool's {threads} threads, {} multiply-adds each ({per_worker})",
+                cost / *workers as u128
+            );
+        }
+        if *threads == 1 {
+            write!(f, "; the current pool has 1 thread, so one worker")
+        } else if *cost < 2 * min_work {
+            write!(
+                f,
+                "; one worker on the calling thread: its {cost} multiply-adds are below the {} that two workers need at {per_worker}",
+                2 * min_work
             )
+        } else if *units <= 1 {
+            write!(f, "; one unit of work, so one worker")
+        } else {
+            write!(f, "; one worker on the calling thread")
         }
     }
 }
@@ -241,27 +421,49 @@ impl fmt::Display for Plan {
 /// The plan [`Auto`](crate::Auto) follows for an `m×k · k×n` product of `T` in the current
 /// rayon pool.
 ///
-/// The rule:
-/// 1. Element types with hand-written kernels (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on
-///    a CPU with AVX2 or AVX-512) run [`Blocked`] once the product has at least
-///    8000 multiply-adds (about 20³), where packing starts to pay; its workers come from
-///    the worker cap over its units of work (tile rows × column blocks).
-/// 2. Otherwise, below two workers' worth of work it runs [`Serial`](crate::Serial); above,
-///    outputs of at least 16 rows run [`RowParallel`] (serial when the pool leaves one
-///    worker: the same bits) and shorter ones [`PerCell`] (such as a row vector times a
-///    matrix), with the worker cap (see the module docs) over rows or cells. The strategy
-///    depends on the shape only, so the size of the pool never changes a float result.
+/// The rule (docs/guide.md has the measurements behind it):
+/// 1. Products below 4096 multiply-adds (16³) run [`Serial`](crate::Serial).
+/// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`]) for a
+///    matrix–vector product; the i-k-j loop for outputs of at most half a register tile of
+///    rows (a row vector times a matrix) and for types without hand-written kernels;
+///    otherwise [`Blocked`] (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on a CPU with AVX2
+///    or AVX-512).
+/// 3. Reduction-shaped products (`k` at least 8 times the output's larger side, with work
+///    for two workers at twice the minimum each) are cut along `k` into
+///    [`depth_parts`](Plan::depth_parts) parts ([`SplitK`]).
+/// 4. The worker cap (see the module docs) over the strategy's units of work — tile rows ×
+///    column blocks, rows, cells or depth parts — sets the workers. Below two workers'
+///    worth of work the i-k-j loop runs as [`Serial`](crate::Serial); above, outputs of at
+///    least 16 rows (or any rows, for types with hand-written kernels) run [`RowParallel`]
+///    and shorter ones [`PerCell`].
+///
+/// Only step 4 looks at the pool, so the size of the pool never changes a float result.
 ///
 /// # Examples
 ///
 /// ```
-/// let p = parmat::plan::<f64>(16, 16, 16);
+/// let p = parmat::plan::<f64>(12, 12, 12);
 /// assert_eq!(p.workers(), 1);
-/// assert!(p.to_string().starts_with("serial: 16×16×16 is 4096 multiply-adds"));
+/// assert!(p.to_string().starts_with("serial: 12×12×12 is 1728 multiply-adds"));
 /// ```
 pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
+    plan_with::<T>(m, k, n, &Thresholds::DEFAULT)
+}
+
+/// [`plan`] with the given minimums of work per worker.
+pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> Plan {
     let class = ElementClass::of::<T>();
-    let (strategy, workers) = choose::<T>(m, k, n);
+    let Choice {
+        strategy,
+        workers,
+        depth_parts,
+    } = choose::<T>(m, k, n, t);
+    let kernel = match strategy {
+        Strategy::Blocked(b) if kernel_level_for::<T>(b.simd()) != Simd::Portable => {
+            OneWorkerKernel::Blocked
+        }
+        _ => OneWorkerKernel::Rows,
+    };
     Plan {
         m,
         k,
@@ -271,47 +473,131 @@ pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
         workers,
         threads: rayon::current_num_threads(),
         work: multiply_adds(m, k, n),
-        min_work: match strategy {
-            Strategy::Blocked(b) if kernel_level_for::<T>(b.simd()) != Simd::Portable => {
-                MIN_BLOCKED_WORK_PER_WORKER
+        cost: worker_work(m, k, n),
+        min_work: t.for_kernel::<T>(kernel),
+        blocked_kernels: kernel == OneWorkerKernel::Blocked,
+        units: if depth_parts > 1 {
+            depth_parts
+        } else {
+            match strategy {
+                Strategy::Blocked(b) => units_for::<T>(b.simd(), m, n),
+                Strategy::Serial | Strategy::RowParallel(_) => m,
+                _ => m.saturating_mul(n),
             }
-            _ => min_work_per_worker(class),
-        },
-        units: match strategy {
-            Strategy::Blocked(b) => units_for::<T>(b.simd(), m, n),
-            Strategy::Serial | Strategy::RowParallel(_) => m,
-            _ => m.saturating_mul(n),
         },
         kernel_level: kernel_level_for::<T>(Simd::default_level()),
+        depth_parts,
+    }
+}
+
+/// What [`Auto`](crate::Auto) runs for one product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Choice {
+    /// The strategy, or for a split product the one-worker strategy of every part.
+    pub(crate) strategy: Strategy,
+    pub(crate) workers: usize,
+    /// Parts of `k` (1: not split).
+    pub(crate) depth_parts: usize,
+}
+
+impl Choice {
+    /// Runs the choice on shapes the caller has checked.
+    pub(crate) fn mul_into<T: Element>(
+        &self,
+        a: crate::MatRef<'_, T>,
+        b: crate::MatRef<'_, T>,
+        c: crate::MatMut<'_, T>,
+    ) -> Result<(), crate::Error> {
+        use crate::MulStrategy;
+        if self.strategy == Strategy::Serial && self.depth_parts == 1 {
+            // Most tiny products end here: skip the second shape check, which would cost
+            // as much as a 2×2 product itself.
+            crate::element::dispatch(&crate::strategy::serial::SerialKernel, a, b, c);
+            Ok(())
+        } else if self.depth_parts > 1 {
+            SplitK::with_workers(self.workers)
+                .with_parts(self.depth_parts)
+                .mul_into(a, b, c)
+        } else {
+            self.strategy.mul_into(a, b, c)
+        }
+    }
+}
+
+/// The one-worker strategy that runs `kernel`.
+fn one_worker_strategy(kernel: OneWorkerKernel) -> Strategy {
+    match kernel {
+        OneWorkerKernel::Rows => Strategy::Serial,
+        OneWorkerKernel::Dots => Strategy::PerCell(PerCell::with_workers(1)),
+        OneWorkerKernel::Blocked => Strategy::Blocked(Blocked::with_workers(1)),
     }
 }
 
 /// The decision of [`plan`] without the explanation: what [`Auto`](crate::Auto) runs.
 /// Products too small for two workers are decided without looking at the pool.
-pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize) -> (Strategy, usize) {
-    let class = ElementClass::of::<T>();
-    let work = multiply_adds(m, k, n);
-    if work >= MIN_BLOCKED_WORK && kernel_level_for::<T>(Simd::default_level()) != Simd::Portable {
-        let blocked = Blocked::default();
-        let workers = blocked.workers_for::<T>(m, k, n);
-        return (Strategy::Blocked(Blocked::with_workers(workers)), workers);
+pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> Choice {
+    let single = |strategy, workers| Choice {
+        strategy,
+        workers,
+        depth_parts: 1,
+    };
+    if multiply_adds(m, k, n) < MIN_BLOCKED_WORK && !(n == 1 && k >= MIN_DOT_DEPTH) {
+        // The common tiny case, decided before anything else is computed: what the rules
+        // below give for it anyway.
+        return single(Strategy::Serial, 1);
     }
-    if work < 2 * min_work_per_worker(class) {
-        return (Strategy::Serial, 1);
+    let class = ElementClass::of::<T>();
+    let work = worker_work(m, k, n);
+    let parts = depth_parts::<T>(m, k, n, t);
+    if parts > 1 {
+        let workers = worker_cap_with(
+            t.for_kernel::<T>(one_worker_kernel::<T>(m, k, n)),
+            work,
+            parts,
+            None,
+        );
+        let part_kernel = one_worker_kernel::<T>(m, k.div_ceil(parts), n);
+        return Choice {
+            strategy: one_worker_strategy(part_kernel),
+            workers,
+            depth_parts: parts,
+        };
+    }
+    match one_worker_kernel::<T>(m, k, n) {
+        OneWorkerKernel::Blocked => {
+            let units = units_for::<T>(Simd::default_level(), m, n);
+            let workers = worker_cap_with(t.blocked_per_worker, work, units, None);
+            return single(Strategy::Blocked(Blocked::with_workers(workers)), workers);
+        }
+        OneWorkerKernel::Dots => {
+            let per_worker = t.per_worker(class);
+            let workers = worker_cap_with(per_worker, work, m.saturating_mul(n), None);
+            return single(Strategy::PerCell(PerCell::with_workers(workers)), workers);
+        }
+        OneWorkerKernel::Rows => {}
+    }
+    let has_kernels = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
+    let per_worker = t.per_worker(class);
+    if work < 2 * per_worker {
+        return single(Strategy::Serial, 1);
     }
     // The strategy depends on the shape alone and the pool only sets the worker count, so
     // that a float result never depends on the size of the pool (row bands add like the
-    // serial loop; per-cell dot products add in another order).
-    if m >= ROW_BAND_MIN_ROWS {
-        let cap = worker_cap(class, work, m, None);
+    // serial loop; per-cell dot products add in another order). Types with hand-written
+    // kernels get here only with a few rows (see `one_worker_kernel`): they stay on the
+    // i-k-j loop, in bands when there are rows to share — a per-cell split would transpose
+    // all of B first (sweep, family vecmat: per-cell×2 26× the serial time at
+    // 1×1024×1024).
+    if m >= ROW_BAND_MIN_ROWS || has_kernels {
+        let cap = worker_cap_with(per_worker, work, m, None);
         let strategy = if cap == 1 {
             Strategy::Serial
         } else {
             Strategy::RowParallel(RowParallel::with_workers(cap))
         };
-        (strategy, cap)
+        single(strategy, cap)
     } else {
-        let cap = worker_cap(class, work, m.saturating_mul(n), None);
-        (Strategy::PerCell(PerCell::with_workers(cap)), cap)
+        let cap = worker_cap_with(per_worker, work, m.saturating_mul(n), None);
+        single(Strategy::PerCell(PerCell::with_workers(cap)), cap)
     }
 }

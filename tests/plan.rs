@@ -67,7 +67,16 @@ fn tiny_products_get_one_worker_on_the_calling_thread() {
             for n in 1..=16 {
                 assert_eq!(workers::<f64>(n, n, n), 1);
                 assert_eq!(workers::<i32>(n, n, n), 1);
-                assert_eq!(plan::<f64>(n, n, n).strategy(), Strategy::Serial);
+                // Below 16³ packing does not pay: the serial loop.
+                if n < 16 {
+                    assert_eq!(plan::<f64>(n, n, n).strategy(), Strategy::Serial);
+                }
+            }
+            // And a few hundred multiply-adds of any shape never leave the calling thread.
+            for (m, k, n) in [(1, 1, 1), (1, 300, 1), (300, 1, 1), (1, 1, 300), (2, 50, 3)] {
+                let p = plan::<f64>(m, k, n);
+                assert_eq!(p.workers(), 1, "{p}");
+                assert_eq!(p.depth_parts(), 1, "{p}");
             }
         });
     }

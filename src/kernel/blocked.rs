@@ -371,23 +371,36 @@ impl<S: Scalar> Worker<'_, S> {
     }
 }
 
+/// Runs `$body` with `kernel` bound to `T`'s microkernel at `$simd` (the kernel of the
+/// primitive type itself, or the portable one for other types).
+macro_rules! with_kernel_of {
+    ($t:ty, $simd:expr, |$kernel:ident| $body:expr) => {
+        with_kernel_of!(@each $t, $simd, $kernel, $body,
+            f64, f32, i32, i64, u32, u64, i8, u8, i16, u16, i128, u128, isize, usize)
+    };
+    (@each $t:ty, $simd:expr, $kernel:ident, $body:expr, $($p:ty),*) => {{
+        use crate::kernel::microkernel_for;
+        use std::any::TypeId;
+        $(
+            if TypeId::of::<$t>() == TypeId::of::<$p>() {
+                let $kernel = microkernel_for::<$p>($simd);
+                return $body;
+            }
+        )*
+        let $kernel = microkernel_for::<crate::element::Generic<$t>>($simd);
+        $body
+    }};
+}
+
 /// Units of work [`multiply_blocked`] splits an `m × n` output of `T` into at `simd`.
 pub(crate) fn units_for<T: crate::Element>(simd: crate::kernel::Simd, m: usize, n: usize) -> usize {
-    use crate::kernel::microkernel_for;
-    use std::any::TypeId;
-    macro_rules! primitive {
-        ($($p:ty),*) => {$(
-            if TypeId::of::<T>() == TypeId::of::<$p>() {
-                let kernel = microkernel_for::<$p>(simd);
-                return Blocking::new(&kernel).units(m, n, kernel.nr);
-            }
-        )*};
-    }
-    primitive!(
-        f64, f32, i32, i64, u32, u64, i8, u8, i16, u16, i128, u128, isize, usize
-    );
-    let kernel = microkernel_for::<crate::element::Generic<T>>(simd);
-    Blocking::new(&kernel).units(m, n, kernel.nr)
+    with_kernel_of!(T, simd, |kernel| Blocking::new(&kernel)
+        .units(m, n, kernel.nr))
+}
+
+/// The register tile `(MR, NR)` of `T`'s microkernel at `simd`.
+pub(crate) fn tile_for<T: crate::Element>(simd: crate::kernel::Simd) -> (usize, usize) {
+    with_kernel_of!(T, simd, |kernel| (kernel.mr, kernel.nr))
 }
 
 #[cfg(test)]

@@ -1,14 +1,28 @@
-//! The auto strategy: follow the planner.
+//! The auto strategy: follow the planner, with the crate's constants or with minimums
+//! measured on this machine.
 
-use crate::element::Element;
+use std::fmt;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::element::dispatch;
+use crate::element::{Element, ElementClass};
 use crate::error::Error;
-use crate::matrix::{MatMut, MatRef};
-use crate::strategy::{MulStrategy, check_into};
+use crate::matrix::{MatMut, MatRef, Matrix};
+use crate::plan::{MIN_BLOCKED_WORK, MIN_DOT_DEPTH, Plan, Thresholds, choose, plan_with};
+use crate::strategy::serial::SerialKernel;
+
+/// [`MIN_BLOCKED_WORK`] as a `usize`: products below it run the serial loop.
+const TINY_WORK: usize = MIN_BLOCKED_WORK as usize;
+use crate::strategy::{Blocked, MulStrategy, Serial, check_into, run_tasks};
 
 /// Lets the planner choose: [`plan`](crate::plan) decides the strategy and the number of
 /// workers from the shape, the element type and the current rayon pool, and `Auto` runs
 /// exactly that plan. It is what [`Matrix::par_mul`](crate::Matrix::par_mul) and `&a * &b`
 /// use.
+///
+/// `Auto::default()` sizes workers with the crate's constants, measured on the development
+/// machine; [`Auto::calibrated`] measures them on the machine it runs on.
 ///
 /// # Examples
 ///
@@ -22,7 +36,70 @@ use crate::strategy::{MulStrategy, check_into};
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Auto {
-    _private: (),
+    calibrated: bool,
+}
+
+impl Auto {
+    /// An `Auto` whose minimum work per worker is measured on this machine: the first call
+    /// in a process times a fork–join of two empty tasks in the current rayon pool (in a
+    /// temporary two-thread pool when the current one has a single thread) and the speed of
+    /// the one-worker kernels (about 10–50 ms), and every later call reuses that
+    /// [`Calibration`].
+    ///
+    /// Use it when the machine differs from the development one (2-core Zen 4) in core
+    /// count, clock or memory: on a 16-core Xeon, for instance, two blocked workers only
+    /// paid from about 160³ rather than 128³. The measured minimums can give a product
+    /// another strategy than `Auto::default()` would (for floats, other last bits); they
+    /// are fixed for the process, so results still never depend on the size of the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{Auto, Matrix};
+    /// let auto = Auto::calibrated();
+    /// let calibration = auto.calibration().expect("measured");
+    /// assert!(calibration.min_blocked_work_per_worker() > 0);
+    /// let a = Matrix::from_fn(64, 64, |i, j| (i * j % 7) as i64);
+    /// assert_eq!(a.mul_with(&a, &auto)?, a.mul_with(&a, &parmat::Serial)?);
+    /// println!("{calibration}\n{}", auto.plan::<i64>(64, 64, 64));
+    /// # Ok::<(), parmat::Error>(())
+    /// ```
+    pub fn calibrated() -> Auto {
+        Calibration::get();
+        Auto { calibrated: true }
+    }
+
+    /// The measurements this `Auto` plans with: `None` for `Auto::default()`, which uses
+    /// the crate's constants.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(parmat::Auto::default().calibration().is_none());
+    /// ```
+    pub fn calibration(&self) -> Option<&'static Calibration> {
+        self.calibrated.then(Calibration::get)
+    }
+
+    /// The plan this `Auto` follows for an `m×k · k×n` product of `T` in the current pool
+    /// (for `Auto::default()` the same as [`plan`](crate::plan)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::Auto;
+    /// assert_eq!(Auto::default().plan::<f64>(100, 100, 100), parmat::plan::<f64>(100, 100, 100));
+    /// ```
+    pub fn plan<T: Element>(&self, m: usize, k: usize, n: usize) -> Plan {
+        plan_with::<T>(m, k, n, &self.thresholds())
+    }
+
+    fn thresholds(&self) -> Thresholds {
+        match self.calibration() {
+            Some(calibration) => calibration.thresholds,
+            None => Thresholds::DEFAULT,
+        }
+    }
 }
 
 impl MulStrategy for Auto {
@@ -33,11 +110,211 @@ impl MulStrategy for Auto {
         c: MatMut<'_, T>,
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
-        let (strategy, _workers) = crate::plan::choose::<T>(a.rows(), a.cols(), b.cols());
-        strategy.mul_into(a, b, c)
+        let (m, k, n) = (a.rows(), a.cols(), b.cols());
+        if m.saturating_mul(k).saturating_mul(n) < TINY_WORK && (n != 1 || k < MIN_DOT_DEPTH) {
+            // What the planner decides for every such product, without asking it: a 2×2
+            // product takes about 20 ns, so even a few nanoseconds of planning show.
+            dispatch(&SerialKernel, a, b, c);
+            return Ok(());
+        }
+        choose::<T>(m, k, n, &self.thresholds()).mul_into(a, b, c)
     }
 
     fn name(&self) -> &'static str {
         "auto"
     }
+}
+
+/// What [`Auto::calibrated`] measured: the fork–join cost of the rayon pool and the speed of
+/// the one-worker loops, and the minimum work per worker derived from them.
+///
+/// The crate's minimums were set by timing one worker against two on the development
+/// machine (see [`min_work_per_worker`](crate::min_work_per_worker)). A minimum is the
+/// work that pays for one fork–join, so it scales with the fork–join time × the speed of
+/// the loop the workers run; the calibration measures both here and scales each constant
+/// by the ratio of this machine's product to the development machine's
+/// ([`Calibration::REFERENCE`]). Generic types scale like floats, since their own speed
+/// depends on the user's type.
+///
+/// # Examples
+///
+/// ```
+/// let calibration = parmat::Auto::calibrated().calibration().copied().unwrap();
+/// assert!(calibration.fork_join() > std::time::Duration::ZERO);
+/// println!("{calibration}");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Calibration {
+    fork_join: Duration,
+    threads: usize,
+    serial_rate: [f64; 2],
+    blocked_rate: f64,
+    thresholds: Thresholds,
+}
+
+impl Calibration {
+    /// What this calibration measured on the development machine (2-core Zen 4,
+    /// 2026-11-26, `cargo run --release --example sweep -- --calibrated`): fork–join in
+    /// seconds, then the i-k-j loop (f64, i32) and the blocked kernels (f64) in
+    /// multiply-adds per second. There it gives back the crate's constants.
+    pub const REFERENCE: [f64; 4] = [16.9e-6, 7.59e9, 6.61e9, 26.22e9];
+
+    fn get() -> &'static Calibration {
+        static CALIBRATION: OnceLock<Calibration> = OnceLock::new();
+        CALIBRATION.get_or_init(Calibration::measure)
+    }
+
+    fn measure() -> Calibration {
+        let mut threads = rayon::current_num_threads();
+        // Fork–join: two empty tasks handed to the pool from this thread, as a product
+        // with two workers does; the median of many runs.
+        let time_fork_join = || {
+            let mut samples: Vec<f64> = (0..201)
+                .map(|_| {
+                    let start = Instant::now();
+                    run_tasks(vec![|| {}, || {}]);
+                    start.elapsed().as_secs_f64()
+                })
+                .collect();
+            samples.sort_by(f64::total_cmp);
+            samples[samples.len() / 2]
+        };
+        let fork_join = if threads > 1 {
+            time_fork_join()
+        } else {
+            // A one-thread pool never hands work over, but the minimums must still hold
+            // in larger pools later on: measure in a temporary pool of two. Entering it
+            // from outside costs about what a product pays to enter the global pool.
+            threads = 2;
+            match rayon::ThreadPoolBuilder::new().num_threads(2).build() {
+                Ok(pool) => {
+                    let mut samples: Vec<f64> = (0..201)
+                        .map(|_| {
+                            let start = Instant::now();
+                            pool.install(time_one_fork_join_inside);
+                            start.elapsed().as_secs_f64()
+                        })
+                        .collect();
+                    samples.sort_by(f64::total_cmp);
+                    samples[samples.len() / 2]
+                }
+                // No threads to be had: keep the crate's constants' scale.
+                Err(_) => DEFAULT_FORK_JOIN_SECONDS,
+            }
+        };
+        // Work per second of the one-worker loops: the i-k-j loop on 64³ (f64 and i32)
+        // and the blocked kernels on 128³ (f64), each the best of a few runs.
+        let serial_rate = [rate::<f64>(64, &Serial), rate::<i32>(64, &Serial)];
+        let blocked_rate = rate::<f64>(128, &Blocked::with_workers(1));
+        let [ref_fork_join, ref_float, ref_integer, ref_blocked] = Self::REFERENCE;
+        let scaled = |constant: u128, rate: f64, reference: f64| -> u128 {
+            let factor = (fork_join * rate) / (ref_fork_join * reference);
+            ((constant as f64 * factor) as u128).max(1)
+        };
+        let crate_minimums = Thresholds::DEFAULT;
+        let float_scale = |constant| scaled(constant, serial_rate[0], ref_float);
+        let thresholds = Thresholds {
+            per_worker: [
+                float_scale(crate_minimums.per_worker[0]),
+                scaled(crate_minimums.per_worker[1], serial_rate[1], ref_integer),
+                float_scale(crate_minimums.per_worker[2]),
+            ],
+            blocked_per_worker: scaled(
+                crate_minimums.blocked_per_worker,
+                blocked_rate,
+                ref_blocked,
+            ),
+        };
+        Calibration {
+            fork_join: Duration::from_secs_f64(fork_join),
+            threads,
+            serial_rate,
+            blocked_rate,
+            thresholds,
+        }
+    }
+
+    /// The measured cost of handing two empty tasks to the pool and joining them (zero
+    /// when the pool had one thread: nothing is ever handed over then).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = parmat::Auto::calibrated().calibration().copied().unwrap();
+    /// assert!(c.fork_join() < std::time::Duration::from_secs(1));
+    /// ```
+    pub fn fork_join(&self) -> std::time::Duration {
+        self.fork_join
+    }
+
+    /// The measured minimum work per worker for `class` on the i-k-j loop and dot
+    /// products (the calibrated [`min_work_per_worker`](crate::min_work_per_worker)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::ElementClass;
+    /// let c = parmat::Auto::calibrated().calibration().copied().unwrap();
+    /// assert!(c.min_work_per_worker(ElementClass::Generic) <= c.min_work_per_worker(ElementClass::Float));
+    /// ```
+    pub fn min_work_per_worker(&self, class: ElementClass) -> u128 {
+        self.thresholds.per_worker(class)
+    }
+
+    /// The measured minimum work per worker on the blocked strategy's packed kernels.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = parmat::Auto::calibrated().calibration().copied().unwrap();
+    /// assert!(c.min_blocked_work_per_worker() >= 1);
+    /// ```
+    pub fn min_blocked_work_per_worker(&self) -> u128 {
+        self.thresholds.blocked_per_worker
+    }
+}
+
+impl fmt::Display for Calibration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "fork–join {:.1} µs on {} threads; i-k-j loop {:.2} G multiply-adds/s (f64), {:.2} (i32); \
+             blocked {:.2} (f64); minimum work per worker: float {}, integer {}, generic {}, blocked {}",
+            self.fork_join.as_secs_f64() * 1e6,
+            self.threads,
+            self.serial_rate[0] / 1e9,
+            self.serial_rate[1] / 1e9,
+            self.blocked_rate / 1e9,
+            self.thresholds.per_worker[0],
+            self.thresholds.per_worker[1],
+            self.thresholds.per_worker[2],
+            self.thresholds.blocked_per_worker,
+        )
+    }
+}
+
+/// Fork–join cost assumed when no pool can be built to measure it: the development
+/// machine's (docs/performance.md, ≈ 16 µs to enter a 2-thread pool and join).
+const DEFAULT_FORK_JOIN_SECONDS: f64 = 16e-6;
+
+/// Two empty tasks forked and joined on the current pool's threads.
+fn time_one_fork_join_inside() {
+    rayon::join(|| {}, || {});
+}
+
+/// Multiply-adds per second of `strategy` on an `n³` product of `T`: the best of five runs.
+fn rate<T: Element + From<i8>>(n: usize, strategy: &impl MulStrategy) -> f64 {
+    let a = Matrix::from_fn(n, n, |i, j| T::from(((i * 7 + j * 3) % 11) as i8 - 5));
+    let mut c = Matrix::zeros(n, n);
+    let best = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            strategy
+                .mul_into(a.view(), a.view(), c.view_mut())
+                .expect("square shapes fit");
+            start.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+        .max(1e-9);
+    (n * n * n) as f64 / best
 }

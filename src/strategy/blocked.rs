@@ -7,7 +7,7 @@ use crate::kernel::{Simd, kernel_level_for, microkernel_for};
 use crate::matrix::{MatMut, MatRef};
 use crate::plan::{
     MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, min_work_per_worker, multiply_adds,
-    worker_cap_with,
+    worker_cap_with, worker_work,
 };
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, with_row_major_output};
@@ -26,7 +26,7 @@ use crate::strategy::{MulStrategy, check_into, with_row_major_output};
 ///
 /// `Blocked::default()` applies the crate's worker cap (with a larger minimum of work per
 /// worker for the hand-written kernels, which are faster per multiply-add); products below
-/// 8000 multiply-adds, where packing does not pay, run the [`Serial`](crate::Serial) loop
+/// 4096 multiply-adds (16³), where packing does not pay, run the [`Serial`](crate::Serial) loop
 /// instead. [`Blocked::with_workers`] always runs the blocked algorithm.
 ///
 /// # Examples
@@ -111,7 +111,7 @@ impl Blocked {
         } else {
             MIN_BLOCKED_WORK_PER_WORKER
         };
-        worker_cap_with(min_work, multiply_adds(m, k, n), units, self.workers)
+        worker_cap_with(min_work, worker_work(m, k, n), units, self.workers)
     }
 }
 

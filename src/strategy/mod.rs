@@ -12,12 +12,14 @@ pub(crate) mod blocked;
 pub(crate) mod per_cell;
 pub(crate) mod row_parallel;
 pub(crate) mod serial;
+pub(crate) mod split_k;
 
-pub use auto::Auto;
+pub use auto::{Auto, Calibration};
 pub use blocked::Blocked;
 pub use per_cell::PerCell;
 pub use row_parallel::RowParallel;
 pub use serial::Serial;
+pub use split_k::SplitK;
 
 /// A way to compute `C = A · B`.
 ///

@@ -4,7 +4,7 @@ use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
 use crate::error::Error;
 use crate::kernel::{balanced_ranges, dot, pack, split_lengths};
 use crate::matrix::{MatMut, MatRef};
-use crate::plan::{min_work_per_worker, multiply_adds, worker_cap};
+use crate::plan::{min_work_per_worker, worker_cap, worker_work};
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
 
@@ -67,7 +67,7 @@ impl PerCell {
     pub fn workers_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
         worker_cap(
             ElementClass::of::<T>(),
-            multiply_adds(m, k, n),
+            worker_work(m, k, n),
             m.saturating_mul(n),
             self.workers,
         )
@@ -116,7 +116,7 @@ impl MulStrategy for PerCell {
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
-        let work = multiply_adds(a.rows(), a.cols(), b.cols());
+        let work = worker_work(a.rows(), a.cols(), b.cols());
         if self.workers.is_none() && work < 2 * min_work_per_worker(ElementClass::of::<T>()) {
             // Too small for two workers in any pool: run the fastest one-worker loop, so
             // the default is never slower than `Serial`. (Decided by the product alone, not

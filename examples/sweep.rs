@@ -1,0 +1,559 @@
+//! The planner against the measured oracle: for every shape family and size, times every
+//! strategy at every worker count (the oracle is the fastest of them) and `auto`, and
+//! prints auto / oracle (1.00 means auto was as fast as the best choice).
+//!
+//! ```text
+//! cargo run --release --example sweep                       # f64 and i32, every family
+//! cargo run --release --example sweep -- --types f64 --families square,matvec --sizes 64,512
+//! cargo run --release --example sweep -- --detail   # every candidate's time ÷ the oracle's
+//! cargo run --release --example sweep -- --calibrated   # auto with Auto::calibrated()
+//! cargo run --release --example sweep -- --plan 4x1000000x4   # only print auto's plans
+//! cargo run --release --example sweep -- --svg docs/img/auto-vs-oracle.svg \
+//!     --overhead-svg docs/img/overhead.svg
+//! ```
+//!
+//! Threads come from the global rayon pool (`RAYON_NUM_THREADS` to change them); worker
+//! counts 1..=threads are tried for each parallel strategy. Candidates are timed round-robin
+//! (each round runs every candidate once untimed, then a batch long enough for the clock)
+//! and the best round counts, so a burst of noise on a shared machine hits one round of one candidate,
+//! not the comparison. A candidate more than 10× slower than the best after the first round
+//! is dropped (it cannot be the oracle). Every result is checked against the serial one.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use parmat::{
+    Auto, Blocked, Element, MatMut, MatRef, Matrix, MulStrategy, PerCell, RowParallel, Serial,
+    SplitK, Strategy,
+};
+
+/// Element types of the sweep.
+trait Sample: Element + PartialEq + std::fmt::Debug {
+    const NAME: &'static str;
+    fn random(rng: &mut fastrand::Rng) -> Self;
+    /// Whether `x` matches the serial `reference` of a `k`-term product.
+    fn close(x: &Matrix<Self>, reference: &Matrix<Self>, k: usize) -> bool;
+}
+
+impl Sample for f64 {
+    const NAME: &'static str = "f64";
+    fn random(rng: &mut fastrand::Rng) -> Self {
+        rng.f64() * 2.0 - 1.0
+    }
+    fn close(x: &Matrix<Self>, reference: &Matrix<Self>, k: usize) -> bool {
+        // Entries in [-1, 1]: every cell's error is below k·ε·k in the worst case.
+        let bound = (k.max(1) as f64).powi(2) * f64::EPSILON;
+        x.as_slice()
+            .iter()
+            .zip(reference.as_slice())
+            .all(|(a, b)| (a - b).abs() <= bound)
+    }
+}
+
+impl Sample for i32 {
+    const NAME: &'static str = "i32";
+    fn random(rng: &mut fastrand::Rng) -> Self {
+        rng.i32(-100..=100)
+    }
+    fn close(x: &Matrix<Self>, reference: &Matrix<Self>, _k: usize) -> bool {
+        x == reference
+    }
+}
+
+/// A shape family: `(m, k, n)` for a size `s`.
+struct Family {
+    name: &'static str,
+    shape: fn(usize) -> (usize, usize, usize),
+}
+
+const FAMILIES: [Family; 8] = [
+    Family {
+        name: "square",
+        shape: |s| (s, s, s),
+    },
+    Family {
+        name: "tall-skinny",
+        shape: |s| (16 * s, 64, 16),
+    },
+    Family {
+        name: "short-wide",
+        shape: |s| (16, 64, 16 * s),
+    },
+    Family {
+        name: "outer",
+        shape: |s| (s, 1, s),
+    },
+    Family {
+        name: "matvec",
+        shape: |s| (s, s, 1),
+    },
+    Family {
+        name: "vecmat",
+        shape: |s| (1, s, s),
+    },
+    Family {
+        name: "reduce-4",
+        shape: |s| (4, (500 * s).min(1_000_000), 4),
+    },
+    Family {
+        name: "reduce-16",
+        shape: |s| (16, (500 * s).min(1_000_000), 16),
+    },
+];
+
+const SIZES: [usize; 16] = [
+    1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 1024, 2048,
+];
+
+/// One contestant: a strategy with a fixed worker count, split-k, or auto.
+#[derive(Clone, Copy)]
+enum Candidate {
+    Plain(Strategy),
+    Split(SplitK),
+}
+
+impl Candidate {
+    fn run<T: Element>(&self, a: MatRef<'_, T>, b: MatRef<'_, T>, c: MatMut<'_, T>) {
+        match self {
+            Candidate::Plain(s) => s.mul_into(a, b, c),
+            Candidate::Split(s) => s.mul_into(a, b, c),
+        }
+        .expect("shapes fit")
+    }
+}
+
+/// Every strategy at every worker count, then auto (always last).
+fn candidates(threads: usize, auto: Auto) -> Vec<(String, Candidate)> {
+    let mut list = vec![("serial".to_owned(), Candidate::Plain(Strategy::Serial))];
+    for w in 1..=threads {
+        list.push((
+            format!("row-parallel×{w}"),
+            Candidate::Plain(RowParallel::with_workers(w).into()),
+        ));
+        list.push((
+            format!("per-cell×{w}"),
+            Candidate::Plain(PerCell::with_workers(w).into()),
+        ));
+        list.push((
+            format!("blocked×{w}"),
+            Candidate::Plain(Blocked::with_workers(w).into()),
+        ));
+        list.push((
+            format!("split-k×{w}"),
+            Candidate::Split(SplitK::with_workers(w)),
+        ));
+    }
+    list.push(("auto".to_owned(), Candidate::Plain(Strategy::Auto(auto))));
+    list
+}
+
+/// Result of one point of the sweep.
+struct Point {
+    family: &'static str,
+    size: usize,
+    shape: (usize, usize, usize),
+    /// Best time per candidate label (seconds).
+    times: BTreeMap<String, f64>,
+    oracle: (String, f64),
+    auto: f64,
+    plan: String,
+}
+
+impl Point {
+    fn auto_vs_oracle(&self) -> f64 {
+        self.oracle.1 / self.auto
+    }
+    fn auto_vs_serial(&self) -> f64 {
+        self.times["serial"] / self.auto
+    }
+}
+
+fn measure<T: Sample>(
+    family: &'static Family,
+    size: usize,
+    budget: f64,
+    threads: usize,
+    auto: Auto,
+    rng: &mut fastrand::Rng,
+) -> Point {
+    let (m, k, n) = (family.shape)(size);
+    let a = Matrix::from_fn(m, k, |_, _| T::random(rng));
+    let b = Matrix::from_fn(k, n, |_, _| T::random(rng));
+    let reference = a.mul_with(&b, &Serial).expect("shapes fit");
+    let mut c = Matrix::zeros(m, n);
+    let list = candidates(threads, auto);
+
+    // Round 0: one run each (checked), which also sizes the batches.
+    let mut single = Vec::with_capacity(list.len());
+    for (label, candidate) in &list {
+        let start = Instant::now();
+        candidate.run(a.view(), b.view(), c.view_mut());
+        single.push(start.elapsed().as_secs_f64().max(1e-9));
+        assert!(
+            T::close(&c, &reference, k),
+            "{label} disagrees with serial on {m}×{k}×{n} {}",
+            T::NAME
+        );
+    }
+    let fastest = single.iter().cloned().fold(f64::INFINITY, f64::min);
+    let auto_index = list.len() - 1;
+    let alive: Vec<usize> = (0..list.len())
+        .filter(|&i| i == auto_index || single[i] <= 10.0 * fastest)
+        .collect();
+    // Batches of at least 200 µs; about `budget` seconds per candidate over 3–60 rounds.
+    let batch: Vec<usize> = single
+        .iter()
+        .map(|t| ((200e-6 / t).ceil() as usize).max(1))
+        .collect();
+    let rounds = alive
+        .iter()
+        .map(|&i| (budget / (single[i] * batch[i] as f64)) as usize)
+        .max()
+        .unwrap_or(3)
+        .clamp(3, 60);
+    let mut best = single.clone();
+    for _ in 0..rounds {
+        for &i in &alive {
+            if single[i] < 5e-3 {
+                // One untimed run first, so each candidate is timed in the state it leaves
+                // the pool in (its threads awake or asleep), not in its predecessor's.
+                list[i].1.run(a.view(), b.view(), c.view_mut());
+            }
+            let start = Instant::now();
+            for _ in 0..batch[i] {
+                list[i].1.run(a.view(), b.view(), c.view_mut());
+            }
+            best[i] = best[i].min(start.elapsed().as_secs_f64() / batch[i] as f64);
+        }
+    }
+    let times: BTreeMap<String, f64> = list
+        .iter()
+        .zip(&best)
+        .map(|((label, _), &t)| (label.clone(), t))
+        .collect();
+    let oracle = list[..auto_index]
+        .iter()
+        .zip(&best)
+        .map(|((label, _), &t)| (label.clone(), t))
+        .min_by(|x, y| x.1.total_cmp(&y.1))
+        .expect("candidates");
+    let plan = auto.plan::<T>(m, k, n);
+    let plan = if plan.depth_parts() > 1 {
+        format!("split-k×{} ({} parts)", plan.workers(), plan.depth_parts())
+    } else {
+        match plan.strategy() {
+            Strategy::Serial => "serial".to_owned(),
+            other => format!("{other}×{}", plan.workers()),
+        }
+    };
+    Point {
+        family: family.name,
+        size,
+        shape: (m, k, n),
+        times,
+        oracle,
+        auto: best[auto_index],
+        plan,
+    }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+fn sweep<T: Sample>(options: &Options) -> Vec<Point> {
+    let threads = rayon::current_num_threads();
+    println!(
+        "\n{}: auto / oracle over {} families, {threads} threads in the pool",
+        T::NAME,
+        options.families.len()
+    );
+    println!(
+        "{:<12} {:>5} {:>20} {:>18} {:>22} {:>11} {:>11}",
+        "family", "s", "m×k×n", "oracle", "auto's plan", "auto/oracle", "auto/serial"
+    );
+    println!("(* marks auto's plan differing from the oracle's choice)");
+    let mut rng = fastrand::Rng::with_seed(2026);
+    let mut points = Vec::new();
+    for family in FAMILIES
+        .iter()
+        .filter(|f| options.families.iter().any(|name| name == f.name))
+    {
+        for &size in &options.sizes {
+            let p = measure::<T>(
+                family,
+                size,
+                options.budget,
+                threads,
+                options.auto,
+                &mut rng,
+            );
+            let (m, k, n) = p.shape;
+            let same = p.plan.starts_with(&p.oracle.0)
+                || (p.plan == "serial" && p.oracle.0 == "row-parallel×1");
+            println!(
+                "{:<12} {:>5} {:>20} {:>18} {:>22} {:>11.2} {:>11.2}",
+                p.family,
+                p.size,
+                format!("{m}×{k}×{n}"),
+                p.oracle.0,
+                format!("{}{}", p.plan, if same { " " } else { "*" }),
+                p.auto_vs_oracle(),
+                p.auto_vs_serial()
+            );
+            if options.detail {
+                let mut times: Vec<(&String, &f64)> = p.times.iter().collect();
+                times.sort_by(|x, y| x.1.total_cmp(y.1));
+                let line: Vec<String> = times
+                    .iter()
+                    .map(|(label, t)| format!("{label} {:.2}", **t / p.oracle.1))
+                    .collect();
+                println!("    time ÷ oracle: {}", line.join(", "));
+            }
+            points.push(p);
+        }
+    }
+    let mut ratios: Vec<f64> = points.iter().map(Point::auto_vs_oracle).collect();
+    let worst = points
+        .iter()
+        .min_by(|x, y| x.auto_vs_oracle().total_cmp(&y.auto_vs_oracle()))
+        .map(|p| format!("{} s = {}", p.family, p.size))
+        .unwrap_or_default();
+    let below = ratios.iter().filter(|&&r| r < 0.90).count();
+    let min = ratios.iter().cloned().fold(f64::INFINITY, f64::min);
+    println!(
+        "{}: auto / oracle median {:.3}, minimum {:.3} ({worst}), {below} of {} points below 0.90",
+        T::NAME,
+        median(&mut ratios),
+        min,
+        points.len()
+    );
+    let small: Vec<&Point> = points
+        .iter()
+        .filter(|p| p.family == "square" && p.size <= 64)
+        .collect();
+    if !small.is_empty() {
+        let slowest = small
+            .iter()
+            .map(|p| p.auto_vs_serial())
+            .fold(f64::INFINITY, f64::min);
+        println!(
+            "{}: square n ≤ 64, auto vs serial: lowest {slowest:.2} (≥ 1 means never slower)",
+            T::NAME
+        );
+    }
+    points
+}
+
+struct Options {
+    types: Vec<String>,
+    families: Vec<String>,
+    sizes: Vec<usize>,
+    budget: f64,
+    svg: Option<String>,
+    overhead_svg: Option<String>,
+    detail: bool,
+    auto: Auto,
+}
+
+fn parse_options() -> Options {
+    let mut options = Options {
+        types: vec!["f64".into(), "i32".into()],
+        families: FAMILIES.iter().map(|f| f.name.to_owned()).collect(),
+        sizes: SIZES.to_vec(),
+        budget: 0.04,
+        svg: None,
+        overhead_svg: None,
+        detail: false,
+        auto: Auto::default(),
+    };
+    let mut args = std::env::args().skip(1);
+    let list = |v: Option<String>| -> Vec<String> {
+        v.expect("a comma-separated list")
+            .split(',')
+            .map(str::to_owned)
+            .collect()
+    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--types" => options.types = list(args.next()),
+            "--families" => options.families = list(args.next()),
+            "--sizes" => {
+                options.sizes = list(args.next())
+                    .iter()
+                    .map(|s| s.parse().expect("sizes are numbers"))
+                    .collect()
+            }
+            "--budget-ms" => {
+                let ms: f64 = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--budget-ms needs a number");
+                options.budget = ms / 1e3;
+            }
+            "--svg" => options.svg = args.next(),
+            "--overhead-svg" => options.overhead_svg = args.next(),
+            "--detail" => options.detail = true,
+            "--calibrated" => options.auto = Auto::calibrated(),
+            "--plan" => {
+                // Only explain: `--plan 4x1000000x4,2048x2048x1`.
+                let auto = options.auto;
+                for shape in list(args.next()) {
+                    let dims: Vec<usize> = shape
+                        .split(['x', '×'])
+                        .map(|d| d.parse().expect("a shape is MxKxN"))
+                        .collect();
+                    let [m, k, n] = dims[..] else {
+                        panic!("a shape is MxKxN, not {shape:?}")
+                    };
+                    println!("f64: {}", auto.plan::<f64>(m, k, n));
+                    println!("i32: {}", auto.plan::<i32>(m, k, n));
+                }
+                std::process::exit(0);
+            }
+            _ => {
+                println!(
+                    "usage: sweep [--types f64,i32] [--families {}] [--sizes 1,2,..] \
+                     [--budget-ms MS] [--svg FILE] [--overhead-svg FILE] [--detail] [--calibrated] [--plan MxKxN,..]",
+                    FAMILIES.map(|f| f.name).join(",")
+                );
+                std::process::exit(if arg == "-h" || arg == "--help" { 0 } else { 2 });
+            }
+        }
+    }
+    options
+}
+
+type Plotted = Vec<(String, Vec<(f64, f64)>)>;
+
+/// One panel per element type: a line per series, x = size on a log scale.
+fn draw(
+    path: &str,
+    panels: &[(String, Plotted)],
+    y_desc: &str,
+    y_range: std::ops::Range<f64>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let root = SVGBackend::new(path, (560, 360 * panels.len().max(1) as u32)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let areas = root.split_evenly((panels.len().max(1), 1));
+    let colors = [
+        RED,
+        BLUE,
+        GREEN,
+        MAGENTA,
+        CYAN,
+        BLACK,
+        RGBColor(230, 140, 0),
+        RGBColor(120, 80, 40),
+    ];
+    for ((title, series), area) in panels.iter().zip(areas) {
+        let max_x = series
+            .iter()
+            .flat_map(|(_, s)| s.iter().map(|p| p.0))
+            .fold(2.0f64, f64::max);
+        let mut chart = ChartBuilder::on(&area)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(45)
+            .build_cartesian_2d((1.0..max_x).log_scale(), y_range.clone())?;
+        chart
+            .configure_mesh()
+            .x_desc("size s")
+            .y_desc(y_desc)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.2}"))
+            .draw()?;
+        for (color, (label, points)) in colors.iter().cycle().zip(series) {
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+                .label(label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+fn main() {
+    let options = parse_options();
+    if let Some(calibration) = options.auto.calibration() {
+        println!("auto is calibrated: {calibration}");
+    }
+    let mut results: Vec<(String, Vec<Point>)> = Vec::new();
+    for name in &options.types {
+        let points = match name.as_str() {
+            "f64" => sweep::<f64>(&options),
+            "i32" => sweep::<i32>(&options),
+            other => panic!("unknown type {other:?}: use f64 or i32"),
+        };
+        results.push((name.clone(), points));
+    }
+    let threads = rayon::current_num_threads();
+    if let Some(path) = &options.svg {
+        let panels: Vec<(String, Plotted)> = results
+            .iter()
+            .map(|(name, points)| {
+                let series = options
+                    .families
+                    .iter()
+                    .map(|family| {
+                        let line = points
+                            .iter()
+                            .filter(|p| p.family == family)
+                            .map(|p| (p.size as f64, p.auto_vs_oracle().min(1.2)))
+                            .collect();
+                        (family.clone(), line)
+                    })
+                    .collect();
+                (format!("{name}: auto / oracle, {threads} threads"), series)
+            })
+            .collect();
+        draw(path, &panels, "auto / oracle", 0.5..1.2).expect("the SVG is written");
+        println!("wrote {path}");
+    }
+    if let Some(path) = &options.overhead_svg {
+        // Square products: time with every worker ÷ time with one, per parallel strategy.
+        let panels: Vec<(String, Plotted)> = results
+            .iter()
+            .map(|(name, points)| {
+                let series = ["row-parallel", "per-cell", "blocked"]
+                    .iter()
+                    .map(|strategy| {
+                        let line = points
+                            .iter()
+                            .filter(|p| p.family == "square")
+                            .filter_map(|p| {
+                                let one = p.times.get(&format!("{strategy}×1"))?;
+                                let all = p.times.get(&format!("{strategy}×{threads}"))?;
+                                Some((p.size as f64, (one / all).min(2.5)))
+                            })
+                            .collect();
+                        (format!("{strategy}: {threads} workers vs 1"), line)
+                    })
+                    .collect();
+                (
+                    format!("{name}, square: speedup of {threads} workers"),
+                    series,
+                )
+            })
+            .collect();
+        draw(path, &panels, "speedup (time 1 ÷ time all)", 0.0..2.5).expect("the SVG is written");
+        println!("wrote {path}");
+    }
+}
