@@ -94,6 +94,55 @@ pub enum Error {
         /// The name that was given.
         name: String,
     },
+    /// A process grid that the processes cannot form (feature `mpi`): a dimension is zero,
+    /// or `rows × cols` is not the number of processes.
+    InvalidGrid {
+        /// Process rows asked for.
+        rows: usize,
+        /// Process columns asked for.
+        cols: usize,
+        /// Processes in the communicator.
+        processes: usize,
+        /// Why the grid was refused.
+        reason: &'static str,
+    },
+    /// The operands of a distributed product are distributed over grids of different
+    /// shapes (feature `mpi`).
+    GridMismatch {
+        /// Shape (process rows, process columns) of the left operand's grid.
+        left: (usize, usize),
+        /// Shape of the right operand's grid.
+        right: (usize, usize),
+    },
+    /// The root of a scatter or gather is not usable (feature `mpi`): it is not a process
+    /// of the grid, or it has no matrix to scatter.
+    InvalidRoot {
+        /// The root that was named.
+        root: usize,
+        /// Processes in the grid.
+        processes: usize,
+        /// Why the root was refused.
+        reason: &'static str,
+    },
+    /// The processes of a collective call were not all asked the same thing (feature
+    /// `mpi`): another root, another grid shape, or another operation. Every process
+    /// returns this error instead of waiting for a message that would never come.
+    ProcessesDisagree {
+        /// The call process 0 made (`"grid creation"`, `"scatter"` or `"gather"`).
+        operation: &'static str,
+        /// The first process that disagrees with process 0.
+        rank: usize,
+        /// What differs, with both values.
+        detail: String,
+    },
+    /// A block of a distributed matrix has more elements than one MPI message can carry
+    /// (2³¹ − 1; feature `mpi`). A grid with more processes makes the blocks smaller.
+    TooLargeForMpi {
+        /// Rows of the largest block.
+        rows: usize,
+        /// Columns of the largest block.
+        cols: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -157,6 +206,40 @@ impl fmt::Display for Error {
             Error::UnknownSimd { name } => write!(
                 f,
                 "unknown instruction set {name:?}: expected one of portable, avx2, avx512"
+            ),
+            Error::InvalidGrid {
+                rows,
+                cols,
+                processes,
+                reason,
+            } => write!(
+                f,
+                "invalid process grid: a {rows}×{cols} grid of {processes} processes: {reason}"
+            ),
+            Error::GridMismatch { left, right } => write!(
+                f,
+                "grid mismatch: cannot multiply a matrix distributed over a {}×{} process grid by one distributed over a {}×{} grid",
+                left.0, left.1, right.0, right.1
+            ),
+            Error::InvalidRoot {
+                root,
+                processes,
+                reason,
+            } => write!(
+                f,
+                "invalid root: process {root} of a grid of {processes} processes: {reason}"
+            ),
+            Error::ProcessesDisagree {
+                operation,
+                rank,
+                detail,
+            } => write!(
+                f,
+                "processes disagree in {operation}: process {rank} differs from process 0: {detail}"
+            ),
+            Error::TooLargeForMpi { rows, cols } => write!(
+                f,
+                "too large for MPI: a {rows}×{cols} block has more than 2147483647 elements, the most one MPI message can carry"
             ),
         }
     }

@@ -84,6 +84,11 @@
 //! - `ndarray` (default): `From` conversions between [`Matrix`] and `ndarray::Array2`,
 //!   zero-copy [`MatRef`] / [`MatMut`] from ndarray views with any strides, and the
 //!   extension trait [`ParMul`] for `a.par_mul(&b)` on ndarray arrays.
+//! - `mpi` (off): `parmat::dist`, products of matrices distributed over the processes of
+//!   an MPI job (a 2-D process grid, scatter and gather, SUMMA with the [`Auto`] planner
+//!   inside each process), through the `mpi` crate. Needs an MPI library and libclang at
+//!   build time (Debian: `apt-get install libmpich-dev libclang-dev pkg-config`); run the
+//!   program under `mpiexec`.
 //!
 //! # Performance
 //!
@@ -115,6 +120,10 @@ mod matrix;
 mod plan;
 mod strategy;
 pub mod sync;
+
+#[cfg(feature = "mpi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mpi")))]
+pub mod dist;
 
 #[cfg(feature = "ndarray")]
 mod ndarray;

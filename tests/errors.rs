@@ -240,3 +240,52 @@ fn errors_are_std_errors() {
         "integer overflow in the checked product at output cell (1, 2)"
     );
 }
+
+#[test]
+fn distributed_errors_name_what_was_wrong() {
+    // Returned by `parmat::dist` (feature `mpi`); the variants exist in every build.
+    let cases = [
+        (
+            Error::InvalidGrid {
+                rows: 3,
+                cols: 1,
+                processes: 2,
+                reason: "the grid must have exactly one place for each process",
+            },
+            "invalid process grid: a 3×1 grid of 2 processes: the grid must have exactly one place for each process",
+        ),
+        (
+            Error::GridMismatch {
+                left: (1, 2),
+                right: (2, 1),
+            },
+            "grid mismatch: cannot multiply a matrix distributed over a 1×2 process grid by one distributed over a 2×1 grid",
+        ),
+        (
+            Error::InvalidRoot {
+                root: 4,
+                processes: 4,
+                reason: "the root is not a process of the grid",
+            },
+            "invalid root: process 4 of a grid of 4 processes: the root is not a process of the grid",
+        ),
+        (
+            Error::ProcessesDisagree {
+                operation: "scatter",
+                rank: 1,
+                detail: "the root is 0 on process 0 and 1 on process 1".into(),
+            },
+            "processes disagree in scatter: process 1 differs from process 0: the root is 0 on process 0 and 1 on process 1",
+        ),
+        (
+            Error::TooLargeForMpi {
+                rows: 50_000,
+                cols: 50_000,
+            },
+            "too large for MPI: a 50000×50000 block has more than 2147483647 elements, the most one MPI message can carry",
+        ),
+    ];
+    for (error, message) in cases {
+        assert_eq!(error.to_string(), message);
+    }
+}
