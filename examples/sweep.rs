@@ -322,8 +322,9 @@ fn sweep<T: Sample>(options: &Options) -> Vec<Point> {
     for p in &points {
         let (m, k, n) = p.shape;
         let oracle = p.oracle();
-        let same =
-            p.plan.starts_with(oracle.0) || (p.plan == "serial" && oracle.0 == "row-parallel×1");
+        // "split-k×2 (16 parts)" is the candidate "split-k×2"; serial is row-parallel×1.
+        let plan_label = p.plan.split(" (").next().unwrap_or_default();
+        let same = plan_label == oracle.0 || (p.plan == "serial" && oracle.0 == "row-parallel×1");
         println!(
             "{:<12} {:>5} {:>20} {:>18} {:>22} {:>11.2} {:>11.2}",
             p.family,

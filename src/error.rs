@@ -106,8 +106,9 @@ pub enum Error {
         /// Why the grid was refused.
         reason: &'static str,
     },
-    /// The operands of a distributed product are distributed over grids of different
-    /// shapes (feature `mpi`).
+    /// The operands of a distributed product are distributed over different process grids
+    /// (feature `mpi`): grids of different shapes, or two `Grid`s of the same shape (both
+    /// operands must be on the same one).
     GridMismatch {
         /// Shape (process rows, process columns) of the left operand's grid.
         left: (usize, usize),
@@ -215,6 +216,11 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "invalid process grid: a {rows}×{cols} grid of {processes} processes: {reason}"
+            ),
+            Error::GridMismatch { left, right } if left == right => write!(
+                f,
+                "grid mismatch: cannot multiply matrices distributed over two different {}×{} process grids (both operands must be on the same Grid)",
+                left.0, left.1
             ),
             Error::GridMismatch { left, right } => write!(
                 f,

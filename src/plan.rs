@@ -151,7 +151,7 @@ pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> One
         return OneWorkerKernel::Rows;
     }
     let (mr, _) = tile_for::<T>(level);
-    if 2 * m <= mr {
+    if m <= mr / 2 {
         OneWorkerKernel::Rows
     } else {
         OneWorkerKernel::Blocked
@@ -422,7 +422,8 @@ impl fmt::Display for Plan {
 /// rayon pool.
 ///
 /// The rule (docs/guide.md has the measurements behind it):
-/// 1. Products below 4096 multiply-adds (16³) run [`Serial`](crate::Serial).
+/// 1. Products below 4096 multiply-adds (16³) run [`Serial`](crate::Serial), except
+///    matrix–vector products of depth 8 or more (dot products, step 2).
 /// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`]) for a
 ///    matrix–vector product; the i-k-j loop for outputs of at most half a register tile of
 ///    rows (a row vector times a matrix) and for types without hand-written kernels;
@@ -542,8 +543,9 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         depth_parts: 1,
     };
     if multiply_adds(m, k, n) < MIN_BLOCKED_WORK && !(n == 1 && k >= MIN_DOT_DEPTH) {
-        // The common tiny case, decided before anything else is computed: what the rules
-        // below give for it anyway.
+        // The common tiny case, decided before anything else is computed. The rules below
+        // give the same, except that an integer product of a few deep cells (2×1000×2)
+        // would get dot products: the same integers, not worth the cost of asking.
         return single(Strategy::Serial, 1);
     }
     let class = ElementClass::of::<T>();

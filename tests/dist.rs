@@ -355,6 +355,34 @@ fn error_checks(checks: &mut Checks<'_>, world: &SimpleCommunicator, grid: &Grid
             "errors: one process scatters while the others gather",
             outcome,
         );
+
+        // Products whose shapes differ between processes, and a product on one process
+        // while the others gather: the same error everywhere, no hang.
+        let a = DistMatrix::<i64>::zeros(grid, 4, 4);
+        let b = DistMatrix::<i64>::zeros(grid, 4, if rank == 0 { 4 } else { 5 });
+        let outcome = same_error(world, a.mul(&b), |e| {
+            matches!(
+                e,
+                Error::ProcessesDisagree {
+                    operation: "multiplication",
+                    rank: 1,
+                    ..
+                }
+            )
+        });
+        checks.record("errors: processes multiply different shapes", outcome);
+        let outcome = if rank == 0 {
+            a.mul(&a).map(|_| ())
+        } else {
+            a.gather(0).map(|_| ())
+        };
+        let outcome = same_error(world, outcome, |e| {
+            matches!(e, Error::ProcessesDisagree { .. })
+        });
+        checks.record(
+            "errors: one process multiplies while the others gather",
+            outcome,
+        );
     }
 }
 

@@ -262,6 +262,13 @@ fn distributed_errors_name_what_was_wrong() {
             "grid mismatch: cannot multiply a matrix distributed over a 1×2 process grid by one distributed over a 2×1 grid",
         ),
         (
+            Error::GridMismatch {
+                left: (2, 2),
+                right: (2, 2),
+            },
+            "grid mismatch: cannot multiply matrices distributed over two different 2×2 process grids (both operands must be on the same Grid)",
+        ),
+        (
             Error::InvalidRoot {
                 root: 4,
                 processes: 4,

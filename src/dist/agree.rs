@@ -12,7 +12,7 @@ use mpi::traits::CommunicatorCollectives;
 use crate::Error;
 
 /// Length of a call description, in `u64`s.
-pub(crate) const WORDS: usize = 6;
+pub(crate) const WORDS: usize = 8;
 
 /// What a process was asked to do: an operation code then its arguments.
 pub(crate) type Call = [u64; WORDS];
@@ -21,6 +21,7 @@ pub(crate) type Call = [u64; WORDS];
 pub(crate) const GRID: u64 = 1;
 pub(crate) const SCATTER: u64 = 2;
 pub(crate) const GATHER: u64 = 3;
+pub(crate) const MULTIPLY: u64 = 4;
 
 /// Name of an operation code, for error messages (as `operation` in
 /// [`Error::ProcessesDisagree`]).
@@ -29,6 +30,7 @@ pub(crate) fn operation_name(code: u64) -> &'static str {
         GRID => "grid creation",
         SCATTER => "scatter",
         GATHER => "gather",
+        MULTIPLY => "multiplication",
         _ => "an unknown operation",
     }
 }

@@ -109,7 +109,16 @@ impl Grid {
         let processes = usize::try_from(comm.size()).unwrap_or(0);
         let calls = agree::exchange(
             comm,
-            [agree::GRID, agree::word(rows), agree::word(cols), 0, 0, 0],
+            [
+                agree::GRID,
+                agree::word(rows),
+                agree::word(cols),
+                0,
+                0,
+                0,
+                0,
+                0,
+            ],
         );
         agree::check_same(
             &calls,

@@ -88,6 +88,8 @@ impl<'g, T: DistElement> DistMatrix<'g, T> {
                 agree::word(rows),
                 agree::word(cols),
                 0,
+                0,
+                0,
             ],
         );
         agree::check_same(&calls, &[(1, "the root")])?;
@@ -178,6 +180,8 @@ impl<'g, T: DistElement> DistMatrix<'g, T> {
                 agree::word(root),
                 agree::word(self.rows),
                 agree::word(self.cols),
+                0,
+                0,
                 0,
                 0,
             ],

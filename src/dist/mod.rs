@@ -82,7 +82,11 @@ use crate::Element;
 
 /// Initialises MPI for use with this module: with thread support `Funneled` (threads may
 /// exist, only the main thread calls MPI), which the rayon threads of the local products
-/// need. `None` if MPI was initialised already, as [`mpi::initialize`]. MPI is finalised
+/// need. (Every MPI call of this module is made by the thread that called it; rayon's
+/// threads only compute. An MPI library that grants less than `Funneled` is accepted
+/// as MPICH and Open MPI in practice allow this; call
+/// [`mpi::initialize_with_threading`] yourself to see the level granted.)
+/// `None` if MPI was initialised already, as [`mpi::initialize`]. MPI is finalised
 /// when the returned `Universe` is dropped: keep it alive (declare it first) while grids
 /// and distributed matrices exist.
 ///

@@ -7,7 +7,7 @@ use mpi::topology::CartesianCommunicator;
 use mpi::traits::{Communicator, Root};
 
 use super::matrix::{check_message_size, local_ranges};
-use super::{DistElement, DistMatrix, block_owner, block_range};
+use super::{DistElement, DistMatrix, agree, block_owner, block_range};
 use crate::element::add_assign;
 use crate::error::check_product;
 use crate::{Auto, Error, MatRef, Matrix};
@@ -68,8 +68,10 @@ impl Default for Summa {
 /// let n = 2048;
 /// let a = DistMatrix::from_fn(&grid, n, n, |i, j| (i + j) as f64);
 /// let (_, stats) = Summa::default().mul(&a, &a)?;
-/// // SUMMA's model: each process receives about 2·n²/√P elements (its own panels included).
-/// let model = 2.0 * (n * n) as f64 / (grid.size() as f64).sqrt();
+/// // SUMMA's model: each process uses about 2·n²/√P elements of panels; it receives all
+/// // but its own, (1 − 1/√P) of them on a square grid.
+/// let root_p = (grid.size() as f64).sqrt();
+/// let model = (1.0 - 1.0 / root_p) * 2.0 * (n * n) as f64 / root_p;
 /// println!("{} received, model {model}", stats.elements_received);
 /// # Ok::<(), parmat::Error>(())
 /// ```
@@ -166,13 +168,42 @@ impl Summa {
         a: &DistMatrix<'g, T>,
         b: &DistMatrix<'g, T>,
     ) -> Result<(DistMatrix<'g, T>, CommStats), Error> {
-        // Everything checked here is the same on every process: global shapes and grid
-        // shapes. No process sends anything before all checks pass.
+        // The processes first share what they were asked to multiply (one small all-gather,
+        // like every collective of this module), so that a process with other shapes or
+        // other grids, or one in another collective, makes every process return the same
+        // error instead of a hang. Every check below reads the shared descriptions only.
+        let (grid_a, grid_b) = (a.grid().shape(), b.grid().shape());
+        let pack = |(rows, cols): (usize, usize)| (agree::word(rows) << 32) | agree::word(cols);
+        let calls = agree::exchange(
+            a.grid().communicator(),
+            [
+                agree::MULTIPLY,
+                agree::word(a.rows()),
+                agree::word(a.cols()),
+                agree::word(b.rows()),
+                agree::word(b.cols()),
+                pack(grid_a),
+                pack(grid_b),
+                u64::from(std::ptr::eq(a.grid(), b.grid())),
+            ],
+        );
+        agree::check_same(
+            &calls,
+            &[
+                (1, "the rows of A"),
+                (2, "the columns of A"),
+                (3, "the rows of B"),
+                (4, "the columns of B"),
+                (5, "A's grid"),
+                (6, "B's grid"),
+                (7, "whether A and B share one grid"),
+            ],
+        )?;
         check_product("multiply", a.shape(), b.shape(), None)?;
-        if a.grid().shape() != b.grid().shape() {
+        if grid_a != grid_b || !std::ptr::eq(a.grid(), b.grid()) {
             return Err(Error::GridMismatch {
-                left: a.grid().shape(),
-                right: b.grid().shape(),
+                left: grid_a,
+                right: grid_b,
             });
         }
         let grid = a.grid();

@@ -248,8 +248,8 @@ impl Calibration {
         }
     }
 
-    /// The measured cost of handing two empty tasks to the pool and joining them (zero
-    /// when the pool had one thread: nothing is ever handed over then).
+    /// The measured cost of handing two empty tasks to the pool and joining them (in a
+    /// temporary two-thread pool when the calibrating pool had one thread).
     ///
     /// # Examples
     ///

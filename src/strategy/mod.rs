@@ -148,7 +148,7 @@ impl Strategy {
             Strategy::RowParallel(s) => s.workers_for::<T>(m, k, n),
             Strategy::PerCell(s) => s.workers_for::<T>(m, k, n),
             Strategy::Blocked(s) => s.workers_for::<T>(m, k, n),
-            Strategy::Auto(_) => crate::plan::<T>(m, k, n).workers(),
+            Strategy::Auto(s) => s.plan::<T>(m, k, n).workers(),
         }
     }
 }

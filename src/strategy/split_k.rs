@@ -1,11 +1,11 @@
 //! The split-k strategy: the shared dimension is cut into parts, each part's partial
 //! product is computed on its own, and the partials are added in a fixed order.
 
-use crate::element::{Element, ProductKernel, Scalar, dispatch};
+use crate::element::{Element, ProductKernel, Scalar, add_assign, dispatch};
 use crate::error::Error;
 use crate::kernel::{Simd, blocked::multiply_blocked};
 use crate::kernel::{balanced_ranges, dot, microkernel_for, pack, rows, split_lengths};
-use crate::matrix::{MatMut, MatRef, element_count};
+use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{
     OneWorkerKernel, Thresholds, depth_parts, one_worker_kernel, worker_cap_with, worker_work,
 };
@@ -25,7 +25,8 @@ use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output}
 /// default, from the shape alone (never from the pool), and workers only share the parts
 /// out, so results are bit-identical whatever the number of workers. Every part keeps its
 /// own `m × n` buffer until the final sum: the extra memory is `parts · m · n` elements,
-/// small for the shapes it is meant for.
+/// small for the shapes it is meant for (asked for before anything runs:
+/// [`Error::AllocationFailed`] when it cannot be had).
 ///
 /// Not part of [`Strategy`](crate::Strategy)'s five named strategies: it is the planner's
 /// tool for one family of shapes, usable directly when you know your product is one.
@@ -151,20 +152,17 @@ pub(crate) fn one_worker_product<S: Scalar>(
 }
 
 impl ProductKernel for SplitKKernel {
-    fn run<S: Scalar>(&self, a: MatRef<'_, S>, b: MatRef<'_, S>, c: MatMut<'_, S>) {
+    /// Writes part `p`'s partial product into rows `p·m..(p + 1)·m` of `partials`.
+    fn run<S: Scalar>(&self, a: MatRef<'_, S>, b: MatRef<'_, S>, partials: MatMut<'_, S>) {
         let (m, k) = a.shape();
         let n = b.cols();
         let depth = balanced_ranges(k, self.parts);
         let kernel = self.kernel;
-        with_row_major_output(c, |out| {
+        with_row_major_output(partials, |all| {
             if m * n == 0 {
                 return;
             }
-            // Every part has its own buffer, so the order of the final additions is fixed
-            // by the parts alone, however they are shared out among the workers.
-            let mut partials = vec![S::zero(); self.parts * m * n];
-            let mut slots =
-                split_lengths(&mut partials, (0..self.parts).map(|_| m * n)).into_iter();
+            let mut slots = split_lengths(all, (0..self.parts).map(|_| m * n)).into_iter();
             let tasks: Vec<_> = balanced_ranges(self.parts, self.workers)
                 .into_iter()
                 .map(|group| {
@@ -181,13 +179,6 @@ impl ProductKernel for SplitKKernel {
                 })
                 .collect();
             run_tasks(tasks);
-            let mut partials = partials.chunks_exact(m * n);
-            out.copy_from_slice(partials.next().expect("at least one part"));
-            for partial in partials {
-                for (x, &y) in out.iter_mut().zip(partial) {
-                    *x = x.add(y);
-                }
-            }
         });
     }
 }
@@ -202,9 +193,16 @@ impl MulStrategy for SplitK {
         check_into(&a, &b, &c)?;
         let (m, k, n) = (a.rows(), a.cols(), b.cols());
         let parts = self.parts_for::<T>(m, k, n);
-        // The partial buffers must fit in memory as well as in `usize`.
-        element_count(m, n)?;
-        element_count(m.saturating_mul(n), parts)?;
+        // Every part has its own buffer (rows p·m.. of `partials`), so the order of the
+        // final additions is fixed by the parts alone, however they are shared out among
+        // the workers. Asked for before anything runs: no memory, an error.
+        let mut partials = Matrix::<T>::try_zeros(
+            m.checked_mul(parts).ok_or(Error::SizeOverflow {
+                rows: m.saturating_mul(parts),
+                cols: n,
+            })?,
+            n,
+        )?;
         let workers = self.workers_for::<T>(m, k, n);
         let kernel = one_worker_kernel::<T>(m, k.div_ceil(parts), n);
         dispatch(
@@ -215,8 +213,19 @@ impl MulStrategy for SplitK {
             },
             a,
             b,
-            c,
+            partials.view_mut(),
         );
+        // ((P₀ + P₁) + P₂) + … into P₀, then into C: C is written only once every part
+        // is done, so a panic in a user type's arithmetic leaves it untouched.
+        let (mut sum, mut rest) = partials.view_mut().split_at_row(m);
+        for _ in 1..parts {
+            let (next, after) = rest.split_at_row(m);
+            add_assign(sum.rb_mut(), next.rb());
+            rest = after;
+        }
+        let sum = sum.rb();
+        let mut c = c;
+        c.for_each_mut(|i, j, x| *x = sum[(i, j)]);
         Ok(())
     }
 
