@@ -16,7 +16,7 @@
 use std::fmt;
 
 use crate::element::{Element, ElementClass};
-use crate::kernel::blocked::{tile_for, units_for};
+use crate::kernel::blocked::{depth_block_for, tile_for, units_for};
 use crate::kernel::{Simd, kernel_level_for};
 use crate::strategy::{Blocked, PerCell, RowParallel, SplitK, Strategy};
 
@@ -53,6 +53,27 @@ pub(crate) const MIN_BLOCKED_WORK: u128 = 16 * 16 * 16;
 /// on a 16-core Xeon squares only crossed at n ≈ 160 (docs/performance.md), which is what
 /// [`Auto::calibrated`](crate::Auto::calibrated) is for.
 pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 18;
+
+/// Minimum multiply-adds per worker in each depth block (`kc` of the depth) of a blocked
+/// product: the workers meet once per depth block, and every one of them packs its own
+/// copy of that block of B, so a deep product with a small output pays the meeting and
+/// the packing `k / kc` times. Sweep, family reduce-16 (f64): at 16×4000×16 (16 depth
+/// blocks of 65 536 multiply-adds) two blocked workers took 1.5× the time of one.
+pub(crate) const MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER: u128 = 1 << 16;
+
+/// Workers for the blocked kernels on an `m×k · k×n` product of `T`, when the caller did
+/// not fix them: the worker cap at `per_worker` over the blocked units, and no more than
+/// every depth block's work allows (see [`MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER`]).
+pub(crate) fn blocked_workers<T: Element>(m: usize, k: usize, n: usize, per_worker: u128) -> usize {
+    let level = Simd::default_level();
+    let units = units_for::<T>(level, m, n);
+    let cap = worker_cap_with(per_worker, worker_work(m, k, n), units, None);
+    let block_work = multiply_adds(m, k.min(depth_block_for::<T>(level)), n);
+    let by_block = usize::try_from(block_work / MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER)
+        .unwrap_or(usize::MAX)
+        .max(1);
+    cap.min(by_block)
+}
 
 /// The minimums of work per worker the planner uses: the constants above, or those
 /// measured by [`Auto::calibrated`](crate::Auto::calibrated).
@@ -567,8 +588,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
     }
     match one_worker_kernel::<T>(m, k, n) {
         OneWorkerKernel::Blocked => {
-            let units = units_for::<T>(Simd::default_level(), m, n);
-            let workers = worker_cap_with(t.blocked_per_worker, work, units, None);
+            let workers = blocked_workers::<T>(m, k, n, t.blocked_per_worker);
             return single(Strategy::Blocked(Blocked::with_workers(workers)), workers);
         }
         OneWorkerKernel::Dots => {

@@ -398,6 +398,12 @@ pub(crate) fn units_for<T: crate::Element>(simd: crate::kernel::Simd, m: usize, 
         .units(m, n, kernel.nr))
 }
 
+/// The depth of a block (`kc`) for `T`'s microkernel at `simd`: every `kc` of depth, the
+/// workers of a blocked product meet once.
+pub(crate) fn depth_block_for<T: crate::Element>(simd: crate::kernel::Simd) -> usize {
+    with_kernel_of!(T, simd, |kernel| Blocking::new(&kernel).kc)
+}
+
 /// The register tile `(MR, NR)` of `T`'s microkernel at `simd`.
 pub(crate) fn tile_for<T: crate::Element>(simd: crate::kernel::Simd) -> (usize, usize) {
     with_kernel_of!(T, simd, |kernel| (kernel.mr, kernel.nr))
