@@ -27,6 +27,18 @@ use crate::strategy::{Blocked, PerCell, RowParallel, SplitK, Strategy};
 /// machine (2-core Zen 4, 2026-11-26): the size at which two workers first beat one, for
 /// f64 and i32, then doubled so that a product just past the threshold already gains
 /// rather than breaks even. See docs/performance.md for the table.
+///
+/// The default [`RowParallel`] and [`PerCell`] caps use it for every type. [`Auto`]
+/// uses it for types without hand-written kernels; for `f32`, `f64`, `i32`, `u32`, `i64`
+/// and `u64` it uses the blocked kernels' larger minimum (2¹⁸) whichever loop a shape gets,
+/// so that a product growing onto another loop never loses workers.
+///
+/// # Examples
+///
+/// ```
+/// use parmat::{ElementClass, min_work_per_worker};
+/// assert!(min_work_per_worker(ElementClass::Generic) < min_work_per_worker(ElementClass::Float));
+/// ```
 pub const fn min_work_per_worker(class: ElementClass) -> u128 {
     match class {
         ElementClass::Float => 1 << 17,
@@ -107,8 +119,14 @@ impl Thresholds {
 
     /// Minimum work per worker when the workers run `kernel` on `T`.
     pub(crate) fn for_kernel<T: Element>(&self, kernel: OneWorkerKernel) -> u128 {
+        let has_kernels = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
         match kernel {
+            // On a type with hand-written kernels, the i-k-j loop and dot products run only
+            // where the blocked kernels would waste their tile (a few rows, one column, a
+            // few deep cells). They take the blocked minimum too, so that growing a product
+            // by a row or a column, and so onto another kernel, never takes workers away.
             OneWorkerKernel::Blocked => self.blocked_per_worker,
+            _ if has_kernels => self.blocked_per_worker,
             _ => self.per_worker(ElementClass::of::<T>()),
         }
     }
@@ -189,10 +207,9 @@ pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Threshol
     }
     let work = worker_work(m, k, n);
     let part_kernel = one_worker_kernel::<T>(m, k, n);
-    // Each part carries at least two workers' minimum: a part also pays for its own
-    // packing and its share of the final sum (sweep, family reduce-4: 4×24000×4 in two
-    // parts ran at 0.87 of the serial loop's speed).
-    let by_work = work / (2 * t.for_kernel::<T>(part_kernel));
+    // As many parts as workers the work deserves (at most 16), so that a split product
+    // gets the workers an unsplit one with as much work would.
+    let by_work = work / t.for_kernel::<T>(part_kernel);
     usize::try_from(by_work)
         .unwrap_or(usize::MAX)
         .min(MAX_DEPTH_PARTS)
@@ -451,8 +468,8 @@ impl fmt::Display for Plan {
 ///    otherwise [`Blocked`] (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on a CPU with AVX2
 ///    or AVX-512).
 /// 3. Reduction-shaped products (`k` at least 8 times the output's larger side, with work
-///    for two workers at twice the minimum each) are cut along `k` into
-///    [`depth_parts`](Plan::depth_parts) parts ([`SplitK`]).
+///    for at least two workers) are cut along `k` into [`depth_parts`](Plan::depth_parts)
+///    parts ([`SplitK`]): one per minimum of work per worker, at most 16.
 /// 4. The worker cap (see the module docs) over the strategy's units of work — tile rows ×
 ///    column blocks, rows, cells or depth parts — sets the workers. Below two workers'
 ///    worth of work the i-k-j loop runs as [`Serial`](crate::Serial); above, outputs of at
@@ -569,7 +586,6 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         // would get dot products: the same integers, not worth the cost of asking.
         return single(Strategy::Serial, 1);
     }
-    let class = ElementClass::of::<T>();
     let work = worker_work(m, k, n);
     let parts = depth_parts::<T>(m, k, n, t);
     if parts > 1 {
@@ -591,15 +607,22 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
             let workers = blocked_workers::<T>(m, k, n, t.blocked_per_worker);
             return single(Strategy::Blocked(Blocked::with_workers(workers)), workers);
         }
-        OneWorkerKernel::Dots => {
-            let per_worker = t.per_worker(class);
-            let workers = worker_cap_with(per_worker, work, m.saturating_mul(n), None);
+        OneWorkerKernel::Dots if n == 1 => {
+            let per_worker = t.for_kernel::<T>(OneWorkerKernel::Dots);
+            let workers = worker_cap_with(per_worker, work, m, None);
             return single(Strategy::PerCell(PerCell::with_workers(workers)), workers);
+        }
+        OneWorkerKernel::Dots => {
+            // A few deep integer cells that split-k did not take: one worker. Splitting the
+            // cells leaves the transposition of B to one thread and gained nothing (sweep,
+            // reduce-4 i32: two dot-product workers took 1.10–1.36× the time of one at
+            // 4×16000×4 to 4×32000×4).
+            return single(Strategy::PerCell(PerCell::with_workers(1)), 1);
         }
         OneWorkerKernel::Rows => {}
     }
     let has_kernels = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
-    let per_worker = t.per_worker(class);
+    let per_worker = t.for_kernel::<T>(OneWorkerKernel::Rows);
     if work < 2 * per_worker {
         return single(Strategy::Serial, 1);
     }

@@ -102,3 +102,33 @@ fn auto_follows_its_plan_and_explains_it() {
     let generic = plan::<num_complex::Complex<f64>>(200, 200, 200);
     assert_ne!(generic.strategy().name(), "blocked", "{generic}");
 }
+
+/// The region where the planner switches between dot products, split-k and the blocked
+/// kernels (few output cells, deep products): workers still never shrink as a dimension
+/// grows, for integers (which have the extra dot-product rule) and floats.
+#[test]
+fn workers_never_decrease_for_small_deep_products() {
+    for threads in [2, 4, 8, 16] {
+        pool(threads).install(|| {
+            for m in (1..=12).chain([100, 500]) {
+                for n in (1..=6).chain([100]) {
+                    for k in (64..=400_000).step_by(4_093) {
+                        for (name, here, grown) in [
+                            ("m", workers::<i32>(m, k, n), workers::<i32>(m + 1, k, n)),
+                            ("n", workers::<i32>(m, k, n), workers::<i32>(m, k, n + 1)),
+                            ("k", workers::<i32>(m, k, n), workers::<i32>(m, k + 4_093, n)),
+                            ("m", workers::<f64>(m, k, n), workers::<f64>(m + 1, k, n)),
+                            ("n", workers::<f64>(m, k, n), workers::<f64>(m, k, n + 1)),
+                            ("k", workers::<f64>(m, k, n), workers::<f64>(m, k + 4_093, n)),
+                        ] {
+                            assert!(
+                                here <= grown,
+                                "{m}×{k}×{n} on {threads} threads: {here} workers, {grown} after growing {name}"
+                            );
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
