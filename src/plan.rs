@@ -28,7 +28,7 @@ use crate::strategy::{Blocked, PerCell, RowParallel, SplitK, Strategy};
 /// f64 and i32, then doubled so that a product just past the threshold already gains
 /// rather than breaks even. See docs/performance.md for the table.
 ///
-/// The default [`RowParallel`] and [`PerCell`] caps use it for every type. [`Auto`]
+/// The default [`RowParallel`] and [`PerCell`] caps use it for every type. [`Auto`](crate::Auto)
 /// uses it for types without hand-written kernels; for `f32`, `f64`, `i32`, `u32`, `i64`
 /// and `u64` it uses the blocked kernels' larger minimum (2¹⁸) whichever loop a shape gets,
 /// so that a product growing onto another loop never loses workers.
