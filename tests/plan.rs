@@ -30,6 +30,7 @@ proptest! {
                 prop_assert!(p.workers() <= (m * n).max(1), "{p}");
                 prop_assert_eq!(p.strategy().workers_for::<f64>(m, k, n) >= 1, true);
                 prop_assert_eq!(p.threads(), threads);
+                prop_assert!(p.depth_parts().is_power_of_two() && p.depth_parts() <= 16, "{p}");
             }
             Ok(())
         })?;
