@@ -167,7 +167,7 @@ pub(crate) enum OneWorkerKernel {
 ///   product per cell: the column of B is contiguous once transposed, and the blocked
 ///   kernel would waste all but one column of its register tile; so does an integer
 ///   product with at most 16 output cells and a depth of at least 256;
-/// - outputs of at most half a tile row (`2·m ≤ MR`, such as a row vector times a matrix)
+/// - outputs of at most half a tile row (`m ≤ MR/2`, such as a row vector times a matrix)
 ///   run the i-k-j loop, which streams B once where the blocked kernel would pack all of it
 ///   to fill a fraction of its tile;
 /// - otherwise the blocked kernels from [`MIN_BLOCKED_WORK`] multiply-adds, for the types
