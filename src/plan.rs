@@ -79,7 +79,7 @@ pub(crate) const MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER: u128 = 1 << 16;
 pub(crate) fn blocked_workers<T: Element>(m: usize, k: usize, n: usize, per_worker: u128) -> usize {
     let level = Simd::default_level();
     let units = units_for::<T>(level, m, n);
-    let cap = worker_cap_with(per_worker, worker_work(m, k, n), units, None);
+    let cap = worker_cap_with(per_worker, multiply_adds(m, k, n), units, None);
     let block_work = multiply_adds(m, k.min(depth_block_for::<T>(level)), n);
     let by_block = usize::try_from(block_work / MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER)
         .unwrap_or(usize::MAX)
@@ -205,7 +205,7 @@ pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Threshol
     if m == 0 || n == 0 || k < REDUCTION_DEPTH_RATIO.saturating_mul(m.max(n)) {
         return 1;
     }
-    let work = worker_work(m, k, n);
+    let work = multiply_adds(m, k, n);
     let part_kernel = one_worker_kernel::<T>(m, k, n);
     // As many parts as workers the work deserves (at most 16), so that a split product
     // gets the workers an unsplit one with as much work would.
@@ -221,20 +221,23 @@ pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Threshol
     1 << parts.ilog2()
 }
 
+/// Whether an `m×k · k×n` product is tiny: below [`MIN_BLOCKED_WORK`] multiply-adds and
+/// not a matrix–vector product of dot-product depth. [`choose`] runs every tiny product on
+/// the serial loop, decided before anything else is computed; the rules after it give the
+/// same, except that an integer product of a few deep cells (2×1000×2) would get dot
+/// products: the same integers, not worth the cost of asking. Cheap enough for
+/// [`Auto`](crate::Auto) to ask before planning at all.
+#[inline]
+pub(crate) fn is_tiny(m: usize, k: usize, n: usize) -> bool {
+    multiply_adds(m, k, n) < MIN_BLOCKED_WORK && !(n == 1 && k >= MIN_DOT_DEPTH)
+}
+
 /// Multiply-adds of an `m×k · k×n` product (saturating: sizes whose product exceeds
 /// `u128` are far past any threshold anyway).
 pub(crate) fn multiply_adds(m: usize, k: usize, n: usize) -> u128 {
     (m as u128)
         .saturating_mul(k as u128)
         .saturating_mul(n as u128)
-}
-
-/// The work the worker cap divides among workers: the multiply-adds `m·k·n`. (Counting
-/// each written output element as extra work was tried: with the blocked minimum at 2¹⁸ it
-/// gave outer products of 384×1×384 and 512×1×512 two workers, which ran them 1.2–2.3×
-/// slower in the sweep.)
-pub(crate) fn worker_work(m: usize, k: usize, n: usize) -> u128 {
-    multiply_adds(m, k, n)
 }
 
 /// Workers for a product of `work` multiply-adds split into `units` independent units:
@@ -517,7 +520,7 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         workers,
         threads: rayon::current_num_threads(),
         work: multiply_adds(m, k, n),
-        cost: worker_work(m, k, n),
+        cost: multiply_adds(m, k, n),
         min_work: t.for_kernel::<T>(kernel),
         blocked_kernels: kernel == OneWorkerKernel::Blocked,
         units: if depth_parts > 1 {
@@ -585,13 +588,10 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         workers,
         depth_parts: 1,
     };
-    if multiply_adds(m, k, n) < MIN_BLOCKED_WORK && !(n == 1 && k >= MIN_DOT_DEPTH) {
-        // The common tiny case, decided before anything else is computed. The rules below
-        // give the same, except that an integer product of a few deep cells (2×1000×2)
-        // would get dot products: the same integers, not worth the cost of asking.
+    if is_tiny(m, k, n) {
         return single(Strategy::Serial, 1);
     }
-    let work = worker_work(m, k, n);
+    let work = multiply_adds(m, k, n);
     let parts = depth_parts::<T>(m, k, n, t);
     if parts > 1 {
         let workers = worker_cap_with(

@@ -33,6 +33,23 @@ pub(crate) fn dot<S: Scalar>(x: &[S], y: &[S]) -> S {
     quads[0].add(quads[2]).add(quads[1].add(quads[3])).add(tail)
 }
 
+/// Writes `out[x] = A[i, :] · B[:, j]` for the output cells `cells` (row-major cell
+/// indices of an `m × n` output, `cell = i·n + j`), from A's rows and B's columns, each `k`
+/// long and contiguous.
+pub(crate) fn dot_cells<S: Scalar>(
+    a_rows: &[S],
+    b_columns: &[S],
+    k: usize,
+    n: usize,
+    cells: std::ops::Range<usize>,
+    out: &mut [S],
+) {
+    for (cell, c_ij) in cells.zip(out.iter_mut()) {
+        let (i, j) = (cell / n, cell % n);
+        *c_ij = dot(&a_rows[i * k..(i + 1) * k], &b_columns[j * k..(j + 1) * k]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::dot;

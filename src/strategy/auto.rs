@@ -9,11 +9,9 @@ use crate::element::dispatch;
 use crate::element::{Element, ElementClass};
 use crate::error::Error;
 use crate::matrix::{MatMut, MatRef, Matrix};
-use crate::plan::{MIN_BLOCKED_WORK, MIN_DOT_DEPTH, Plan, Thresholds, choose, plan_with};
+use crate::plan::{Plan, Thresholds, choose, is_tiny, plan_with};
 use crate::strategy::serial::SerialKernel;
 
-/// [`MIN_BLOCKED_WORK`] as a `usize`: products below it run the serial loop.
-const TINY_WORK: usize = MIN_BLOCKED_WORK as usize;
 use crate::strategy::{Blocked, MulStrategy, Serial, check_into, run_tasks};
 
 /// Lets the planner choose: [`plan`](crate::plan) decides the strategy and the number of
@@ -111,7 +109,7 @@ impl MulStrategy for Auto {
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let (m, k, n) = (a.rows(), a.cols(), b.cols());
-        if m.saturating_mul(k).saturating_mul(n) < TINY_WORK && (n != 1 || k < MIN_DOT_DEPTH) {
+        if is_tiny(m, k, n) {
             // What the planner decides for every such product, without asking it: a 2×2
             // product takes about 20 ns, so even a few nanoseconds of planning show.
             dispatch(&SerialKernel, a, b, c);
@@ -182,36 +180,15 @@ impl Calibration {
         let mut threads = rayon::current_num_threads();
         // Fork–join: two empty tasks handed to the pool from this thread, as a product
         // with two workers does; the median of many runs.
-        let time_fork_join = || {
-            let mut samples: Vec<f64> = (0..201)
-                .map(|_| {
-                    let start = Instant::now();
-                    run_tasks(vec![|| {}, || {}]);
-                    start.elapsed().as_secs_f64()
-                })
-                .collect();
-            samples.sort_by(f64::total_cmp);
-            samples[samples.len() / 2]
-        };
         let fork_join = if threads > 1 {
-            time_fork_join()
+            median_seconds(|| run_tasks(vec![|| {}, || {}]))
         } else {
             // A one-thread pool never hands work over, but the minimums must still hold
             // in larger pools later on: measure in a temporary pool of two. Entering it
             // from outside costs about what a product pays to enter the global pool.
             threads = 2;
             match rayon::ThreadPoolBuilder::new().num_threads(2).build() {
-                Ok(pool) => {
-                    let mut samples: Vec<f64> = (0..201)
-                        .map(|_| {
-                            let start = Instant::now();
-                            pool.install(time_one_fork_join_inside);
-                            start.elapsed().as_secs_f64()
-                        })
-                        .collect();
-                    samples.sort_by(f64::total_cmp);
-                    samples[samples.len() / 2]
-                }
+                Ok(pool) => median_seconds(|| pool.install(time_one_fork_join_inside)),
                 // No threads to be had: keep the crate's constants' scale.
                 Err(_) => DEFAULT_FORK_JOIN_SECONDS,
             }
@@ -310,6 +287,19 @@ impl fmt::Display for Calibration {
 /// Fork–join cost assumed when no pool can be built to measure it: the development
 /// machine's (docs/performance.md, ≈ 16 µs to enter a 2-thread pool and join).
 const DEFAULT_FORK_JOIN_SECONDS: f64 = 16e-6;
+
+/// The median time of 201 runs of `run`, in seconds.
+fn median_seconds(mut run: impl FnMut()) -> f64 {
+    let mut samples: Vec<f64> = (0..201)
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
 
 /// Two empty tasks forked and joined on the current pool's threads.
 fn time_one_fork_join_inside() {

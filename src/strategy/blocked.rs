@@ -7,7 +7,7 @@ use crate::kernel::{Simd, kernel_level_for, microkernel_for};
 use crate::matrix::{MatMut, MatRef};
 use crate::plan::{
     MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, min_work_per_worker, multiply_adds,
-    worker_cap_with, worker_work,
+    worker_cap_with,
 };
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, with_row_major_output};
@@ -111,7 +111,7 @@ impl Blocked {
         } else {
             MIN_BLOCKED_WORK_PER_WORKER
         };
-        worker_cap_with(min_work, worker_work(m, k, n), units, self.workers)
+        worker_cap_with(min_work, multiply_adds(m, k, n), units, self.workers)
     }
 }
 

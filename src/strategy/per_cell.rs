@@ -4,7 +4,7 @@ use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
 use crate::error::Error;
 use crate::kernel::{balanced_ranges, dot, pack, split_lengths};
 use crate::matrix::{MatMut, MatRef};
-use crate::plan::{min_work_per_worker, worker_cap, worker_work};
+use crate::plan::{min_work_per_worker, multiply_adds, worker_cap};
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
 
@@ -67,7 +67,7 @@ impl PerCell {
     pub fn workers_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
         worker_cap(
             ElementClass::of::<T>(),
-            worker_work(m, k, n),
+            multiply_adds(m, k, n),
             m.saturating_mul(n),
             self.workers,
         )
@@ -91,15 +91,7 @@ impl ProductKernel for PerCellKernel {
                 .into_iter()
                 .zip(pieces)
                 .map(|(cells, c_chunk)| {
-                    move || {
-                        for (cell, c_ij) in cells.zip(c_chunk.iter_mut()) {
-                            let (i, j) = (cell / n, cell % n);
-                            *c_ij = dot::dot(
-                                &a_rows[i * k..(i + 1) * k],
-                                &b_columns[j * k..(j + 1) * k],
-                            );
-                        }
-                    }
+                    move || dot::dot_cells(a_rows, b_columns, k, n, cells, c_chunk)
                 })
                 .collect();
             run_tasks(tasks);
@@ -116,7 +108,7 @@ impl MulStrategy for PerCell {
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
-        let work = worker_work(a.rows(), a.cols(), b.cols());
+        let work = multiply_adds(a.rows(), a.cols(), b.cols());
         if self.workers.is_none() && work < 2 * min_work_per_worker(ElementClass::of::<T>()) {
             // Too small for two workers in any pool: run the fastest one-worker loop, so
             // the default is never slower than `Serial`. (Decided by the product alone, not

@@ -4,7 +4,7 @@ use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
 use crate::error::Error;
 use crate::kernel::{balanced_ranges, pack, rows, split_lengths};
 use crate::matrix::{MatMut, MatRef};
-use crate::plan::{worker_cap, worker_work};
+use crate::plan::{multiply_adds, worker_cap};
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
 
@@ -59,7 +59,7 @@ impl RowParallel {
     pub fn workers_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
         worker_cap(
             ElementClass::of::<T>(),
-            worker_work(m, k, n),
+            multiply_adds(m, k, n),
             m,
             self.workers,
         )

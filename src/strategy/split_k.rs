@@ -7,7 +7,7 @@ use crate::kernel::{Simd, blocked::multiply_blocked};
 use crate::kernel::{balanced_ranges, dot, microkernel_for, pack, rows, split_lengths};
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{
-    OneWorkerKernel, Thresholds, depth_parts, one_worker_kernel, worker_cap_with, worker_work,
+    OneWorkerKernel, Thresholds, depth_parts, multiply_adds, one_worker_kernel, worker_cap_with,
 };
 use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
 
@@ -113,7 +113,7 @@ impl SplitK {
     pub fn workers_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
         let parts = self.parts_for::<T>(m, k, n);
         let min_work = Thresholds::DEFAULT.for_kernel::<T>(one_worker_kernel::<T>(m, k, n));
-        worker_cap_with(min_work, worker_work(m, k, n), parts, self.workers)
+        worker_cap_with(min_work, multiply_adds(m, k, n), parts, self.workers)
     }
 }
 
@@ -140,10 +140,7 @@ pub(crate) fn one_worker_product<S: Scalar>(
         OneWorkerKernel::Dots => {
             let a_rows = pack::row_major(a);
             let b_columns = pack::row_major(b.t());
-            for (cell, c_ij) in c.iter_mut().enumerate() {
-                let (i, j) = (cell / n, cell % n);
-                *c_ij = dot::dot(&a_rows[i * k..(i + 1) * k], &b_columns[j * k..(j + 1) * k]);
-            }
+            dot::dot_cells(&a_rows, &b_columns, k, n, 0..c.len(), c);
         }
         OneWorkerKernel::Blocked => {
             multiply_blocked(a, b, c, 1, microkernel_for::<S>(Simd::default_level()));
