@@ -9,6 +9,7 @@
 //!   for ic in 0..m step mc_big                 rows of A packed at a time (≤ 8 MiB)
 //!     pack A[ic.., pc..] into MR-row panels    shared, read-only; packed in parallel
 //!     units = (column block of nc) × (row chunk of mc), column-block-major
+//!       (row-major when the whole depth block of B fits a worker's L2: see below)
 //!     each worker takes a contiguous range of units:
 //!       when its column block changes: pack B[pc.., jc..] into NR-column panels  (private, L2)
 //!       for each MR-row panel of the chunk     (A micro-panel: L1)
@@ -20,6 +21,9 @@
 //! rows of C): the block of B that a worker packs stays in its L2 while every A micro-panel
 //! of its row chunk streams past, and each micro-panel of A stays in L1 across a whole
 //! column block. A is packed once per depth block and shared by all workers.
+//!
+//! A shallow depth block (an outer product, `k` of a few dozen) is the exception: there every
+//! worker packs all of it and takes a band of whole rows of C.
 //!
 //! Every tile is computed by the same instructions in the same order whatever the number of
 //! workers: the split decides who computes a tile, never how.
@@ -60,18 +64,66 @@ impl Blocking {
         Blocking { kc, nc, mc, mc_big }
     }
 
-    /// Columns per block for an output `n` wide: as many blocks as `nc` requires, made as
-    /// even as whole NR panels allow (so that units of work have similar sizes).
-    pub(crate) fn column_block(&self, n: usize, nr: usize) -> usize {
-        let blocks = n.div_ceil(self.nc).max(1);
-        n.div_ceil(blocks).div_ceil(nr).max(1) * nr
+    /// The column blocks of an output `m × n` for `workers` workers: `(first column,
+    /// width)`, each a whole number of NR panels (but the last), as even as whole panels
+    /// allow. One worker gets `⌈n ÷ nc⌉` blocks; several get at least 4 units each where
+    /// the panels allow, so an output of a few tile rows is cut into narrower blocks (a
+    /// 6×1000×240 product has one row chunk: 1 unit alone, 8 on two workers), while a tall
+    /// one keeps blocks as wide as `nc`.
+    pub(crate) fn column_blocks(
+        &self,
+        m: usize,
+        n: usize,
+        nr: usize,
+        workers: usize,
+    ) -> Vec<(usize, usize)> {
+        let panels = n.div_ceil(nr);
+        let mut blocks = n.div_ceil(self.nc);
+        if workers > 1 {
+            blocks = blocks.max((UNITS_PER_WORKER * workers).div_ceil(self.row_chunks(m)));
+        }
+        let blocks = blocks.min(panels).max(1);
+        (0..blocks)
+            .map(|b| {
+                let first = b * panels / blocks * nr;
+                let end = ((b + 1) * panels / blocks * nr).min(n);
+                (first, end - first)
+            })
+            .collect()
     }
 
-    /// Independent units of work of an `m × n` output (per depth block).
+    /// Row chunks (units of rows) of a band of an output `m` rows high.
+    fn row_chunks(&self, m: usize) -> usize {
+        m.min(self.mc_big).div_ceil(self.mc).max(1)
+    }
+
+    /// Independent units of work of an `m × n` output (per depth block) that the planner
+    /// may count on: `max(row chunks × ⌈n ÷ nc⌉, min(16, row chunks × panels))`. For any
+    /// number of workers up to this count, the nest cuts at least as many units (see
+    /// [`Blocking::column_blocks`]); and the count never shrinks as `m` or `n` grows.
     pub(crate) fn units(&self, m: usize, n: usize, nr: usize) -> usize {
-        m.min(self.mc_big).div_ceil(self.mc) * n.div_ceil(self.column_block(n, nr))
+        if m == 0 || n == 0 {
+            return 1;
+        }
+        let rows = self.row_chunks(m);
+        let by_width = rows * n.div_ceil(self.nc);
+        let by_panels = MIN_UNITS.min(rows.saturating_mul(n.div_ceil(nr)));
+        by_width.max(by_panels)
     }
 }
+
+/// Units of work the planner counts on wherever the output has that many tiles, whatever
+/// the shape: see [`Blocking::units`].
+const MIN_UNITS: usize = 16;
+
+/// Units each of several workers gets at least, where the output's panels allow, so that
+/// units of unequal work still share out evenly.
+const UNITS_PER_WORKER: usize = 4;
+
+/// Row chunks each worker must have before the workers pack all of a shallow depth block of
+/// B each (see `Nest::multiply_block`): the copy is then at most 1/(4·MR) of a worker's
+/// multiply-adds.
+const WHOLE_B_ROW_CHUNKS_PER_WORKER: usize = 4;
 
 /// `c = a · b` with `workers` workers; `c` is `m × n` row-major and overwritten.
 pub(crate) fn multiply_blocked<S: Scalar>(
@@ -200,7 +252,9 @@ impl<S: Scalar> Nest<'_, S> {
     fn multiply_block(&mut self, ic: usize, height: usize, pc: usize, depth: usize) {
         let n = self.b.cols();
         let mc = self.blocking.mc;
-        let nc = self.blocking.column_block(n, self.kernel.nr);
+        let blocks =
+            self.blocking
+                .column_blocks(self.a.rows(), n, self.kernel.nr, self.buffers.len());
         let a_direct = self.a_rows_direct();
         // Cut this band of C into units: row chunks × column blocks, column-block-major.
         let band = self.c.submatrix_mut(ic, 0, height, n);
@@ -211,20 +265,36 @@ impl<S: Scalar> Nest<'_, S> {
             rest_rows = rest;
             let mut row_units = Vec::new();
             let mut rest_cols = chunk;
-            for jc in (0..n).step_by(nc) {
-                let (block, rest) = rest_cols.split_at_col(nc.min(n - jc));
+            for &(jc, width) in &blocks {
+                let (block, rest) = rest_cols.split_at_col(width);
                 rest_cols = rest;
                 row_units.push(Unit { row0, jc, c: block });
             }
             grid.push(row_units);
         }
-        let column_blocks = n.div_ceil(nc);
-        let mut columns: Vec<std::vec::IntoIter<Unit<'_, S>>> =
-            grid.into_iter().map(Vec::into_iter).collect();
-        let mut units: Vec<Unit<'_, S>> = Vec::with_capacity(columns.len() * column_blocks);
-        for _ in 0..column_blocks {
-            units.extend(columns.iter_mut().filter_map(Iterator::next));
-        }
+        // A shallow depth block of B that fits one worker's L2 is packed whole by every
+        // worker, and the units go row-major, so that each worker owns a band of whole rows
+        // of C. Column-block-major order would give each worker part of every row: for an
+        // outer product (k = 1) that is all the work, and two workers writing halves of
+        // the same rows took 1.2–1.3× the time of two row bands (sweep, family outer,
+        // 1024×1×1024). The copies cost `depth × n` per worker, so each worker must have
+        // several row chunks to pay for them.
+        let row_chunks = grid.len();
+        let whole_b = blocks.len() > 1
+            && depth * n.next_multiple_of(self.kernel.nr) * std::mem::size_of::<S>()
+                <= L2_BUDGET_BYTES
+            && row_chunks >= WHOLE_B_ROW_CHUNKS_PER_WORKER * self.buffers.len();
+        let units: Vec<Unit<'_, S>> = if whole_b {
+            grid.into_iter().flatten().collect()
+        } else {
+            let mut columns: Vec<std::vec::IntoIter<Unit<'_, S>>> =
+                grid.into_iter().map(Vec::into_iter).collect();
+            let mut units = Vec::with_capacity(row_chunks * blocks.len());
+            for _ in 0..blocks.len() {
+                units.extend(columns.iter_mut().filter_map(Iterator::next));
+            }
+            units
+        };
 
         let workers = self.buffers.len().min(units.len());
         let shares = share_by_work(units, workers);
@@ -237,7 +307,7 @@ impl<S: Scalar> Nest<'_, S> {
             ic,
             pc,
             depth,
-            nc,
+            whole_b,
         };
         let buffers = &mut self.buffers[..workers];
         if workers > 1 {
@@ -289,7 +359,8 @@ struct Worker<'w, S> {
     ic: usize,
     pc: usize,
     depth: usize,
-    nc: usize,
+    /// Whether each worker packs all of B's depth block at once (see `multiply_block`).
+    whole_b: bool,
 }
 
 /// Where a row tile's values of A come from.
@@ -300,26 +371,44 @@ enum APanel<'x, S> {
 
 impl<S: Scalar> Worker<'_, S> {
     fn run(&self, share: Vec<Unit<'_, S>>, buffers: &mut WorkerBuffers<S>) {
+        let nr = self.kernel.nr;
+        if self.whole_b {
+            let n = self.b.cols();
+            pack_b_panels(self.b, self.pc, self.depth, 0, n, nr, &mut buffers.b_block);
+            for mut unit in share {
+                // Column blocks start on panel boundaries.
+                let first_panel = unit.jc / nr;
+                self.multiply_unit(&mut unit, first_panel, buffers);
+            }
+            return;
+        }
         let mut packed_block = None;
         for mut unit in share {
             if packed_block != Some(unit.jc) {
-                let width = self.nc.min(self.b.cols() - unit.jc);
+                let width = unit.c.cols();
                 pack_b_panels(
                     self.b,
                     self.pc,
                     self.depth,
                     unit.jc,
                     width,
-                    self.kernel.nr,
+                    nr,
                     &mut buffers.b_block,
                 );
                 packed_block = Some(unit.jc);
             }
-            self.multiply_unit(&mut unit, buffers);
+            self.multiply_unit(&mut unit, 0, buffers);
         }
     }
 
-    fn multiply_unit(&self, unit: &mut Unit<'_, S>, buffers: &mut WorkerBuffers<S>) {
+    /// Multiplies one unit, whose first NR panel of B is panel `first_panel` of the packed
+    /// block.
+    fn multiply_unit(
+        &self,
+        unit: &mut Unit<'_, S>,
+        first_panel: usize,
+        buffers: &mut WorkerBuffers<S>,
+    ) {
         let Microkernel { mr, nr, .. } = self.kernel;
         let (rows, cols) = unit.c.shape();
         let overwrite = self.pc == 0;
@@ -350,7 +439,8 @@ impl<S: Scalar> Worker<'_, S> {
                 APanel::Rows(a) => self.kernel.run_tile_rows(*a, b_panel, target, overwrite),
             };
             for (jp, jr) in (0..cols).step_by(nr).enumerate() {
-                let b_panel = &b_block[jp * b_len..(jp + 1) * b_len];
+                let panel = first_panel + jp;
+                let b_panel = &b_block[panel * b_len..(panel + 1) * b_len];
                 let tile_cols = nr.min(cols - jr);
                 if tile_rows == mr && tile_cols == nr {
                     run(b_panel, unit.c.submatrix_mut(ir, jr, mr, nr), overwrite);
@@ -524,6 +614,96 @@ mod tests {
                     (g - w).abs() <= 2.0 * (k as f32 + 1.0) * f32::EPSILON * 16.0 * 16.0 * k as f32
                 },
             );
+        }
+    }
+
+    /// Shallow products with enough rows take the whole-B path (row-major units, every
+    /// worker packing all of B's depth block); small outputs are cut into narrow column
+    /// blocks. Both give the naive product and the same bits for every worker count.
+    #[test]
+    fn shallow_and_short_products_for_any_worker_count() {
+        let kernel = microkernel_for::<f64>(Simd::default_level());
+        let ikernel = microkernel_for::<i64>(Simd::default_level());
+        for (m, k, n) in [
+            (100, 1, 1000),
+            (100, 7, 333),
+            (64, 40, 300),
+            (257, 3, 70),
+            (6, 1000, 240),
+            (9, 300, 1025),
+            (1, 513, 40),
+        ] {
+            let a = values(m * k, (m + k) as u64, |v| v);
+            let b = values(k * n, (k * n) as u64, |v| v);
+            let want = naive(&a, &b, m, k, n);
+            let af: Vec<f64> = a.iter().map(|&v| v as f64 / 8.0).collect();
+            let bf: Vec<f64> = b.iter().map(|&v| v as f64 / 8.0).collect();
+            let mut first: Option<Vec<f64>> = None;
+            for workers in 1..=4 {
+                let mut c = values(m * n, 5, |v| v);
+                let (av, bv) = (
+                    MatRef::from_slice(&a, m, k).unwrap(),
+                    MatRef::from_slice(&b, k, n).unwrap(),
+                );
+                multiply_blocked(av, bv, &mut c, workers, ikernel);
+                assert_eq!(c, want, "{m}×{k}×{n}, {workers} workers");
+                let mut cf = vec![f64::NAN; m * n];
+                let (av, bv) = (
+                    MatRef::from_slice(&af, m, k).unwrap(),
+                    MatRef::from_slice(&bf, k, n).unwrap(),
+                );
+                multiply_blocked(av, bv, &mut cf, workers, kernel);
+                for (idx, (&got, &w)) in cf.iter().zip(&want).enumerate() {
+                    let w = w as f64 / 64.0;
+                    assert!(
+                        (got - w).abs() <= 1e-9 * w.abs().max(1.0),
+                        "{m}×{k}×{n}, {workers} workers: cell {idx} is {got}, want {w}"
+                    );
+                }
+                match &first {
+                    None => first = Some(cf),
+                    Some(one) => assert_eq!(
+                        one.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                        cf.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                        "{m}×{k}×{n}: {workers} workers changed the bits"
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn units_never_shrink_and_never_exceed_the_cut() {
+        let kernel = microkernel_for::<f64>(Simd::default_level());
+        let blocking = Blocking::new(&kernel);
+        let nr = kernel.nr;
+        for m in 1..300 {
+            for n in (1..1200).step_by(7) {
+                let counted = blocking.units(m, n, nr);
+                for workers in (1..=counted).filter(|&w| w <= 32) {
+                    let cut =
+                        blocking.row_chunks(m) * blocking.column_blocks(m, n, nr, workers).len();
+                    assert!(
+                        cut >= workers,
+                        "{m}×{n}: {cut} units cut for {workers} workers"
+                    );
+                }
+                assert!(
+                    counted <= blocking.units(m + 1, n, nr),
+                    "{m}×{n}: grows in m"
+                );
+                assert!(
+                    counted <= blocking.units(m, n + 7, nr),
+                    "{m}×{n}: grows in n"
+                );
+                let blocks = blocking.column_blocks(m, n, nr, 3);
+                assert_eq!(blocks.iter().map(|b| b.1).sum::<usize>(), n);
+                assert!(
+                    blocks
+                        .iter()
+                        .all(|&(first, width)| first % nr == 0 && width > 0)
+                );
+            }
         }
     }
 
