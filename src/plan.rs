@@ -56,6 +56,16 @@ pub const fn min_work_per_worker(class: ElementClass) -> u128 {
 /// serial loop won (2-core Zen 4, 2026-11-26).
 pub(crate) const MIN_BLOCKED_WORK: u128 = 16 * 16 * 16;
 
+/// Depth up to which a product counts as an outer product for
+/// [`MIN_BLOCKED_SHALLOW_OUTPUT`].
+pub(crate) const SHALLOW_DEPTH: usize = 2;
+
+/// Output cells from which an outer product (depth at most [`SHALLOW_DEPTH`]) runs on the
+/// blocked kernels rather than the i-k-j loop: `sweep -- --families outer --detail`
+/// (2-core Zen 4, 2026-11-26), the serial loop took 0.83 (f64) and 0.89 (i32) of blocked×1's
+/// time at 64×1×64, the two tied at 96×1×96, blocked×1 won from 128×1×128.
+pub(crate) const MIN_BLOCKED_SHALLOW_OUTPUT: usize = 96 * 96;
+
 /// Minimum multiply-adds per worker for the blocked strategy's hand-written kernels, which
 /// do a multiply-add 4–8× faster than the serial loop, so the same fork–join cost needs
 /// proportionally more of them. Set from `cargo run --release --example sweep -- --detail`
@@ -73,18 +83,43 @@ pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 18;
 /// blocks of 65 536 multiply-adds) two blocked workers took 1.5× the time of one.
 pub(crate) const MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER: u128 = 1 << 16;
 
-/// Workers for the blocked kernels on an `m×k · k×n` product of `T`, when the caller did
-/// not fix them: the worker cap at `per_worker` over the blocked units, and no more than
-/// every depth block's work allows (see [`MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER`]).
-pub(crate) fn blocked_workers<T: Element>(m: usize, k: usize, n: usize, per_worker: u128) -> usize {
-    let level = Simd::default_level();
-    let units = units_for::<T>(level, m, n);
-    let cap = worker_cap_with(per_worker, multiply_adds(m, k, n), units, None);
-    let block_work = multiply_adds(m, k.min(depth_block_for::<T>(level)), n);
+/// Multiply-adds the blocked kernels at `simd` do for an `m×k · k×n` product of `T`: an
+/// edge tile runs the whole `MR × NR` register tile and keeps only its part of C, so `m`
+/// and `n` count as rounded up to whole tiles. This, not `m·k·n`, is what a narrow product
+/// costs a blocked worker (`m×k×2` of `f64` costs as much as `m×k×16`), and it never
+/// shrinks as a dimension grows.
+pub(crate) fn blocked_cost<T: Element>(simd: Simd, m: usize, k: usize, n: usize) -> u128 {
+    let (mr, nr) = tile_for::<T>(simd);
+    let padded = |len: usize, tile: usize| len.div_ceil(tile) as u128 * tile as u128;
+    padded(m, mr)
+        .saturating_mul(k as u128)
+        .saturating_mul(padded(n, nr))
+}
+
+/// Workers for the blocked kernels at `simd` on an `m×k · k×n` product of `T`, when the
+/// caller did not fix them: the worker cap at `per_worker` over the blocked units, and no
+/// more than every depth block's work allows (see
+/// [`MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER`]), both counted with the tile's padding
+/// ([`blocked_cost`]).
+pub(crate) fn blocked_workers<T: Element>(
+    simd: Simd,
+    m: usize,
+    k: usize,
+    n: usize,
+    per_worker: u128,
+) -> usize {
+    let cost = blocked_cost::<T>(simd, m, k, n);
+    worker_cap_with(per_worker, cost, blocked_limit::<T>(simd, m, k, n), None)
+}
+
+/// Most workers the blocked kernels at `simd` can use on an `m×k · k×n` product of `T`:
+/// its units of work, and no more than its depth blocks' work allows.
+fn blocked_limit<T: Element>(simd: Simd, m: usize, k: usize, n: usize) -> usize {
+    let block_work = blocked_cost::<T>(simd, m, k.min(depth_block_for::<T>(simd)), n);
     let by_block = usize::try_from(block_work / MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER)
         .unwrap_or(usize::MAX)
         .max(1);
-    cap.min(by_block)
+    units_for::<T>(simd, m, n).min(by_block)
 }
 
 /// The minimums of work per worker the planner uses: the constants above, or those
@@ -108,6 +143,18 @@ impl Thresholds {
         blocked_per_worker: MIN_BLOCKED_WORK_PER_WORKER,
     };
 
+    /// The smallest minimum of work per worker of a matrix–vector product, whatever its
+    /// element type: below this, no product gets two workers.
+    pub(crate) fn least_per_worker(&self) -> u128 {
+        let least = self
+            .per_worker
+            .iter()
+            .fold(self.blocked_per_worker, |x, &y| x.min(y));
+        // Halved as in `for_kernel` for dot products of one column, then doubled for two
+        // workers.
+        least / 2 * 2
+    }
+
     /// Minimum work per worker on the i-k-j loop or dot products for `class`.
     pub(crate) fn per_worker(&self, class: ElementClass) -> u128 {
         match class {
@@ -117,10 +164,11 @@ impl Thresholds {
         }
     }
 
-    /// Minimum work per worker when the workers run `kernel` on `T`.
-    pub(crate) fn for_kernel<T: Element>(&self, kernel: OneWorkerKernel) -> u128 {
+    /// Minimum work per worker when the workers run `kernel` on an output of `T` that is
+    /// `n` columns wide.
+    pub(crate) fn for_kernel<T: Element>(&self, kernel: OneWorkerKernel, n: usize) -> u128 {
         let has_kernels = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
-        match kernel {
+        let min = match kernel {
             // On a type with hand-written kernels, the i-k-j loop and dot products run only
             // where the blocked kernels would waste their tile (a few rows, one column, a
             // few deep cells). They take the blocked minimum too, so that growing a product
@@ -128,8 +176,50 @@ impl Thresholds {
             OneWorkerKernel::Blocked => self.blocked_per_worker,
             _ if has_kernels => self.blocked_per_worker,
             _ => self.per_worker(ElementClass::of::<T>()),
+        };
+        if kernel == OneWorkerKernel::Dots && n == 1 {
+            // A matrix–vector product takes half: its second column would double the work
+            // at the full minimum, so it gets the workers of the `n = 2` product it grows
+            // into. The measurements agree: at 512×512×1 two dot-product workers took 0.72
+            // (f64) and 0.67 (i32) of one worker's time (sweep, family matvec, 2-core Zen 4).
+            min / 2
+        } else {
+            min
         }
     }
+}
+
+/// What an `m×k · k×n` product of `T` costs on `kernel`, in multiply-adds: [`blocked_cost`]
+/// for the blocked kernels, `m·k·n` for the others.
+pub(crate) fn kernel_cost<T: Element>(
+    kernel: OneWorkerKernel,
+    m: usize,
+    k: usize,
+    n: usize,
+) -> u128 {
+    match kernel {
+        OneWorkerKernel::Blocked => blocked_cost::<T>(Simd::default_level(), m, k, n),
+        _ => multiply_adds(m, k, n),
+    }
+}
+
+/// Workers for [`SplitK`] on an `m×k · k×n` product of `T` cut into `parts` parts: the cap
+/// at the minimum for the kernel the parts run, over the parts.
+pub(crate) fn split_k_workers<T: Element>(
+    m: usize,
+    k: usize,
+    n: usize,
+    parts: usize,
+    t: &Thresholds,
+    requested: Option<usize>,
+) -> usize {
+    let kernel = one_worker_kernel::<T>(m, k, n);
+    worker_cap_with(
+        t.for_kernel::<T>(kernel, n),
+        kernel_cost::<T>(kernel, m, k, n),
+        parts,
+        requested,
+    )
 }
 
 /// Rows from which products without hand-written kernels are split into row bands rather
@@ -140,14 +230,14 @@ pub(crate) const ROW_BAND_MIN_ROWS: usize = 16;
 /// loop: `sweep -- --families matvec`, per-cell ahead of serial from k = 8 (f64 and i32).
 pub(crate) const MIN_DOT_DEPTH: usize = 8;
 
-/// A product is reduction-shaped, and split along `k` by [`Auto`](crate::Auto), when its
-/// depth is at least this many times its larger output dimension: then the output has too
-/// few rows and columns to feed the workers, while the depth can be shared evenly.
-pub(crate) const REDUCTION_DEPTH_RATIO: usize = 8;
+/// Least depth of each part of a split product: a part shallower than this would spend as
+/// much on its own buffer and on being added up as on its multiply-adds. It depends on `k`
+/// alone, so a product never gets fewer parts by growing.
+pub(crate) const MIN_PART_DEPTH: usize = 256;
 
-/// Most depth parts a reduction-shaped product is cut into. The count is fixed by the shape
-/// (so the result never depends on the pool) and must leave work for pools larger than the
-/// development machine's: 16 feeds the 16-core host of docs/performance.md.
+/// Most depth parts a product is cut into. The count is fixed by the shape (so the result
+/// never depends on the pool) and must leave work for pools larger than the development
+/// machine's: 16 feeds the 16-core host of docs/performance.md.
 pub(crate) const MAX_DEPTH_PARTS: usize = 16;
 
 /// The kernel one worker runs for a product (or one part of a split product).
@@ -169,7 +259,8 @@ pub(crate) enum OneWorkerKernel {
 ///   product with at most 16 output cells and a depth of at least 256;
 /// - outputs of at most half a tile row (`m ≤ MR/2`, such as a row vector times a matrix)
 ///   run the i-k-j loop, which streams B once where the blocked kernel would pack all of it
-///   to fill a fraction of its tile;
+///   to fill a fraction of its tile; so do shallower matrix–vector products, and outer
+///   products (`k ≤ 2`) of fewer than 96² cells;
 /// - otherwise the blocked kernels from [`MIN_BLOCKED_WORK`] multiply-adds, for the types
 ///   that have hand-written ones; the i-k-j loop for everything else.
 pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> OneWorkerKernel {
@@ -186,7 +277,14 @@ pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> One
         // 0.79–0.91 of the serial loop's time at 4×500×4 to 4×12000×4; f64 gained nothing).
         return OneWorkerKernel::Dots;
     }
-    if level == Simd::Portable || multiply_adds(m, k, n) < MIN_BLOCKED_WORK {
+    if level == Simd::Portable
+        || n == 1
+        || multiply_adds(m, k, n) < MIN_BLOCKED_WORK
+        || (k <= SHALLOW_DEPTH && m.saturating_mul(n) < MIN_BLOCKED_SHALLOW_OUTPUT)
+    {
+        // One column too shallow for dot products: the blocked kernels would compute a
+        // whole tile row of NR columns for each value kept. An outer product: nothing to
+        // reuse from the packed panels, so their cost only pays on a larger output.
         return OneWorkerKernel::Rows;
     }
     let (mr, _) = tile_for::<T>(level);
@@ -197,28 +295,59 @@ pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> One
     }
 }
 
-/// Depth parts for an `m×k · k×n` product of `T`: 1 unless the product is reduction-shaped
-/// (see [`REDUCTION_DEPTH_RATIO`]) and large enough for two workers; then as many parts as
-/// the work allows at the minimum per worker, at most [`MAX_DEPTH_PARTS`], rounded down to
-/// a power of two. Decided from the shape alone.
+/// Most workers an unsplit `m×k · k×n` product of `T` can use on `kernel`, from its shape
+/// alone: its units of work (rows, cells, or the blocked kernels' tiles × column blocks,
+/// no more than each depth block's work allows), or 1 for a few deep integer cells (see
+/// [`choose`]).
+fn unsplit_limit<T: Element>(kernel: OneWorkerKernel, m: usize, k: usize, n: usize) -> usize {
+    let level = Simd::default_level();
+    match kernel {
+        OneWorkerKernel::Blocked => blocked_limit::<T>(level, m, k, n),
+        OneWorkerKernel::Dots if n == 1 => m,
+        OneWorkerKernel::Dots => 1,
+        OneWorkerKernel::Rows
+            if m >= ROW_BAND_MIN_ROWS || kernel_level_for::<T>(level) != Simd::Portable =>
+        {
+            m
+        }
+        OneWorkerKernel::Rows => m.saturating_mul(n),
+    }
+    .max(1)
+}
+
+/// Depth parts for an `m×k · k×n` product of `T`, decided from the shape alone: 1 unless
+/// cutting `k` lets more workers share the product than its output does.
+///
+/// The work deserves `w = cost ÷ minimum per worker` workers. Cut into parts, a product can
+/// use `min(w, parts)` of them, with `parts` the power of two at or above `min(w, 16)`,
+/// halved until each part is at least [`MIN_PART_DEPTH`] deep; unsplit, `min(w, units)`
+/// (see [`unsplit_limit`]). The product is cut when the first is larger. Either way the
+/// workers are `min(threads, w, max(parts, units))`: each term grows with every dimension,
+/// so a product never loses workers by growing, across this decision too.
 pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> usize {
-    if m == 0 || n == 0 || k < REDUCTION_DEPTH_RATIO.saturating_mul(m.max(n)) {
+    if m == 0 || n == 0 {
         return 1;
     }
-    let work = multiply_adds(m, k, n);
-    let part_kernel = one_worker_kernel::<T>(m, k, n);
-    // As many parts as workers the work deserves (at most 16), so that a split product
-    // gets the workers an unsplit one with as much work would.
-    let by_work = work / t.for_kernel::<T>(part_kernel);
-    let parts = usize::try_from(by_work)
-        .unwrap_or(usize::MAX)
-        .min(MAX_DEPTH_PARTS)
-        .min(k)
-        .max(1);
+    let kernel = one_worker_kernel::<T>(m, k, n);
+    let by_work = usize::try_from(kernel_cost::<T>(kernel, m, k, n) / t.for_kernel::<T>(kernel, n))
+        .unwrap_or(usize::MAX);
+    if by_work < 2 {
+        return 1;
+    }
     // A power of two, so that pools of 2, 4, 8 and 16 threads share the parts evenly: 3 or
     // 7 parts on 2 workers left one worker with 2 of 3 or 4 of 7 (sweep, reduce-4: split-k
-    // ran 1.2–1.35× slower than two row bands there).
-    1 << parts.ilog2()
+    // ran 1.2–1.35× slower than two row bands there). Rounded up, not down: 7 workers'
+    // worth of work cut into 4 parts would get fewer workers than a slightly smaller
+    // product left whole.
+    let mut parts = by_work.min(MAX_DEPTH_PARTS).next_power_of_two();
+    while parts > 1 && k / parts < MIN_PART_DEPTH {
+        parts /= 2;
+    }
+    if parts.min(by_work) > unsplit_limit::<T>(kernel, m, k, n).min(by_work) {
+        parts
+    } else {
+        1
+    }
 }
 
 /// Whether an `m×k · k×n` product is tiny: below [`MIN_BLOCKED_WORK`] multiply-adds and
@@ -230,6 +359,17 @@ pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Threshol
 #[inline]
 pub(crate) fn is_tiny(m: usize, k: usize, n: usize) -> bool {
     multiply_adds(m, k, n) < MIN_BLOCKED_WORK && !(n == 1 && k >= MIN_DOT_DEPTH)
+}
+
+/// Whether an `m×k · k×n` product is a matrix–vector product of dot-product depth below
+/// [`MIN_BLOCKED_WORK`] multiply-adds: [`choose`] runs it as one worker's dot products
+/// whenever two workers would need more work than it has, and [`Auto`](crate::Auto) then
+/// runs them without asking, as it does for tiny products (planning cost 10–15 % of an
+/// 8×8×1 product).
+#[inline]
+pub(crate) fn is_small_matvec(m: usize, k: usize, n: usize, t: &Thresholds) -> bool {
+    let work = multiply_adds(m, k, n);
+    n == 1 && k >= MIN_DOT_DEPTH && work < MIN_BLOCKED_WORK && work < t.least_per_worker()
 }
 
 /// Multiply-adds of an `m×k · k×n` product (saturating: sizes whose product exceeds
@@ -299,6 +439,8 @@ pub struct Plan {
     units: usize,
     kernel_level: Simd,
     depth_parts: usize,
+    /// Workers the output could feed unsplit (see `unsplit_limit`).
+    output_units: usize,
 }
 
 impl Plan {
@@ -348,9 +490,9 @@ impl Plan {
         self.work
     }
 
-    /// Parts the shared dimension `k` is cut into: 1 unless the product is
-    /// reduction-shaped (`k` at least 8 times the output's larger side) and large enough
-    /// for two workers. Then each part runs [`strategy`](Plan::strategy) on one worker,
+    /// Parts the shared dimension `k` is cut into: 1 unless the product has work for more
+    /// workers than its output can be shared by (a small output of a large depth, such as
+    /// 4×1 000 000×4), and each part keeps a depth of at least 256. Then each part runs [`strategy`](Plan::strategy) on one worker,
     /// the parts are shared among [`workers`](Plan::workers) workers ([`SplitK`]), and the
     /// partial products are added in part order, so the result does not depend on the pool.
     ///
@@ -395,6 +537,7 @@ impl fmt::Display for Plan {
             units,
             kernel_level,
             depth_parts,
+            output_units,
         } = self;
         let class_name = match class {
             ElementClass::Float => "floating-point",
@@ -406,7 +549,8 @@ impl fmt::Display for Plan {
         if *depth_parts > 1 {
             write!(
                 f,
-                "split-k: {m}×{k}×{n} is {work} multiply-adds, reduction-shaped (depth at least {REDUCTION_DEPTH_RATIO}× the output's larger side); k is cut into {depth_parts} parts, each a one-worker {strategy} product, added in part order"
+                "split-k: {m}×{k}×{n} is {work} multiply-adds, work for {} workers, but its output can be shared by only {output_units}; k is cut into {depth_parts} parts, each a one-worker {strategy} product, added in part order",
+                cost / min_work
             )?;
         } else {
             write!(f, "{strategy}: {m}×{k}×{n} is {work} multiply-adds")?;
@@ -424,6 +568,20 @@ impl fmt::Display for Plan {
                     f,
                     ", below the {MIN_BLOCKED_WORK} from which packing for the blocked kernels pays"
                 )?,
+                Strategy::Serial | Strategy::RowParallel(_) if has_kernels && *n == 1 => write!(
+                    f,
+                    ", a matrix–vector product too shallow for dot products: the i-k-j loop"
+                )?,
+                Strategy::Serial | Strategy::RowParallel(_)
+                    if has_kernels
+                        && *k <= SHALLOW_DEPTH
+                        && m.saturating_mul(*n) < MIN_BLOCKED_SHALLOW_OUTPUT =>
+                {
+                    write!(
+                        f,
+                        ", an outer product below {MIN_BLOCKED_SHALLOW_OUTPUT} cells: the i-k-j loop, as packing for the blocked kernels would have nothing to reuse"
+                    )?
+                }
                 Strategy::Serial | Strategy::RowParallel(_) if has_kernels => write!(
                     f,
                     ", only {m} output row(s): the i-k-j loop streams B once, where packing B for the blocked kernels would cost as much as the product"
@@ -440,10 +598,15 @@ impl fmt::Display for Plan {
                 ""
             }
         );
+        let padding = if cost != work {
+            ", counting the padding of edge tiles"
+        } else {
+            ""
+        };
         if *workers > 1 {
             return write!(
                 f,
-                "; {workers} workers of the pool's {threads} threads, {} multiply-adds each ({per_worker})",
+                "; {workers} workers of the pool's {threads} threads, {} multiply-adds each{padding} ({per_worker})",
                 cost / *workers as u128
             );
         }
@@ -452,7 +615,7 @@ impl fmt::Display for Plan {
         } else if *cost < 2 * min_work {
             write!(
                 f,
-                "; one worker on the calling thread: its {cost} multiply-adds are below the {} that two workers need at {per_worker}",
+                "; one worker on the calling thread: its {cost} multiply-adds{padding} are below the {} that two workers need at {per_worker}",
                 2 * min_work
             )
         } else if *units <= 1 {
@@ -474,10 +637,11 @@ impl fmt::Display for Plan {
 ///    rows (a row vector times a matrix) and for types without hand-written kernels;
 ///    otherwise [`Blocked`] (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on a CPU with AVX2
 ///    or AVX-512).
-/// 3. Reduction-shaped products (`k` at least 8 times the output's larger side, with work
-///    for at least two workers) are cut along `k` into [`depth_parts`](Plan::depth_parts)
-///    parts ([`SplitK`]): one per minimum of work per worker, at most 16, rounded down to a
-///    power of two.
+/// 3. Products with work for more workers than their output can be shared by (its rows,
+///    cells or tiles; for the blocked kernels also the work of each depth block) are cut
+///    along `k` into [`depth_parts`](Plan::depth_parts) parts ([`SplitK`]): one per minimum
+///    of work per worker, at most 16, rounded up to a power of two, each at least 256 deep.
+///    The cut is made only where it gives more workers than the whole product could have.
 /// 4. The worker cap (see the module docs) over the strategy's units of work — tile rows ×
 ///    column blocks, rows, cells or depth parts — sets the workers. Below two workers'
 ///    worth of work the i-k-j loop runs as [`Serial`](crate::Serial); above, outputs of at
@@ -505,10 +669,14 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         workers,
         depth_parts,
     } = choose::<T>(m, k, n, t);
+    // The kernel whose minimum and cost set the workers (for a split product, that of the
+    // whole product, as in `choose`).
     let kernel = match strategy {
+        _ if depth_parts > 1 => one_worker_kernel::<T>(m, k, n),
         Strategy::Blocked(b) if kernel_level_for::<T>(b.simd()) != Simd::Portable => {
             OneWorkerKernel::Blocked
         }
+        Strategy::PerCell(_) => OneWorkerKernel::Dots,
         _ => OneWorkerKernel::Rows,
     };
     Plan {
@@ -520,8 +688,8 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         workers,
         threads: rayon::current_num_threads(),
         work: multiply_adds(m, k, n),
-        cost: multiply_adds(m, k, n),
-        min_work: t.for_kernel::<T>(kernel),
+        cost: kernel_cost::<T>(kernel, m, k, n),
+        min_work: t.for_kernel::<T>(kernel, n),
         blocked_kernels: kernel == OneWorkerKernel::Blocked,
         units: if depth_parts > 1 {
             depth_parts
@@ -534,6 +702,7 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         },
         kernel_level: kernel_level_for::<T>(Simd::default_level()),
         depth_parts,
+        output_units: unsplit_limit::<T>(kernel, m, k, n),
     }
 }
 
@@ -594,12 +763,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
     let work = multiply_adds(m, k, n);
     let parts = depth_parts::<T>(m, k, n, t);
     if parts > 1 {
-        let workers = worker_cap_with(
-            t.for_kernel::<T>(one_worker_kernel::<T>(m, k, n)),
-            work,
-            parts,
-            None,
-        );
+        let workers = split_k_workers::<T>(m, k, n, parts, t, None);
         let part_kernel = one_worker_kernel::<T>(m, k.div_ceil(parts), n);
         return Choice {
             strategy: one_worker_strategy(part_kernel),
@@ -609,11 +773,12 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
     }
     match one_worker_kernel::<T>(m, k, n) {
         OneWorkerKernel::Blocked => {
-            let workers = blocked_workers::<T>(m, k, n, t.blocked_per_worker);
+            let level = Simd::default_level();
+            let workers = blocked_workers::<T>(level, m, k, n, t.blocked_per_worker);
             return single(Strategy::Blocked(Blocked::with_workers(workers)), workers);
         }
         OneWorkerKernel::Dots if n == 1 => {
-            let per_worker = t.for_kernel::<T>(OneWorkerKernel::Dots);
+            let per_worker = t.for_kernel::<T>(OneWorkerKernel::Dots, n);
             let workers = worker_cap_with(per_worker, work, m, None);
             return single(Strategy::PerCell(PerCell::with_workers(workers)), workers);
         }
@@ -627,7 +792,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         OneWorkerKernel::Rows => {}
     }
     let has_kernels = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
-    let per_worker = t.for_kernel::<T>(OneWorkerKernel::Rows);
+    let per_worker = t.for_kernel::<T>(OneWorkerKernel::Rows, n);
     if work < 2 * per_worker {
         return single(Strategy::Serial, 1);
     }

@@ -133,3 +133,52 @@ fn workers_never_decrease_for_small_deep_products() {
         });
     }
 }
+
+/// Where the planner changes kernel or starts splitting `k`: a matrix–vector product
+/// growing a second and third column, and products whose depth crosses the
+/// reduction-shaped boundary (`k = 8·max(m, n)`), on pools up to 16 threads. Both once
+/// lost workers here (512×3000×1 had 5 workers on 16 threads, 512×3000×2 only 4;
+/// 500×3999×1 had 7 on 8 threads, 500×4001×1 only 4), which random shapes rarely hit.
+#[test]
+fn workers_never_decrease_across_kernel_and_split_boundaries() {
+    fn check<T: parmat::Element>(
+        threads: usize,
+        (m, k, n): (usize, usize, usize),
+        grown: (usize, usize, usize),
+    ) {
+        let (here, there) = (
+            workers::<T>(m, k, n),
+            workers::<T>(grown.0, grown.1, grown.2),
+        );
+        assert!(
+            here <= there,
+            "{} on {threads} threads: {m}×{k}×{n} gets {here} workers, {}×{}×{} only {there}",
+            std::any::type_name::<T>(),
+            grown.0,
+            grown.1,
+            grown.2
+        );
+    }
+    for threads in [2, 4, 8, 16] {
+        pool(threads).install(|| {
+            for m in [1, 4, 5, 9, 64, 100, 300, 500, 512, 1000, 2000] {
+                for k in [8, 100, 1000, 3000, 3999, 10_000, 100_000] {
+                    for n in 1..=3 {
+                        check::<f64>(threads, (m, k, n), (m, k, n + 1));
+                        check::<i32>(threads, (m, k, n), (m, k, n + 1));
+                        check::<i64>(threads, (m, k, n), (m, k, n + 1));
+                    }
+                }
+                for n in [1, 2, 3, 16, 17, 40] {
+                    let edge = 8 * m.max(n);
+                    for k in edge.saturating_sub(3).max(1)..edge + 3 {
+                        check::<f64>(threads, (m, k, n), (m, k + 1, n));
+                        check::<i32>(threads, (m, k, n), (m, k + 1, n));
+                        check::<f64>(threads, (m, k, n), (m + 1, k, n));
+                        check::<i32>(threads, (m, k, n), (m, k, n + 1));
+                    }
+                }
+            }
+        });
+    }
+}

@@ -9,7 +9,8 @@ use crate::element::dispatch;
 use crate::element::{Element, ElementClass};
 use crate::error::Error;
 use crate::matrix::{MatMut, MatRef, Matrix};
-use crate::plan::{Plan, Thresholds, choose, is_tiny, plan_with};
+use crate::plan::{Plan, Thresholds, choose, is_small_matvec, is_tiny, plan_with};
+use crate::strategy::per_cell::PerCellKernel;
 use crate::strategy::serial::SerialKernel;
 
 use crate::strategy::{Blocked, MulStrategy, Serial, check_into, run_tasks};
@@ -113,6 +114,11 @@ impl MulStrategy for Auto {
             // What the planner decides for every such product, without asking it: a 2×2
             // product takes about 20 ns, so even a few nanoseconds of planning show.
             dispatch(&SerialKernel, a, b, c);
+            return Ok(());
+        }
+        if is_small_matvec(m, k, n, &self.thresholds()) {
+            // Likewise: one worker's dot products, as planned.
+            dispatch(&PerCellKernel { workers: 1 }, a, b, c);
             return Ok(());
         }
         self.plan_and_run(a, b, c)

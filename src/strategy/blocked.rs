@@ -6,8 +6,8 @@ use crate::kernel::blocked::{multiply_blocked, units_for};
 use crate::kernel::{Simd, kernel_level_for, microkernel_for};
 use crate::matrix::{MatMut, MatRef};
 use crate::plan::{
-    MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, min_work_per_worker, multiply_adds,
-    worker_cap_with,
+    MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_workers, min_work_per_worker,
+    multiply_adds, worker_cap_with,
 };
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into, with_row_major_output};
@@ -24,8 +24,10 @@ use crate::strategy::{MulStrategy, check_into, with_row_major_output};
 /// disjoint units, so no locks are taken, and share the packed A read-only. Results are
 /// bit-identical whatever the number of workers.
 ///
-/// `Blocked::default()` applies the crate's worker cap (with a larger minimum of work per
-/// worker for the hand-written kernels, which are faster per multiply-add); products below
+/// `Blocked::default()` applies the crate's worker cap, with the rule [`Auto`](crate::Auto)
+/// uses for this kernel where a type has hand-written kernels: a larger minimum of work per
+/// worker (they are faster per multiply-add), counted with the padding of edge tiles, and
+/// enough work in every depth block, where the workers meet; products below
 /// 4096 multiply-adds (16³), where packing does not pay, run the [`Serial`](crate::Serial) loop
 /// instead. [`Blocked::with_workers`] always runs the blocked algorithm.
 ///
@@ -103,15 +105,23 @@ impl Blocked {
     /// assert_eq!(Blocked::default().workers_for::<f64>(3, 3, 3), 1);
     /// ```
     pub fn workers_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
-        let units = units_for::<T>(self.simd(), m, n);
-        // The hand-written kernels do a multiply-add several times faster than the other
-        // loops, so a worker needs more of them to pay for being started.
-        let min_work = if kernel_level_for::<T>(self.simd()) == Simd::Portable {
-            min_work_per_worker(ElementClass::of::<T>())
-        } else {
-            MIN_BLOCKED_WORK_PER_WORKER
-        };
-        worker_cap_with(min_work, multiply_adds(m, k, n), units, self.workers)
+        let simd = self.simd();
+        if kernel_level_for::<T>(simd) == Simd::Portable {
+            let units = units_for::<T>(simd, m, n);
+            return worker_cap_with(
+                min_work_per_worker(ElementClass::of::<T>()),
+                multiply_adds(m, k, n),
+                units,
+                self.workers,
+            );
+        }
+        match self.workers {
+            Some(_) => worker_cap_with(0, 0, units_for::<T>(simd, m, n), self.workers),
+            // The hand-written kernels do a multiply-add several times faster than the
+            // other loops, so a worker needs more of them to pay for being started: the
+            // same rule as `Auto`'s for this kernel.
+            None => blocked_workers::<T>(simd, m, k, n, MIN_BLOCKED_WORK_PER_WORKER),
+        }
     }
 }
 

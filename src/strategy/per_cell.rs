@@ -74,8 +74,8 @@ impl PerCell {
     }
 }
 
-struct PerCellKernel {
-    workers: usize,
+pub(crate) struct PerCellKernel {
+    pub(crate) workers: usize,
 }
 
 impl ProductKernel for PerCellKernel {
@@ -84,6 +84,14 @@ impl ProductKernel for PerCellKernel {
         let a_rows = pack::row_major(a);
         let b_columns = pack::row_major(b.t());
         let (a_rows, b_columns): (&[S], &[S]) = (&a_rows, &b_columns);
+        if self.workers <= 1 {
+            // No split to plan: a small matrix–vector product takes a few dozen
+            // nanoseconds, as much as the task list below.
+            with_row_major_output(c, |out| {
+                dot::dot_cells(a_rows, b_columns, k, n, 0..out.len(), out);
+            });
+            return;
+        }
         with_row_major_output(c, |out| {
             let chunks = balanced_ranges(out.len(), self.workers);
             let pieces = split_lengths(out, chunks.iter().map(|r| r.len()));

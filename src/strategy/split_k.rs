@@ -6,9 +6,7 @@ use crate::error::Error;
 use crate::kernel::{Simd, blocked::multiply_blocked};
 use crate::kernel::{balanced_ranges, dot, microkernel_for, pack, rows, split_lengths};
 use crate::matrix::{MatMut, MatRef, Matrix};
-use crate::plan::{
-    OneWorkerKernel, Thresholds, depth_parts, multiply_adds, one_worker_kernel, worker_cap_with,
-};
+use crate::plan::{OneWorkerKernel, Thresholds, depth_parts, one_worker_kernel, split_k_workers};
 use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
 
 /// Splits the shared dimension `k` into parts, computes each part's partial product
@@ -112,8 +110,7 @@ impl SplitK {
     /// ```
     pub fn workers_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
         let parts = self.parts_for::<T>(m, k, n);
-        let min_work = Thresholds::DEFAULT.for_kernel::<T>(one_worker_kernel::<T>(m, k, n));
-        worker_cap_with(min_work, multiply_adds(m, k, n), parts, self.workers)
+        split_k_workers::<T>(m, k, n, parts, &Thresholds::DEFAULT, self.workers)
     }
 }
 
