@@ -182,3 +182,43 @@ fn workers_never_decrease_across_kernel_and_split_boundaries() {
         });
     }
 }
+
+/// Many random shapes, each grown by a small step along one dimension, on pools of 2 to 16
+/// threads: the steps that cross a planner boundary (a kernel change, the start of a
+/// split) are where workers used to be lost, and uniform random shapes rarely land there.
+/// Shapes mix tiny, small, medium and large sides so that every boundary is visited.
+#[test]
+fn workers_never_decrease_on_small_random_steps() {
+    let mut rng = fastrand::Rng::with_seed(2026);
+    let side = |rng: &mut fastrand::Rng| match rng.u32(0..4) {
+        0 => rng.usize(1..20),
+        1 => rng.usize(1..300),
+        2 => rng.usize(1..5000),
+        _ => rng.usize(1..200_000),
+    };
+    for threads in [2, 3, 4, 8, 16] {
+        pool(threads).install(|| {
+            for _ in 0..6_000 {
+                let (m, k, n) = (side(&mut rng), side(&mut rng), side(&mut rng));
+                let step = [1, 1, 2, 7, 100][rng.usize(0..5)];
+                let grown = match rng.u32(0..3) {
+                    0 => (m + step, k, n),
+                    1 => (m, k + step, n),
+                    _ => (m, k, n + step),
+                };
+                for (here, there, name) in [
+                    (workers::<f64>(m, k, n), workers::<f64>(grown.0, grown.1, grown.2), "f64"),
+                    (workers::<f32>(m, k, n), workers::<f32>(grown.0, grown.1, grown.2), "f32"),
+                    (workers::<i32>(m, k, n), workers::<i32>(grown.0, grown.1, grown.2), "i32"),
+                    (workers::<i64>(m, k, n), workers::<i64>(grown.0, grown.1, grown.2), "i64"),
+                    (workers::<i16>(m, k, n), workers::<i16>(grown.0, grown.1, grown.2), "i16"),
+                ] {
+                    assert!(
+                        here <= there,
+                        "{name} on {threads} threads: {m}×{k}×{n} gets {here} workers, {grown:?} only {there}"
+                    );
+                }
+            }
+        });
+    }
+}
