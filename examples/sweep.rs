@@ -206,14 +206,19 @@ fn measure<T: Sample>(
     let a = Matrix::from_fn(m, k, |_, _| T::random(rng));
     let b = Matrix::from_fn(k, n, |_, _| T::random(rng));
     let reference = a.mul_with(&b, &Serial).expect("shapes fit");
-    // A copy, not fresh zeros: the first candidate would otherwise pay for touching C's
-    // pages for the first time, and a first run over 10× the fastest drops out of the rounds.
-    let mut c = reference.clone();
+    // Written once here, so that the first candidate does not pay for touching C's pages
+    // for the first time (a first run over 10× the fastest drops out of the rounds).
+    let mut c = Matrix::from_fn(m, n, |_, _| T::random(rng));
     let list = candidates(threads, auto);
 
     // Round 0: one run each (checked), which also sizes the batches.
     let mut single = Vec::with_capacity(list.len());
     for (label, candidate) in &list {
+        // Fresh garbage in place (the pages stay touched), so that every candidate must
+        // write every cell to pass.
+        for x in c.as_mut_slice() {
+            *x = T::random(rng);
+        }
         let start = Instant::now();
         candidate.run(a.view(), b.view(), c.view_mut());
         single.push(start.elapsed().as_secs_f64().max(1e-9));

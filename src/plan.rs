@@ -83,18 +83,31 @@ pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 18;
 /// blocks of 65 536 multiply-adds) two blocked workers took 1.5× the time of one.
 pub(crate) const MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER: u128 = 1 << 16;
 
-/// Multiply-adds the blocked kernels at `simd` do for an `m×k · k×n` product of `T`: an
-/// edge tile runs the whole `MR × NR` register tile and keeps only its part of C, so `m`
-/// and `n` count as rounded up to whole tiles. This, not `m·k·n`, is what a narrow product
-/// costs a blocked worker (`m×k×2` of `f64` costs as much as `m×k×16`), and it never
-/// shrinks as a dimension grows.
+/// What an `m×k · k×n` product of `T` costs the blocked kernels at `simd`, in
+/// multiply-adds: an edge tile runs the whole `MR × NR` register tile and keeps only its
+/// part of C, so `m` and `n` count as rounded up to whole tiles (`m×k×2` of `f64` costs as
+/// much as `m×k×16`); and every depth block loads and stores each cell of C once, at
+/// [`OUTPUT_CELL_COST`] each. This, not `m·k·n`, is what sets a blocked product's time
+/// when it is narrow or shallow, and it never shrinks as a dimension grows.
 pub(crate) fn blocked_cost<T: Element>(simd: Simd, m: usize, k: usize, n: usize) -> u128 {
     let (mr, nr) = tile_for::<T>(simd);
     let padded = |len: usize, tile: usize| len.div_ceil(tile) as u128 * tile as u128;
-    padded(m, mr)
+    let cells = padded(m, mr).saturating_mul(padded(n, nr));
+    let depth_blocks = k.div_ceil(depth_block_for::<T>(simd)) as u128;
+    // Writing C costs by the byte: 8-byte elements at OUTPUT_CELL_COST, narrower ones less.
+    let cell_cost = (OUTPUT_CELL_COST * std::mem::size_of::<T>() as u128 / 8).max(1);
+    cells
         .saturating_mul(k as u128)
-        .saturating_mul(padded(n, nr))
+        .saturating_add(cells.saturating_mul(depth_blocks).saturating_mul(cell_cost))
 }
+
+/// What writing one 8-byte cell of C costs the blocked kernels, in multiply-adds (a 4-byte
+/// cell costs half): measured on outer products (`k = 1`), whose time is all writes,
+/// blocked×1 took 0.23 ns per cell at 1024×1×1024 f64, six multiply-adds at its
+/// square-product speed (26 G/s); two workers beat one from 384×1×384 for f64 and from
+/// 512×1×512 for i32, whose 384×384 output fits in L2 (sweep, family outer, re-timed head
+/// to head). 4 (not 6) keeps 256×1×256, where two workers were 2–3× slower, on one.
+pub(crate) const OUTPUT_CELL_COST: u128 = 4;
 
 /// Workers for the blocked kernels at `simd` on an `m×k · k×n` product of `T`, when the
 /// caller did not fix them: the worker cap at `per_worker` over the blocked units, and no
@@ -182,23 +195,39 @@ impl Thresholds {
             // at the full minimum, so it gets the workers of the `n = 2` product it grows
             // into. The measurements agree: at 512×512×1 two dot-product workers took 0.72
             // (f64) and 0.67 (i32) of one worker's time (sweep, family matvec, 2-core Zen 4).
-            min / 2
+            // At least 1: a calibrated minimum can be as low as 1.
+            (min / 2).max(1)
         } else {
             min
         }
     }
 }
 
-/// What an `m×k · k×n` product of `T` costs on `kernel`, in multiply-adds: [`blocked_cost`]
-/// for the blocked kernels, `m·k·n` for the others.
+/// What an `m×k · k×n` product of `T` costs on `kernel`, in multiply-adds:
+/// - the blocked kernels: [`blocked_cost`];
+/// - the i-k-j loop on a type with hand-written kernels, more than one column: `n` rounded
+///   up to the blocked tile's NR. The loop runs along rows of B in vectors, and on these
+///   types it gets only the shapes the blocked kernels would waste (`m ≤ MR/2`), so short
+///   rows of B run it far below its speed on long ones: 4×8000×4 f64 took 45.6 µs on one
+///   worker (2.8 G multiply-adds/s, a tenth of the blocked kernels') and 32.2 µs on two
+///   row bands (A/B of the two in one process, 2-core Zen 4, 2026-11-26). Counted as
+///   4×k×16, two workers start from about 4×16000×4. Rounding to NR, as the blocked
+///   kernels' padding does, keeps the cost from falling when a product grows from
+///   `m = MR/2` onto the blocked kernels;
+/// - otherwise `m·k·n`.
 pub(crate) fn kernel_cost<T: Element>(
     kernel: OneWorkerKernel,
     m: usize,
     k: usize,
     n: usize,
 ) -> u128 {
+    let level = Simd::default_level();
     match kernel {
-        OneWorkerKernel::Blocked => blocked_cost::<T>(Simd::default_level(), m, k, n),
+        OneWorkerKernel::Blocked => blocked_cost::<T>(level, m, k, n),
+        OneWorkerKernel::Rows if n > 1 && kernel_level_for::<T>(level) != Simd::Portable => {
+            let (_, nr) = tile_for::<T>(level);
+            multiply_adds(m, k, n.div_ceil(nr).saturating_mul(nr))
+        }
         _ => multiply_adds(m, k, n),
     }
 }
@@ -227,8 +256,10 @@ pub(crate) fn split_k_workers<T: Element>(
 pub(crate) const ROW_BAND_MIN_ROWS: usize = 16;
 
 /// Depth from which a matrix–vector product runs as dot products rather than the i-k-j
-/// loop: `sweep -- --families matvec`, per-cell ahead of serial from k = 8 (f64 and i32).
-pub(crate) const MIN_DOT_DEPTH: usize = 8;
+/// loop: `sweep -- --families matvec` (2-core Zen 4, 2026-11-26), through `Auto` dot
+/// products ran 1.09–1.19× the serial loop's speed at 4×4×1, 0.98–1.01× at 2×2×1 (where
+/// the tiny-product path's few nanoseconds are worth more than the loop).
+pub(crate) const MIN_DOT_DEPTH: usize = 4;
 
 /// Least depth of each part of a split product: a part shallower than this would spend as
 /// much on its own buffer and on being added up as on its multiply-adds. It depends on `k`
@@ -322,8 +353,10 @@ fn unsplit_limit<T: Element>(kernel: OneWorkerKernel, m: usize, k: usize, n: usi
 /// use `min(w, parts)` of them, with `parts` the power of two at or above `min(w, 16)`,
 /// halved until each part is at least [`MIN_PART_DEPTH`] deep; unsplit, `min(w, units)`
 /// (see [`unsplit_limit`]). The product is cut when the first is larger. Either way the
-/// workers are `min(threads, w, max(parts, units))`: each term grows with every dimension,
-/// so a product never loses workers by growing, across this decision too.
+/// workers are `min(threads, w, max(parts, units))`: on pools of up to 16 threads each
+/// term grows with every dimension, so a product never loses workers by growing, across
+/// this decision too. (On larger pools the units can dip: parts stop at 16, and outputs of
+/// types without hand-written kernels go from cells to row bands at 16 rows.)
 pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> usize {
     if m == 0 || n == 0 {
         return 1;
@@ -492,8 +525,8 @@ impl Plan {
 
     /// Parts the shared dimension `k` is cut into: 1 unless the product has work for more
     /// workers than its output can be shared by (a small output of a large depth, such as
-    /// 4×1 000 000×4), and each part keeps a depth of at least 256. Then each part runs [`strategy`](Plan::strategy) on one worker,
-    /// the parts are shared among [`workers`](Plan::workers) workers ([`SplitK`]), and the
+    /// 4×1 000 000×4), and each part keeps a depth of at least 256. Then each part runs
+    /// [`strategy`](Plan::strategy) on one worker, the parts are shared among [`workers`](Plan::workers) workers ([`SplitK`]), and the
     /// partial products are added in part order, so the result does not depend on the pool.
     ///
     /// # Examples
@@ -549,7 +582,7 @@ impl fmt::Display for Plan {
         if *depth_parts > 1 {
             write!(
                 f,
-                "split-k: {m}×{k}×{n} is {work} multiply-adds, work for {} workers, but its output can be shared by only {output_units}; k is cut into {depth_parts} parts, each a one-worker {strategy} product, added in part order",
+                "split-k: {m}×{k}×{n} is {work} multiply-adds, work for {} workers, but its output can be shared by only {output_units} (its rows, cells or tiles, and for the blocked kernels the work of each depth block); k is cut into {depth_parts} parts, each a one-worker {strategy} product, added in part order",
                 cost / min_work
             )?;
         } else {
@@ -598,10 +631,10 @@ impl fmt::Display for Plan {
                 ""
             }
         );
-        let padding = if cost != work {
-            ", counting the padding of edge tiles"
-        } else {
-            ""
+        let padding = match (cost != work, *blocked_kernels) {
+            (false, _) => "",
+            (true, true) => ", counting edge-tile padding and the writes of C",
+            (true, false) => ", counting B's short rows as whole vectors",
         };
         if *workers > 1 {
             return write!(
@@ -615,7 +648,8 @@ impl fmt::Display for Plan {
         } else if *cost < 2 * min_work {
             write!(
                 f,
-                "; one worker on the calling thread: its {cost} multiply-adds{padding} are below the {} that two workers need at {per_worker}",
+                "; one worker on the calling thread: its {cost} multiply-adds{padding}{} are below the {} that two workers need at {per_worker}",
+                if padding.is_empty() { "" } else { "," },
                 2 * min_work
             )
         } else if *units <= 1 {
@@ -631,7 +665,7 @@ impl fmt::Display for Plan {
 ///
 /// The rule (docs/guide.md has the measurements behind it):
 /// 1. Products below 4096 multiply-adds (16³) run [`Serial`](crate::Serial), except
-///    matrix–vector products of depth 8 or more (dot products, step 2).
+///    matrix–vector products of depth 4 or more (dot products, step 2).
 /// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`]) for a
 ///    matrix–vector product; the i-k-j loop for outputs of at most half a register tile of
 ///    rows (a row vector times a matrix) and for types without hand-written kernels;
@@ -760,6 +794,13 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
     if is_tiny(m, k, n) {
         return single(Strategy::Serial, 1);
     }
+    let kernel = one_worker_kernel::<T>(m, k, n);
+    if kernel_cost::<T>(kernel, m, k, n) < 2 * t.for_kernel::<T>(kernel, n) {
+        // One worker in any pool, and no split (that needs two workers' worth): what the
+        // rules below give, decided in a fraction of their time (at 16³ the full rules
+        // cost about a tenth of the product).
+        return single(one_worker_strategy(kernel), 1);
+    }
     let work = multiply_adds(m, k, n);
     let parts = depth_parts::<T>(m, k, n, t);
     if parts > 1 {
@@ -793,6 +834,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
     }
     let has_kernels = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
     let per_worker = t.for_kernel::<T>(OneWorkerKernel::Rows, n);
+    let work = kernel_cost::<T>(OneWorkerKernel::Rows, m, k, n);
     if work < 2 * per_worker {
         return single(Strategy::Serial, 1);
     }

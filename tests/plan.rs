@@ -134,11 +134,13 @@ fn workers_never_decrease_for_small_deep_products() {
     }
 }
 
-/// Where the planner changes kernel or starts splitting `k`: a matrix–vector product
-/// growing a second and third column, and products whose depth crosses the
-/// reduction-shaped boundary (`k = 8·max(m, n)`), on pools up to 16 threads. Both once
-/// lost workers here (512×3000×1 had 5 workers on 16 threads, 512×3000×2 only 4;
-/// 500×3999×1 had 7 on 8 threads, 500×4001×1 only 4), which random shapes rarely hit.
+/// Where the planner changes kernel or starts splitting `k`, on pools up to 16 threads: a
+/// matrix–vector product growing a second and third column; depths around `8·max(m, n)`
+/// (where an earlier rule started splitting), around `256·2ʲ` (where the least part depth
+/// stops halving the parts) and around the dot-product depth; outer products around 96²
+/// cells. An earlier planner lost workers here (512×3000×1 had 5 workers on 16 threads,
+/// 512×3000×2 only 4; 500×3999×1 had 7 on 8 threads, 500×4001×1 only 4), which random
+/// shapes rarely hit.
 #[test]
 fn workers_never_decrease_across_kernel_and_split_boundaries() {
     fn check<T: parmat::Element>(
@@ -170,12 +172,28 @@ fn workers_never_decrease_across_kernel_and_split_boundaries() {
                     }
                 }
                 for n in [1, 2, 3, 16, 17, 40] {
-                    let edge = 8 * m.max(n);
-                    for k in edge.saturating_sub(3).max(1)..edge + 3 {
-                        check::<f64>(threads, (m, k, n), (m, k + 1, n));
-                        check::<i32>(threads, (m, k, n), (m, k + 1, n));
-                        check::<f64>(threads, (m, k, n), (m + 1, k, n));
-                        check::<i32>(threads, (m, k, n), (m, k, n + 1));
+                    let edges = [8 * m.max(n), 4]
+                        .into_iter()
+                        .chain((0..7).map(|j| 256 << j));
+                    for edge in edges {
+                        for k in edge.saturating_sub(3).max(1)..edge + 3 {
+                            check::<f64>(threads, (m, k, n), (m, k + 1, n));
+                            check::<i32>(threads, (m, k, n), (m, k + 1, n));
+                            check::<f64>(threads, (m, k, n), (m + 1, k, n));
+                            check::<i32>(threads, (m, k, n), (m, k, n + 1));
+                        }
+                    }
+                }
+            }
+            for side in 90..=100 {
+                for k in 1..=3 {
+                    for (here, grown) in [
+                        ((side, k, side), (side + 1, k, side)),
+                        ((side, k, side), (side, k, side + 1)),
+                        ((side, k, side), (side, k + 1, side)),
+                    ] {
+                        check::<f64>(threads, here, grown);
+                        check::<i32>(threads, here, grown);
                     }
                 }
             }

@@ -8,8 +8,9 @@
 //! for pc in 0..k step kc                       depth block; the first overwrites C
 //!   for ic in 0..m step mc_big                 rows of A packed at a time (≤ 8 MiB)
 //!     pack A[ic.., pc..] into MR-row panels    shared, read-only; packed in parallel
-//!     units = (column block of nc) × (row chunk of mc), column-block-major
-//!       (row-major when the whole depth block of B fits a worker's L2: see below)
+//!     units = (column block of ≤ nc) × (row chunk of mc), column-block-major
+//!       (narrower blocks for several workers on a few tile rows; row-major when the
+//!       whole depth block of B fits a worker's L2: see below)
 //!     each worker takes a contiguous range of units:
 //!       when its column block changes: pack B[pc.., jc..] into NR-column panels  (private, L2)
 //!       for each MR-row panel of the chunk     (A micro-panel: L1)
@@ -76,20 +77,18 @@ impl Blocking {
         n: usize,
         nr: usize,
         workers: usize,
-    ) -> Vec<(usize, usize)> {
+    ) -> ColumnBlocks {
         let panels = n.div_ceil(nr);
         let mut blocks = n.div_ceil(self.nc);
         if workers > 1 {
             blocks = blocks.max((UNITS_PER_WORKER * workers).div_ceil(self.row_chunks(m)));
         }
-        let blocks = blocks.min(panels).max(1);
-        (0..blocks)
-            .map(|b| {
-                let first = b * panels / blocks * nr;
-                let end = ((b + 1) * panels / blocks * nr).min(n);
-                (first, end - first)
-            })
-            .collect()
+        ColumnBlocks {
+            n,
+            nr,
+            panels,
+            count: blocks.min(panels).max(1),
+        }
     }
 
     /// Row chunks (units of rows) of a band of an output `m` rows high.
@@ -109,6 +108,35 @@ impl Blocking {
         let by_width = rows * n.div_ceil(self.nc);
         let by_panels = MIN_UNITS.min(rows.saturating_mul(n.div_ceil(nr)));
         by_width.max(by_panels)
+    }
+}
+
+/// The column blocks of [`Blocking::column_blocks`], computed on demand (a product of 16³
+/// takes well under a microsecond, so the nest avoids allocating where it can).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ColumnBlocks {
+    n: usize,
+    nr: usize,
+    panels: usize,
+    count: usize,
+}
+
+impl ColumnBlocks {
+    /// Number of blocks.
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Block `b`: `(first column, width)`; the first column is a multiple of NR.
+    pub(crate) fn get(&self, b: usize) -> (usize, usize) {
+        let first = b * self.panels / self.count * self.nr;
+        let end = ((b + 1) * self.panels / self.count * self.nr).min(self.n);
+        (first, end - first)
+    }
+
+    /// Every block in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        (0..self.count).map(|b| self.get(b))
     }
 }
 
@@ -256,7 +284,7 @@ impl<S: Scalar> Nest<'_, S> {
             self.blocking
                 .column_blocks(self.a.rows(), n, self.kernel.nr, self.buffers.len());
         let a_direct = self.a_rows_direct();
-        // Cut this band of C into units: row chunks × column blocks, column-block-major.
+        // Cut this band of C into units: row chunks × column blocks.
         let band = self.c.submatrix_mut(ic, 0, height, n);
         let mut grid: Vec<Vec<Unit<'_, S>>> = Vec::new();
         let mut rest_rows = band;
@@ -265,7 +293,7 @@ impl<S: Scalar> Nest<'_, S> {
             rest_rows = rest;
             let mut row_units = Vec::new();
             let mut rest_cols = chunk;
-            for &(jc, width) in &blocks {
+            for (jc, width) in blocks.iter() {
                 let (block, rest) = rest_cols.split_at_col(width);
                 rest_cols = rest;
                 row_units.push(Unit { row0, jc, c: block });
@@ -618,8 +646,11 @@ mod tests {
     }
 
     /// Shallow products with enough rows take the whole-B path (row-major units, every
-    /// worker packing all of B's depth block); small outputs are cut into narrow column
-    /// blocks. Both give the naive product and the same bits for every worker count.
+    /// worker packing all of B's depth block): with f64 on AVX-512 (8 × 16 tiles, nc =
+    /// 256), 100×1×1000 and 100×7×333 for up to 3 workers, 64×40×300 for up to 2 and
+    /// 300×2×700 for all 4. Outputs of a few tile rows (6×1000×240, 9×300×1025, 1×513×40)
+    /// are cut into narrow column blocks for several workers. All give the naive product
+    /// and the same bits for every worker count.
     #[test]
     fn shallow_and_short_products_for_any_worker_count() {
         let kernel = microkernel_for::<f64>(Simd::default_level());
@@ -628,6 +659,7 @@ mod tests {
             (100, 1, 1000),
             (100, 7, 333),
             (64, 40, 300),
+            (300, 2, 700),
             (257, 3, 70),
             (6, 1000, 240),
             (9, 300, 1025),
@@ -701,7 +733,7 @@ mod tests {
                 assert!(
                     blocks
                         .iter()
-                        .all(|&(first, width)| first % nr == 0 && width > 0)
+                        .all(|(first, width)| first % nr == 0 && width > 0)
                 );
             }
         }
