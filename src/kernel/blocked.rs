@@ -230,6 +230,10 @@ impl<S: Scalar> Nest<'_, S> {
     fn run(&mut self) {
         let (m, k) = self.a.shape();
         let Blocking { kc, mc_big, .. } = self.blocking;
+        if self.a_rows_direct() && self.buffers.len() > 1 && k > kc {
+            self.run_without_meeting();
+            return;
+        }
         for pc in (0..k).step_by(kc) {
             let depth = kc.min(k - pc);
             for ic in (0..m).step_by(mc_big) {
@@ -278,54 +282,18 @@ impl<S: Scalar> Nest<'_, S> {
     /// Multiplies the packed A block by B's rows `pc..pc + depth` into C's rows
     /// `ic..ic + height`.
     fn multiply_block(&mut self, ic: usize, height: usize, pc: usize, depth: usize) {
-        let n = self.b.cols();
-        let mc = self.blocking.mc;
-        let blocks =
-            self.blocking
-                .column_blocks(self.a.rows(), n, self.kernel.nr, self.buffers.len());
+        let workers = self.buffers.len();
         let a_direct = self.a_rows_direct();
-        // Cut this band of C into units: row chunks × column blocks.
-        let band = self.c.submatrix_mut(ic, 0, height, n);
-        let mut grid: Vec<Vec<Unit<'_, S>>> = Vec::new();
-        let mut rest_rows = band;
-        for row0 in (0..height).step_by(mc) {
-            let (chunk, rest) = rest_rows.split_at_row(mc.min(height - row0));
-            rest_rows = rest;
-            let mut row_units = Vec::new();
-            let mut rest_cols = chunk;
-            for (jc, width) in blocks.iter() {
-                let (block, rest) = rest_cols.split_at_col(width);
-                rest_cols = rest;
-                row_units.push(Unit { row0, jc, c: block });
-            }
-            grid.push(row_units);
-        }
-        // A shallow depth block of B that fits one worker's L2 is packed whole by every
-        // worker, and the units go row-major, so that each worker owns a band of whole rows
-        // of C. Column-block-major order would give each worker part of every row: for an
-        // outer product (k = 1) that is all the work, and two workers writing halves of
-        // the same rows took 1.2–1.3× the time of two row bands (sweep, family outer,
-        // 1024×1×1024). The copies cost `depth × n` per worker, so each worker must have
-        // several row chunks to pay for them.
-        let row_chunks = grid.len();
-        let whole_b = blocks.len() > 1
-            && depth * n.next_multiple_of(self.kernel.nr) * std::mem::size_of::<S>()
-                <= L2_BUDGET_BYTES
-            && row_chunks >= WHOLE_B_ROW_CHUNKS_PER_WORKER * self.buffers.len();
-        let units: Vec<Unit<'_, S>> = if whole_b {
-            grid.into_iter().flatten().collect()
-        } else {
-            let mut columns: Vec<std::vec::IntoIter<Unit<'_, S>>> =
-                grid.into_iter().map(Vec::into_iter).collect();
-            let mut units = Vec::with_capacity(row_chunks * blocks.len());
-            for _ in 0..blocks.len() {
-                units.extend(columns.iter_mut().filter_map(Iterator::next));
-            }
-            units
-        };
-
-        let workers = self.buffers.len().min(units.len());
-        let shares = share_by_work(units, workers);
+        let (units, whole_b) = cut_units(
+            &self.blocking,
+            self.kernel.nr,
+            self.a.rows(),
+            self.c.submatrix_mut(ic, 0, height, self.b.cols()),
+            depth,
+            workers,
+        );
+        let workers = workers.min(units.len());
+        let mut shares = share_by_work(units, workers);
         let worker = Worker {
             a: self.a,
             b: self.b,
@@ -340,15 +308,111 @@ impl<S: Scalar> Nest<'_, S> {
         let buffers = &mut self.buffers[..workers];
         if workers > 1 {
             shares
-                .into_par_iter()
+                .par_iter_mut()
                 .zip(buffers.par_iter_mut())
                 .for_each(|(share, buffers)| worker.run(share, buffers));
         } else {
-            for (share, buffers) in shares.into_iter().zip(buffers) {
+            for (share, buffers) in shares.iter_mut().zip(buffers) {
                 worker.run(share, buffers);
             }
         }
     }
+
+    /// The whole product for several workers when A's rows are read in place: the units
+    /// are shared out once, and each worker runs every depth block of its own units
+    /// without waiting for the others in between. Nothing is shared that changes between
+    /// depth blocks (no packed A), so the workers have no reason to meet; each tile still
+    /// goes through the depth blocks in order, so the bits are those of the other path.
+    fn run_without_meeting(&mut self) {
+        let (m, k) = self.a.shape();
+        let kc = self.blocking.kc;
+        let workers = self.buffers.len();
+        let (units, whole_b) = cut_units(
+            &self.blocking,
+            self.kernel.nr,
+            m,
+            self.c.submatrix_mut(0, 0, m, self.b.cols()),
+            kc.min(k),
+            workers,
+        );
+        let workers = workers.min(units.len());
+        let mut shares = share_by_work(units, workers);
+        let (a, b, kernel) = (self.a, self.b, self.kernel);
+        let run_share = |share: &mut Vec<Unit<'_, S>>, buffers: &mut WorkerBuffers<S>| {
+            for pc in (0..k).step_by(kc) {
+                let worker = Worker {
+                    a,
+                    b,
+                    a_packed: &[],
+                    a_direct: true,
+                    kernel,
+                    ic: 0,
+                    pc,
+                    depth: kc.min(k - pc),
+                    // Every later depth block is no deeper than the first.
+                    whole_b,
+                };
+                worker.run(share, buffers);
+            }
+        };
+        shares
+            .par_iter_mut()
+            .zip(self.buffers[..workers].par_iter_mut())
+            .for_each(|(share, buffers)| run_share(share, buffers));
+    }
+}
+
+/// Cuts `band` (rows of C, the whole width) into units of work for `workers` workers:
+/// row chunks × column blocks, in the order they are shared out, and whether the workers
+/// pack all of B's depth block (`depth` deep) each.
+fn cut_units<'c, S: Scalar>(
+    blocking: &Blocking,
+    nr: usize,
+    m: usize,
+    band: MatMut<'c, S>,
+    depth: usize,
+    workers: usize,
+) -> (Vec<Unit<'c, S>>, bool) {
+    let (height, n) = band.shape();
+    let mc = blocking.mc;
+    let blocks = blocking.column_blocks(m, n, nr, workers);
+    let mut grid: Vec<Vec<Unit<'c, S>>> = Vec::new();
+    let mut rest_rows = band;
+    for row0 in (0..height).step_by(mc) {
+        let (chunk, rest) = rest_rows.split_at_row(mc.min(height - row0));
+        rest_rows = rest;
+        let mut row_units = Vec::new();
+        let mut rest_cols = chunk;
+        for (jc, width) in blocks.iter() {
+            let (block, rest) = rest_cols.split_at_col(width);
+            rest_cols = rest;
+            row_units.push(Unit { row0, jc, c: block });
+        }
+        grid.push(row_units);
+    }
+    // A shallow depth block of B that fits one worker's L2 is packed whole by every
+    // worker, and the units go row-major, so that each worker owns a band of whole rows
+    // of C. Column-block-major order would give each worker part of every row: for an
+    // outer product (k = 1) that is all the work, and two workers writing halves of the
+    // same rows took 1.2–1.3× the time of two row bands (sweep, family outer,
+    // 1024×1×1024). The copies cost `depth × n` per worker, so each worker must have
+    // several row chunks to pay for them.
+    let row_chunks = grid.len();
+    let whole_b = blocks.len() > 1
+        && depth * n.next_multiple_of(nr) * std::mem::size_of::<S>() <= L2_BUDGET_BYTES
+        && row_chunks >= WHOLE_B_ROW_CHUNKS_PER_WORKER * workers;
+    let units = if whole_b {
+        grid.into_iter().flatten().collect()
+    } else {
+        let mut columns: Vec<std::vec::IntoIter<Unit<'c, S>>> =
+            grid.into_iter().map(Vec::into_iter).collect();
+        let mut units = Vec::with_capacity(row_chunks * blocks.len());
+        for _ in 0..blocks.len() {
+            units.extend(columns.iter_mut().filter_map(Iterator::next));
+        }
+        units
+    };
+    (units, whole_b)
 }
 
 /// Splits `units` (in order) into `workers` consecutive shares of about equal work (output
@@ -398,20 +462,20 @@ enum APanel<'x, S> {
 }
 
 impl<S: Scalar> Worker<'_, S> {
-    fn run(&self, share: Vec<Unit<'_, S>>, buffers: &mut WorkerBuffers<S>) {
+    fn run(&self, share: &mut [Unit<'_, S>], buffers: &mut WorkerBuffers<S>) {
         let nr = self.kernel.nr;
         if self.whole_b {
             let n = self.b.cols();
             pack_b_panels(self.b, self.pc, self.depth, 0, n, nr, &mut buffers.b_block);
-            for mut unit in share {
+            for unit in share.iter_mut() {
                 // Column blocks start on panel boundaries.
                 let first_panel = unit.jc / nr;
-                self.multiply_unit(&mut unit, first_panel, buffers);
+                self.multiply_unit(unit, first_panel, buffers);
             }
             return;
         }
         let mut packed_block = None;
-        for mut unit in share {
+        for unit in share.iter_mut() {
             if packed_block != Some(unit.jc) {
                 let width = unit.c.cols();
                 pack_b_panels(
@@ -425,7 +489,7 @@ impl<S: Scalar> Worker<'_, S> {
                 );
                 packed_block = Some(unit.jc);
             }
-            self.multiply_unit(&mut unit, 0, buffers);
+            self.multiply_unit(unit, 0, buffers);
         }
     }
 
@@ -649,8 +713,10 @@ mod tests {
     /// worker packing all of B's depth block): with f64 on AVX-512 (8 × 16 tiles, nc =
     /// 256), 100×1×1000 and 100×7×333 for up to 3 workers, 64×40×300 for up to 2 and
     /// 300×2×700 for all 4. Outputs of a few tile rows (6×1000×240, 9×300×1025, 1×513×40)
-    /// are cut into narrow column blocks for several workers. All give the naive product
-    /// and the same bits for every worker count.
+    /// are cut into narrow column blocks for several workers. Products deeper than kc
+    /// (37×1100×70, 300×600×100 and the short ones) take the path where each worker runs
+    /// all depth blocks of its units alone. All give the naive product and the same bits
+    /// for every worker count.
     #[test]
     fn shallow_and_short_products_for_any_worker_count() {
         let kernel = microkernel_for::<f64>(Simd::default_level());
@@ -660,6 +726,8 @@ mod tests {
             (100, 7, 333),
             (64, 40, 300),
             (300, 2, 700),
+            (37, 1100, 70),
+            (300, 600, 100),
             (257, 3, 70),
             (6, 1000, 240),
             (9, 300, 1025),
