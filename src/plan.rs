@@ -16,7 +16,7 @@
 use std::fmt;
 
 use crate::element::{Element, ElementClass};
-use crate::kernel::blocked::{depth_block_for, tile_for, units_for};
+use crate::kernel::blocked::{depth_block_for, tile_and_depth_for, tile_for, units_for};
 use crate::kernel::{Simd, kernel_level_for};
 use crate::strategy::{Blocked, PerCell, RowParallel, SplitK, Strategy};
 
@@ -90,10 +90,10 @@ pub(crate) const MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER: u128 = 1 << 16;
 /// [`OUTPUT_CELL_COST`] each. This, not `m·k·n`, is what sets a blocked product's time
 /// when it is narrow or shallow, and it never shrinks as a dimension grows.
 pub(crate) fn blocked_cost<T: Element>(simd: Simd, m: usize, k: usize, n: usize) -> u128 {
-    let (mr, nr) = tile_for::<T>(simd);
+    let (mr, nr, kc) = tile_and_depth_for::<T>(simd);
     let padded = |len: usize, tile: usize| len.div_ceil(tile) as u128 * tile as u128;
     let cells = padded(m, mr).saturating_mul(padded(n, nr));
-    let depth_blocks = k.div_ceil(depth_block_for::<T>(simd)) as u128;
+    let depth_blocks = k.div_ceil(kc) as u128;
     // Writing C costs by the byte: 8-byte elements at OUTPUT_CELL_COST, narrower ones less.
     let cell_cost = (OUTPUT_CELL_COST * std::mem::size_of::<T>() as u128 / 8).max(1);
     cells
@@ -763,6 +763,14 @@ impl Choice {
             // Most tiny products end here: skip the second shape check, which would cost
             // as much as a 2×2 product itself.
             crate::element::dispatch(&crate::strategy::serial::SerialKernel, a, b, c);
+            Ok(())
+        } else if let (Strategy::Blocked(blocked), 1) = (self.strategy, self.depth_parts) {
+            // Likewise: the plan already fixed the workers (never more than the units).
+            let kernel = crate::strategy::blocked::BlockedKernel {
+                workers: self.workers,
+                simd: blocked.simd(),
+            };
+            crate::element::dispatch(&kernel, a, b, c);
             Ok(())
         } else if self.depth_parts > 1 {
             SplitK::with_workers(self.workers)

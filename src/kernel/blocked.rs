@@ -580,10 +580,23 @@ pub(crate) fn units_for<T: crate::Element>(simd: crate::kernel::Simd, m: usize, 
         .units(m, n, kernel.nr))
 }
 
-/// The depth of a block (`kc`) for `T`'s microkernel at `simd`: every `kc` of depth, the
-/// workers of a blocked product meet once.
+/// The depth of a block (`kc`) for `T`'s microkernel at `simd`: every `kc` of depth, each
+/// worker of a blocked product packs its block of B again (and, when A is packed, the
+/// workers meet).
 pub(crate) fn depth_block_for<T: crate::Element>(simd: crate::kernel::Simd) -> usize {
     with_kernel_of!(T, simd, |kernel| Blocking::new(&kernel).kc)
+}
+
+/// The register tile and depth block `(MR, NR, kc)` of `T`'s microkernel at `simd`, in one
+/// lookup (the planner asks for them on every product).
+pub(crate) fn tile_and_depth_for<T: crate::Element>(
+    simd: crate::kernel::Simd,
+) -> (usize, usize, usize) {
+    with_kernel_of!(T, simd, |kernel| (
+        kernel.mr,
+        kernel.nr,
+        Blocking::new(&kernel).kc
+    ))
 }
 
 /// The register tile `(MR, NR)` of `T`'s microkernel at `simd`.

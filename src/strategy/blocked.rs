@@ -125,9 +125,10 @@ impl Blocked {
     }
 }
 
-struct BlockedKernel {
-    workers: usize,
-    simd: Simd,
+/// The blocked loops on exactly `workers` workers at `simd`, for shapes already checked.
+pub(crate) struct BlockedKernel {
+    pub(crate) workers: usize,
+    pub(crate) simd: Simd,
 }
 
 impl ProductKernel for BlockedKernel {
