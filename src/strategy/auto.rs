@@ -9,7 +9,9 @@ use crate::element::dispatch;
 use crate::element::{Element, ElementClass};
 use crate::error::Error;
 use crate::matrix::{MatMut, MatRef, Matrix};
-use crate::plan::{Plan, Thresholds, choose, is_small_matvec, is_tiny, plan_with};
+use crate::plan::{
+    MIN_BLOCKED_WORK, Plan, Thresholds, choose, is_small_matvec, multiply_adds, plan_with,
+};
 use crate::strategy::per_cell::PerCellKernel;
 use crate::strategy::serial::SerialKernel;
 
@@ -110,11 +112,19 @@ impl MulStrategy for Auto {
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let (m, k, n) = (a.rows(), a.cols(), b.cols());
-        if is_tiny(m, k, n) {
-            // What the planner decides for every such product, without asking it: a 2×2
-            // product takes about 20 ns, so even a few nanoseconds of planning show.
-            dispatch(&SerialKernel, a, b, c);
-            return Ok(());
+        if multiply_adds(m, k, n) < MIN_BLOCKED_WORK {
+            // What the planner decides for every such product (`is_tiny`,
+            // `is_small_matvec`), without asking it: a 2×2 product takes about 30 ns, so
+            // even a few nanoseconds of planning show. The constants' minimums are all far
+            // above these products; calibrated ones are checked.
+            if n != 1 {
+                dispatch(&SerialKernel, a, b, c);
+                return Ok(());
+            }
+            if !self.calibrated || is_small_matvec(m, k, n, &self.thresholds()) {
+                dispatch(&PerCellKernel { workers: 1 }, a, b, c);
+                return Ok(());
+            }
         }
         self.plan_and_run(a, b, c)
     }
@@ -135,14 +145,7 @@ impl Auto {
         c: MatMut<'_, T>,
     ) -> Result<(), Error> {
         let (m, k, n) = (a.rows(), a.cols(), b.cols());
-        let thresholds = self.thresholds();
-        if is_small_matvec(m, k, n, &thresholds) {
-            // What the planner decides for these, without asking it (its cost showed as
-            // 10–15 % of an 8×8×1 product): one worker's dot products.
-            dispatch(&PerCellKernel { workers: 1 }, a, b, c);
-            return Ok(());
-        }
-        choose::<T>(m, k, n, &thresholds).mul_into(a, b, c)
+        choose::<T>(m, k, n, &self.thresholds()).mul_into(a, b, c)
     }
 }
 
