@@ -259,8 +259,9 @@ pub(crate) fn split_k_workers<T: Element>(
 /// than groups of cells: with fewer rows, bands could not feed the workers of a larger pool.
 pub(crate) const ROW_BAND_MIN_ROWS: usize = 16;
 
-/// Depth from which a matrix–vector product runs as dot products rather than the i-k-j
-/// loop: `sweep -- --families matvec` (2-core Zen 4, 2026-11-26), through `Auto` dot
+/// Depth from which a matrix–vector product of at least [`MIN_BLOCKED_WORK`] multiply-adds
+/// runs as dot products rather than the i-k-j loop (smaller ones always do: see
+/// [`is_small_matvec`]): `sweep -- --families matvec` (2-core Zen 4, 2026-11-26), through `Auto` dot
 /// products ran 1.09–1.19× the serial loop's speed at 4×4×1, 0.98–1.01× at 2×2×1 (where
 /// the tiny-product path's few nanoseconds are worth more than the loop).
 pub(crate) const MIN_DOT_DEPTH: usize = 4;

@@ -21,10 +21,13 @@
 //! This is BLIS's nest for the transposed product (C is row-major, so vectors run along
 //! rows of C): the block of B that a worker packs stays in its L2 while every A micro-panel
 //! of its row chunk streams past, and each micro-panel of A stays in L1 across a whole
-//! column block. A is packed once per depth block and shared by all workers.
+//! column block. A is packed once per depth block and shared by all workers; when its rows
+//! are contiguous it is read in place instead, and then nothing shared changes between
+//! depth blocks: the units are shared out once and each worker runs every depth block of
+//! its own units without meeting the others.
 //!
-//! A shallow depth block (an outer product, `k` of a few dozen) is the exception: there every
-//! worker packs all of it and takes a band of whole rows of C.
+//! A shallow depth block of B (an outer product, `k` of a few dozen) is packed whole by
+//! every worker, which then takes a band of whole rows of C.
 //!
 //! Every tile is computed by the same instructions in the same order whatever the number of
 //! workers: the split decides who computes a tile, never how.

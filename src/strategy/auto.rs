@@ -122,8 +122,7 @@ impl MulStrategy for Auto {
                 return Ok(());
             }
             if !self.calibrated || is_small_matvec(m, k, n, &self.thresholds()) {
-                dispatch(&PerCellKernel { workers: 1 }, a, b, c);
-                return Ok(());
+                return Self::small_matvec(a, b, c);
             }
         }
         self.plan_and_run(a, b, c)
@@ -135,6 +134,17 @@ impl MulStrategy for Auto {
 }
 
 impl Auto {
+    /// One worker's dot products, out of line for the same reason as `plan_and_run`.
+    #[inline(never)]
+    fn small_matvec<T: Element>(
+        a: MatRef<'_, T>,
+        b: MatRef<'_, T>,
+        c: MatMut<'_, T>,
+    ) -> Result<(), Error> {
+        dispatch(&PerCellKernel { workers: 1 }, a, b, c);
+        Ok(())
+    }
+
     /// Everything but the tiny products: kept out of line so that the tiny path above
     /// stays as short as [`Serial`]'s.
     #[inline(never)]
