@@ -80,7 +80,10 @@ pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 18;
 /// product: the workers meet once per depth block, and every one of them packs its own
 /// copy of that block of B, so a deep product with a small output pays the meeting and
 /// the packing `k / kc` times. Sweep, family reduce-16 (f64): at 16×4000×16 (16 depth
-/// blocks of 65 536 multiply-adds) two blocked workers took 1.5× the time of one.
+/// blocks of 65 536 multiply-adds) two blocked workers took 1.5× the time of one. (Measured
+/// while the workers still met at every depth block; with A read in place they now meet
+/// only at the end, but each still packs its B block per depth block. Not re-measured
+/// since; the sweep's reduce-16 family still ranks this rule's choices at 0.91–1.0.)
 pub(crate) const MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER: u128 = 1 << 16;
 
 /// What an `m×k · k×n` product of `T` costs the blocked kernels at `simd`, in

@@ -27,7 +27,8 @@ use crate::strategy::{MulStrategy, check_into, with_row_major_output};
 /// `Blocked::default()` applies the crate's worker cap, with the rule [`Auto`](crate::Auto)
 /// uses for this kernel where a type has hand-written kernels: a larger minimum of work per
 /// worker (they are faster per multiply-add), counted with the padding of edge tiles, and
-/// enough work in every depth block, where the workers meet; products below
+/// enough work in every depth block, for which each worker packs its block of B; products
+/// below
 /// 4096 multiply-adds (16³), where packing does not pay, run the [`Serial`](crate::Serial) loop
 /// instead. [`Blocked::with_workers`] always runs the blocked algorithm.
 ///
