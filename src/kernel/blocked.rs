@@ -811,7 +811,10 @@ mod tests {
         let wide = nc + 3 * nr;
         for workers in 1..=4 {
             let rows = 4 * workers * mc;
-            assert!(whole_b(rows, 2, wide, workers), "{rows} rows, {workers} workers");
+            assert!(
+                whole_b(rows, 2, wide, workers),
+                "{rows} rows, {workers} workers"
+            );
             assert!(!whole_b(rows - mc, 2, wide, workers), "one row chunk short");
             // One column block (a worker's share of rows is then all its work anyway).
             assert!(!whole_b(rows, 2, nr, workers));
