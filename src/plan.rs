@@ -295,7 +295,7 @@ pub(crate) enum OneWorkerKernel {
 /// - a matrix–vector product (`n = 1`) of depth at least [`MIN_DOT_DEPTH`] runs one dot
 ///   product per cell: the column of B is contiguous once transposed, and the blocked
 ///   kernel would waste all but one column of its register tile; so does an integer
-///   product with at most 16 output cells and a depth of at least 256;
+///   product of two columns with at most 16 output cells and a depth of at least 256;
 /// - outputs of at most half a tile row (`m ≤ MR/2`, such as a row vector times a matrix)
 ///   run the i-k-j loop, which streams B once where the blocked kernel would pack all of it
 ///   to fill a fraction of its tile; so do shallower matrix–vector products, and outer
@@ -309,11 +309,15 @@ pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> One
     let level = kernel_level_for::<T>(Simd::default_level());
     if level != Simd::Portable
         && ElementClass::of::<T>() == ElementClass::Integer
+        && n <= 2
         && m.saturating_mul(n) <= 16
         && k >= 256
     {
-        // A few long integer dot products (sweep, family reduce-4, i32: per-cell×1 took
-        // 0.79–0.91 of the serial loop's time at 4×500×4 to 4×12000×4; f64 gained nothing).
+        // A few long integer dot products of one or two columns (examples/sweep.rs's
+        // per-cell×1 against the serial loop, i32: 0.39 of its time at 8×8000×2). With
+        // more columns the i-k-j loop, which advances short rows together, is as fast
+        // (4×k×4: 0.97–1.00) or faster (1×8000×4: 1.96×, 2×8000×8: 1.94×, 1×8000×16:
+        // 4.5× the loop's time for dot products).
         return OneWorkerKernel::Dots;
     }
     if level == Simd::Portable
