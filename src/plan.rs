@@ -213,14 +213,15 @@ impl Thresholds {
 /// What an `m×k · k×n` product of `T` costs on `kernel`, in multiply-adds:
 /// - the blocked kernels: [`blocked_cost`];
 /// - the i-k-j loop on a type with hand-written kernels, more than one column: `n` rounded
-///   up to the blocked tile's NR. The loop runs along rows of B in vectors, and on these
-///   types it gets only the shapes the blocked kernels would waste (`m ≤ MR/2`), so short
-///   rows of B run it far below its speed on long ones: 4×8000×4 f64 took 45.6 µs on one
-///   worker (2.8 G multiply-adds/s, a tenth of the blocked kernels') and 32.2 µs on two
-///   row bands (A/B of the two in one process, 2-core Zen 4, 2026-11-26). Counted as
-///   4×k×16, two workers start from about 4×16000×4. Rounding to NR, as the blocked
-///   kernels' padding does, keeps the cost from falling when a product grows from
-///   `m = MR/2` onto the blocked kernels;
+///   up to the blocked tile's NR, and twice that where the loop stands in for the blocked
+///   kernels on a short output (`m ≤ MR/2`, see [`one_worker_kernel`]). The loop is
+///   compiled for the baseline instruction set and runs along short rows of B, far below
+///   the blocked kernels' speed: per padded multiply-add it took 1.6× their time at
+///   4×8000×4 (f64 31.9 µs, i32 40.4 µs) and 3.2–3.6× at 4×1000×64 and 4×8000×16 (f64),
+///   while two row bands took 0.61 (f64) and 0.57 (i32) of one worker's time at 4×8000×4
+///   (A/B in one process, 2-core Zen 4, 2026-11-26). Twice is the most that keeps the cost
+///   from falling when the product grows from `m = MR/2` rows onto the blocked kernels,
+///   which pad it to MR rows; the rounding to NR does the same for the columns;
 /// - otherwise `m·k·n`.
 pub(crate) fn kernel_cost<T: Element>(
     kernel: OneWorkerKernel,
@@ -233,10 +234,32 @@ pub(crate) fn kernel_cost<T: Element>(
         OneWorkerKernel::Blocked => blocked_cost::<T>(level, m, k, n),
         OneWorkerKernel::Rows if n > 1 && kernel_level_for::<T>(level) != Simd::Portable => {
             let (_, nr) = tile_for::<T>(level);
-            multiply_adds(m, k, n.div_ceil(nr).saturating_mul(nr))
+            let padded = multiply_adds(m, k, n.div_ceil(nr).saturating_mul(nr));
+            if rows_for_a_short_output::<T>(m, k, n) {
+                padded.saturating_mul(ROWS_FOR_BLOCKED_COST_FACTOR)
+            } else {
+                padded
+            }
         }
         _ => multiply_adds(m, k, n),
     }
+}
+
+/// What the i-k-j loop's padded multiply-adds count for where it runs instead of the
+/// blocked kernels on a short output: see [`kernel_cost`].
+const ROWS_FOR_BLOCKED_COST_FACTOR: u128 = 2;
+
+/// Whether the i-k-j loop runs an `m×k · k×n` product of `T` only because its output is too
+/// short for the blocked kernels' tile (`m ≤ MR/2`, the last rule of [`one_worker_kernel`]),
+/// on a type that has them.
+fn rows_for_a_short_output<T: Element>(m: usize, k: usize, n: usize) -> bool {
+    let level = kernel_level_for::<T>(Simd::default_level());
+    level != Simd::Portable
+        && n > 1
+        && m <= tile_for::<T>(level).0 / 2
+        && multiply_adds(m, k, n) >= MIN_BLOCKED_WORK
+        && !(k <= SHALLOW_DEPTH && m.saturating_mul(n) < MIN_BLOCKED_SHALLOW_OUTPUT)
+        && one_worker_kernel::<T>(m, k, n) == OneWorkerKernel::Rows
 }
 
 /// Workers for [`SplitK`] on an `m×k · k×n` product of `T` cut into `parts` parts: the cap
@@ -491,6 +514,8 @@ pub struct Plan {
     depth_parts: usize,
     /// Workers the output could feed unsplit (see `unsplit_limit`).
     output_units: usize,
+    /// Whether the cost is the i-k-j loop's on a short output (see `kernel_cost`).
+    short_output: bool,
 }
 
 impl Plan {
@@ -588,6 +613,7 @@ impl fmt::Display for Plan {
             kernel_level,
             depth_parts,
             output_units,
+            short_output,
         } = self;
         let class_name = match class {
             ElementClass::Float => "floating-point",
@@ -651,6 +677,9 @@ impl fmt::Display for Plan {
         let padding = match (cost != work, *blocked_kernels) {
             (false, _) => "",
             (true, true) => ", counting edge-tile padding and the writes of C",
+            (true, false) if *short_output => {
+                ", counting B's short rows as whole vectors at twice the packed kernels' cost"
+            }
             (true, false) => ", counting B's short rows as whole vectors",
         };
         if *workers > 1 {
@@ -754,6 +783,7 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         kernel_level: kernel_level_for::<T>(Simd::default_level()),
         depth_parts,
         output_units: unsplit_limit::<T>(kernel, m, k, n),
+        short_output: kernel == OneWorkerKernel::Rows && rows_for_a_short_output::<T>(m, k, n),
     }
 }
 
