@@ -162,17 +162,17 @@ impl Thresholds {
     /// The smallest minimum of work per worker of a matrix–vector product, whatever its
     /// element type: below this, no product gets two workers.
     pub(crate) const fn least_per_worker(&self) -> u128 {
-        let mut least = self.blocked_per_worker;
+        // Two workers' worth of the matrix–vector minimum of `for_kernel`: a quarter of the
+        // blocked minimum on types with hand-written kernels, half of the class's on others.
+        let mut least = self.blocked_per_worker / 4 * 2;
         let mut i = 0;
         while i < self.per_worker.len() {
-            if self.per_worker[i] < least {
-                least = self.per_worker[i];
+            if self.per_worker[i] / 2 * 2 < least {
+                least = self.per_worker[i] / 2 * 2;
             }
             i += 1;
         }
-        // Halved as in `for_kernel` for dot products of one column, then doubled for two
-        // workers.
-        least / 2 * 2
+        least
     }
 
     /// Minimum work per worker on the i-k-j loop or dot products for `class`.
@@ -185,8 +185,13 @@ impl Thresholds {
     }
 
     /// Minimum work per worker when the workers run `kernel` on an output of `T` that is
-    /// `n` columns wide.
-    pub(crate) fn for_kernel<T: Element>(&self, kernel: OneWorkerKernel, n: usize) -> u128 {
+    /// `m × n`.
+    pub(crate) fn for_kernel<T: Element>(
+        &self,
+        kernel: OneWorkerKernel,
+        m: usize,
+        n: usize,
+    ) -> u128 {
         let has_kernels = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
         let min = match kernel {
             // On a type with hand-written kernels, the i-k-j loop and dot products run only
@@ -198,12 +203,27 @@ impl Thresholds {
             _ => self.per_worker(ElementClass::of::<T>()),
         };
         if kernel == OneWorkerKernel::Dots && n == 1 {
-            // A matrix–vector product takes half: its second column would double the work
-            // at the full minimum, so it gets the workers of the `n = 2` product it grows
-            // into. The measurements agree: at 512×512×1 two dot-product workers took 0.72
-            // (f64) and 0.67 (i32) of one worker's time (sweep, family matvec, 2-core Zen 4).
-            // At least 1: a calibrated minimum can be as low as 1.
-            (min / 2).max(1)
+            // A matrix–vector product takes a fraction: its second column would double the
+            // work at the full minimum, so it may take at least the workers of the `n = 2`
+            // product it grows into. On a type with hand-written kernels the product with
+            // two columns runs their padded tiles (16 or more columns' work), which leaves
+            // room for a quarter: two workers from 362² instead of 512². Measured from the
+            // main thread into the global 2-thread pool (2-core Zen 4, one A/B program,
+            // best of 60 batches), two dot-product workers took, of one worker's time:
+            // 256² 1.16–2.07 (f64) and 1.16–1.85 (i32), 320² 0.97–1.01 and 0.93–1.04,
+            // 384² 0.88–0.92 and 0.86–0.93, 448² 0.81–0.85 and 0.84–0.91, 512² 0.78 and
+            // 0.73–0.87; the sweep puts 384² at 0.83 (f64) and 0.76 (i32) in its last run.
+            // Other types keep half, and so do integer products of at most 8 rows, whose
+            // second column runs dot products counted at `m·k·2` (see
+            // `one_worker_kernel`). At least 1: a calibrated minimum can be as low as 1.
+            let integer_dots_next =
+                ElementClass::of::<T>() == ElementClass::Integer && m.saturating_mul(2) <= 16;
+            let share = if has_kernels && !integer_dots_next {
+                4
+            } else {
+                2
+            };
+            (min / share).max(1)
         } else {
             min
         }
@@ -213,15 +233,18 @@ impl Thresholds {
 /// What an `m×k · k×n` product of `T` costs on `kernel`, in multiply-adds:
 /// - the blocked kernels: [`blocked_cost`];
 /// - the i-k-j loop on a type with hand-written kernels, more than one column: `n` rounded
-///   up to the blocked tile's NR, and twice that where the loop stands in for the blocked
-///   kernels on a short output (`m ≤ MR/2`, see [`one_worker_kernel`]). The loop is
-///   compiled for the baseline instruction set and runs along short rows of B, far below
-///   the blocked kernels' speed: per padded multiply-add it took 1.6× their time at
-///   4×8000×4 (f64 31.9 µs, i32 40.4 µs) and 3.2–3.6× at 4×1000×64 and 4×8000×16 (f64),
-///   while two row bands took 0.61 (f64) and 0.57 (i32) of one worker's time at 4×8000×4
-///   (A/B in one process, 2-core Zen 4, 2026-11-26). Twice is the most that keeps the cost
-///   from falling when the product grows from `m = MR/2` rows onto the blocked kernels,
-///   which pad it to MR rows; the rounding to NR does the same for the columns;
+///   up to the blocked tile's NR, and for 8-byte types twice that where the loop stands in
+///   for the blocked kernels on a short output (`m ≤ MR/2`, see [`one_worker_kernel`]).
+///   The loop is compiled for the baseline instruction set and runs along short rows of B,
+///   far below the blocked kernels' speed: per padded multiply-add it took 1.6× their time
+///   at 4×8000×4 (f64 31.9 µs, i32 40.4 µs) and 3.2–3.6× at 4×1000×64 and 4×8000×16 (f64).
+///   Two row bands, called from outside the pool, beat one worker from 4×8000×4 for f64
+///   (0.82 of its time in the sweep), but not at 4×4000×4 for i32 (1.08–1.24 in the sweep,
+///   1.15–1.7 in an A/B), which twice would have split: the blocked kernels' minimum per
+///   worker is in multiply-adds, and an i32 one takes two thirds of an f64 one's time.
+///   Twice is the most that keeps the cost from falling when the product grows from
+///   `m = MR/2` rows onto the blocked kernels, which pad it to MR rows; the rounding to NR
+///   does the same for the columns;
 /// - otherwise `m·k·n`.
 pub(crate) fn kernel_cost<T: Element>(
     kernel: OneWorkerKernel,
@@ -245,16 +268,17 @@ pub(crate) fn kernel_cost<T: Element>(
     }
 }
 
-/// What the i-k-j loop's padded multiply-adds count for where it runs instead of the
-/// blocked kernels on a short output: see [`kernel_cost`].
+/// What the i-k-j loop's padded multiply-adds of an 8-byte type count for where it runs
+/// instead of the blocked kernels on a short output: see [`kernel_cost`].
 const ROWS_FOR_BLOCKED_COST_FACTOR: u128 = 2;
 
-/// Whether the i-k-j loop runs an `m×k · k×n` product of `T` only because its output is too
-/// short for the blocked kernels' tile (`m ≤ MR/2`, the last rule of [`one_worker_kernel`]),
-/// on a type that has them.
+/// Whether the i-k-j loop runs an `m×k · k×n` product of an 8-byte `T` only because its
+/// output is too short for the blocked kernels' tile (`m ≤ MR/2`, the last rule of
+/// [`one_worker_kernel`]), on a type that has them: where [`kernel_cost`] counts it twice.
 fn rows_for_a_short_output<T: Element>(m: usize, k: usize, n: usize) -> bool {
     let level = kernel_level_for::<T>(Simd::default_level());
-    level != Simd::Portable
+    std::mem::size_of::<T>() == 8
+        && level != Simd::Portable
         && n > 1
         && m <= tile_for::<T>(level).0 / 2
         && multiply_adds(m, k, n) >= MIN_BLOCKED_WORK
@@ -274,7 +298,7 @@ pub(crate) fn split_k_workers<T: Element>(
 ) -> usize {
     let kernel = one_worker_kernel::<T>(m, k, n);
     worker_cap_with(
-        t.for_kernel::<T>(kernel, n),
+        t.for_kernel::<T>(kernel, m, n),
         kernel_cost::<T>(kernel, m, k, n),
         parts,
         requested,
@@ -397,8 +421,9 @@ pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Threshol
         return 1;
     }
     let kernel = one_worker_kernel::<T>(m, k, n);
-    let by_work = usize::try_from(kernel_cost::<T>(kernel, m, k, n) / t.for_kernel::<T>(kernel, n))
-        .unwrap_or(usize::MAX);
+    let by_work =
+        usize::try_from(kernel_cost::<T>(kernel, m, k, n) / t.for_kernel::<T>(kernel, m, n))
+            .unwrap_or(usize::MAX);
     if by_work < 2 {
         return 1;
     }
@@ -769,7 +794,7 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         threads: rayon::current_num_threads(),
         work: multiply_adds(m, k, n),
         cost: kernel_cost::<T>(kernel, m, k, n),
-        min_work: t.for_kernel::<T>(kernel, n),
+        min_work: t.for_kernel::<T>(kernel, m, n),
         blocked_kernels: kernel == OneWorkerKernel::Blocked,
         units: if depth_parts > 1 {
             depth_parts
@@ -853,7 +878,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         return single(Strategy::Serial, 1);
     }
     let kernel = one_worker_kernel::<T>(m, k, n);
-    if kernel_cost::<T>(kernel, m, k, n) < 2 * t.for_kernel::<T>(kernel, n) {
+    if kernel_cost::<T>(kernel, m, k, n) < 2 * t.for_kernel::<T>(kernel, m, n) {
         // One worker in any pool, and no split (that needs two workers' worth): what the
         // rules below give, decided in a fraction of their time (at 16³ the full rules
         // cost about a tenth of the product).
@@ -877,7 +902,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
             return single(Strategy::Blocked(Blocked::with_workers(workers)), workers);
         }
         OneWorkerKernel::Dots if n == 1 => {
-            let per_worker = t.for_kernel::<T>(OneWorkerKernel::Dots, n);
+            let per_worker = t.for_kernel::<T>(OneWorkerKernel::Dots, m, n);
             let workers = worker_cap_with(per_worker, work, m, None);
             return single(Strategy::PerCell(PerCell::with_workers(workers)), workers);
         }
@@ -891,7 +916,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         OneWorkerKernel::Rows => {}
     }
     let has_kernels = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
-    let per_worker = t.for_kernel::<T>(OneWorkerKernel::Rows, n);
+    let per_worker = t.for_kernel::<T>(OneWorkerKernel::Rows, m, n);
     let work = kernel_cost::<T>(OneWorkerKernel::Rows, m, k, n);
     if work < 2 * per_worker {
         return single(Strategy::Serial, 1);
