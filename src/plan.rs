@@ -240,7 +240,8 @@ impl Thresholds {
 ///   at 4×8000×4 (f64 31.9 µs, i32 40.4 µs) and 3.2–3.6× at 4×1000×64 and 4×8000×16 (f64).
 ///   Two row bands, called from outside the pool, beat one worker from 4×8000×4 for f64
 ///   (0.82 of its time in the sweep), but not at 4×4000×4 for i32 (1.08–1.24 in the sweep,
-///   1.15–1.7 in an A/B), which twice would have split: the blocked kernels' minimum per
+///   1.1–1.9 in an A/B from the main thread), which twice would have split: the blocked
+///   kernels' minimum per
 ///   worker is in multiply-adds, and an i32 one takes two thirds of an f64 one's time.
 ///   Twice is the most that keeps the cost from falling when the product grows from
 ///   `m = MR/2` rows onto the blocked kernels, which pad it to MR rows; the rounding to NR
@@ -703,7 +704,7 @@ impl fmt::Display for Plan {
             (false, _) => "",
             (true, true) => ", counting edge-tile padding and the writes of C",
             (true, false) if *short_output => {
-                ", counting B's short rows as whole vectors at twice the packed kernels' cost"
+                ", counting B's short rows as whole vectors, twice over for the i-k-j loop on a short output"
             }
             (true, false) => ", counting B's short rows as whole vectors",
         };

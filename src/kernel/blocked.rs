@@ -736,7 +736,8 @@ mod tests {
     /// Shallow products with enough rows take the whole-B path (row-major units, every
     /// worker packing all of B's depth block): with f64 on AVX-512 (8 × 16 tiles, nc =
     /// 512), 100×1×1000 and 100×7×700 for up to 3 workers, 64×40×600 for up to 2 and
-    /// 300×2×700 for all 4 (`whole_b_needs_rows_and_several_blocks` checks the rule). Outputs of a few tile rows (6×1000×240, 9×300×1025, 1×513×40)
+    /// 300×2×700 for all 4 (`whole_b_needs_rows_and_several_blocks` checks the rule).
+    /// Outputs of a few tile rows (6×1000×240, 9×300×1025, 1×513×40)
     /// are cut into narrow column blocks for several workers. Products deeper than kc
     /// (37×1100×70, 300×600×100 and the short ones) take the path where each worker runs
     /// all depth blocks of its units alone. All give the naive product and the same bits
