@@ -52,58 +52,13 @@ pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &
             ElementClass::Integer => segment_bytes <= SHORT_INTEGER_SEGMENT_BYTES,
             ElementClass::Generic => false,
         };
-    // Room for ROW_GROUP segments of SHORT_SEGMENT_BYTES, aligned for S, whatever S is.
-    let mut stack = [MaybeUninit::<StackWord>::uninit(); STACK_WORDS];
+    if narrow {
+        return multiply_short_rows(a, b, n, c, nc, kc);
+    }
     for jc in (0..n).step_by(nc) {
         let width = nc.min(n - jc);
         for pc in (0..k).step_by(kc) {
             let depth = kc.min(k - pc);
-            if narrow {
-                let mut i = 0;
-                while i < m {
-                    let rows = ROW_GROUP.min(m - i);
-                    let band = Band {
-                        a,
-                        b,
-                        n,
-                        jc,
-                        width,
-                        first_row: i,
-                        steps: pc..pc + depth,
-                    };
-                    // SAFETY: `stack` is aligned for S (checked in `narrow`) and holds
-                    // `rows · width · size ≤ ROW_GROUP · SHORT_SEGMENT_BYTES` bytes, all of
-                    // it uninitialised `MaybeUninit`, which any bytes may be.
-                    let slots = unsafe {
-                        std::slice::from_raw_parts_mut(
-                            stack.as_mut_ptr().cast::<MaybeUninit<S>>(),
-                            rows * width,
-                        )
-                    };
-                    for (r, row_slots) in slots.chunks_exact_mut(width).enumerate() {
-                        let row = &c[(i + r) * n + jc..(i + r) * n + jc + width];
-                        for (slot, &value) in row_slots.iter_mut().zip(row) {
-                            slot.write(value);
-                        }
-                    }
-                    // SAFETY: every one of the `rows · width` slots was written just above;
-                    // `S` is `Copy`, so nothing is left to drop.
-                    let sums = unsafe {
-                        std::slice::from_raw_parts_mut(slots.as_mut_ptr().cast::<S>(), rows * width)
-                    };
-                    match rows {
-                        4 => band.run::<4>(sums),
-                        3 => band.run::<3>(sums),
-                        2 => band.run::<2>(sums),
-                        _ => band.run::<1>(sums),
-                    }
-                    for (r, row_sums) in sums.chunks_exact(width).enumerate() {
-                        c[(i + r) * n + jc..(i + r) * n + jc + width].copy_from_slice(row_sums);
-                    }
-                    i += rows;
-                }
-                continue;
-            }
             for i in 0..m {
                 let c_row = &mut c[i * n + jc..i * n + jc + width];
                 // SAFETY (all `get_unchecked` below): i < m = a.rows() and every p used is
@@ -130,6 +85,78 @@ pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &
                     }
                     p += 1;
                 }
+            }
+        }
+    }
+}
+
+/// [`multiply_rows`] on short row segments (see the reasons there), with the blocks `nc`
+/// and `kc` it chose. Out of line, so that the plain loop of small products stays as
+/// short as it was (its stack buffer and four row groups cost tiny products 1–1.5 ns
+/// inline).
+#[inline(never)]
+fn multiply_short_rows<S: Scalar>(
+    a: MatRef<'_, S>,
+    b: &[S],
+    n: usize,
+    c: &mut [S],
+    nc: usize,
+    kc: usize,
+) {
+    let (m, k) = a.shape();
+    // Room for ROW_GROUP segments of SHORT_SEGMENT_BYTES, aligned for S, whatever S is.
+    let mut stack = [MaybeUninit::<StackWord>::uninit(); STACK_WORDS];
+    assert!(
+        std::mem::align_of::<S>() <= std::mem::align_of::<StackWord>()
+            && ROW_GROUP * nc.min(n) * std::mem::size_of::<S>() <= std::mem::size_of_val(&stack),
+        "the stack buffer holds ROW_GROUP segments of S"
+    );
+    for jc in (0..n).step_by(nc) {
+        let width = nc.min(n - jc);
+        for pc in (0..k).step_by(kc) {
+            let depth = kc.min(k - pc);
+            let mut i = 0;
+            while i < m {
+                let rows = ROW_GROUP.min(m - i);
+                let band = Band {
+                    a,
+                    b,
+                    n,
+                    jc,
+                    width,
+                    first_row: i,
+                    steps: pc..pc + depth,
+                };
+                // SAFETY: `stack` is aligned for S and holds `rows · width` values of S
+                // (asserted above: rows ≤ ROW_GROUP, width ≤ nc.min(n)), all of it
+                // uninitialised `MaybeUninit`, which any bytes may be.
+                let slots = unsafe {
+                    std::slice::from_raw_parts_mut(
+                        stack.as_mut_ptr().cast::<MaybeUninit<S>>(),
+                        rows * width,
+                    )
+                };
+                for (r, row_slots) in slots.chunks_exact_mut(width).enumerate() {
+                    let row = &c[(i + r) * n + jc..(i + r) * n + jc + width];
+                    for (slot, &value) in row_slots.iter_mut().zip(row) {
+                        slot.write(value);
+                    }
+                }
+                // SAFETY: every one of the `rows · width` slots was written just above;
+                // `S` is `Copy`, so nothing is left to drop.
+                let sums = unsafe {
+                    std::slice::from_raw_parts_mut(slots.as_mut_ptr().cast::<S>(), rows * width)
+                };
+                match rows {
+                    4 => band.run::<4>(sums),
+                    3 => band.run::<3>(sums),
+                    2 => band.run::<2>(sums),
+                    _ => band.run::<1>(sums),
+                }
+                for (r, row_sums) in sums.chunks_exact(width).enumerate() {
+                    c[(i + r) * n + jc..(i + r) * n + jc + width].copy_from_slice(row_sums);
+                }
+                i += rows;
             }
         }
     }

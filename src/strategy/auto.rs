@@ -13,7 +13,7 @@ use crate::plan::{
     MIN_BLOCKED_WORK, Plan, Thresholds, choose, is_small_matvec, multiply_adds, plan_with,
 };
 use crate::strategy::per_cell::PerCellKernel;
-use crate::strategy::serial::SerialKernel;
+use crate::strategy::serial::serial_product;
 
 use crate::strategy::{Blocked, MulStrategy, Serial, check_into, run_tasks};
 
@@ -118,7 +118,7 @@ impl MulStrategy for Auto {
             // even a few nanoseconds of planning show. The constants' minimums are all far
             // above these products; calibrated ones are checked.
             if n != 1 {
-                dispatch(&SerialKernel, a, b, c);
+                serial_product(a, b, c);
                 return Ok(());
             }
             if !self.calibrated || is_small_matvec(m, k, n, &self.thresholds()) {

@@ -37,6 +37,15 @@ impl ProductKernel for SerialKernel {
     }
 }
 
+/// The serial loop on checked operands: one copy of the machine code for [`Serial`] and
+/// for [`Auto`](crate::Auto)'s tiny products, so that a 2×2 product costs both the same.
+/// Inlined separately into each, the two copies differed by 1–4 ns (of about 30 ns) with
+/// the code's layout alone, in either direction.
+#[inline(never)]
+pub(crate) fn serial_product<T: Element>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: MatMut<'_, T>) {
+    dispatch(&SerialKernel, a, b, c);
+}
+
 impl MulStrategy for Serial {
     fn mul_into<T: Element>(
         &self,
@@ -45,7 +54,7 @@ impl MulStrategy for Serial {
         c: MatMut<'_, T>,
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
-        dispatch(&SerialKernel, a, b, c);
+        serial_product(a, b, c);
         Ok(())
     }
 
