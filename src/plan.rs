@@ -260,6 +260,11 @@ pub(crate) fn kernel_cost<T: Element>(
             let (_, nr) = tile_for::<T>(level);
             let padded = multiply_adds(m, k, n.div_ceil(nr).saturating_mul(nr));
             if rows_for_a_short_output::<T>(m, k, n) {
+                debug_assert_eq!(
+                    one_worker_kernel::<T>(m, k, n),
+                    OneWorkerKernel::Rows,
+                    "the doubled cost is asked for where the loop runs"
+                );
                 padded.saturating_mul(ROWS_FOR_BLOCKED_COST_FACTOR)
             } else {
                 padded
@@ -273,9 +278,11 @@ pub(crate) fn kernel_cost<T: Element>(
 /// instead of the blocked kernels on a short output: see [`kernel_cost`].
 const ROWS_FOR_BLOCKED_COST_FACTOR: u128 = 2;
 
-/// Whether the i-k-j loop runs an `m×k · k×n` product of an 8-byte `T` only because its
-/// output is too short for the blocked kernels' tile (`m ≤ MR/2`, the last rule of
-/// [`one_worker_kernel`]), on a type that has them: where [`kernel_cost`] counts it twice.
+/// Whether the i-k-j loop, given that [`one_worker_kernel`] chose it for an `m×k · k×n`
+/// product of an 8-byte `T` (every caller asks only then), runs it only because its output
+/// is too short for the blocked kernels' tile (`m ≤ MR/2`, that function's last rule), on
+/// a type that has them: where [`kernel_cost`] counts it twice. The other rules that choose
+/// the loop are the ones excluded here.
 fn rows_for_a_short_output<T: Element>(m: usize, k: usize, n: usize) -> bool {
     let level = kernel_level_for::<T>(Simd::default_level());
     std::mem::size_of::<T>() == 8
@@ -284,7 +291,6 @@ fn rows_for_a_short_output<T: Element>(m: usize, k: usize, n: usize) -> bool {
         && m <= tile_for::<T>(level).0 / 2
         && multiply_adds(m, k, n) >= MIN_BLOCKED_WORK
         && !(k <= SHALLOW_DEPTH && m.saturating_mul(n) < MIN_BLOCKED_SHALLOW_OUTPUT)
-        && one_worker_kernel::<T>(m, k, n) == OneWorkerKernel::Rows
 }
 
 /// Workers for [`SplitK`] on an `m×k · k×n` product of `T` cut into `parts` parts: the cap

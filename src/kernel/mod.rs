@@ -245,9 +245,10 @@ impl<S: Scalar> Microkernel<S> {
             mr: self.mr,
             nr: self.nr,
             simd: self.simd,
-            // SAFETY (both): the pointer types differ only in the pointee, which has the
-            // same layout (the caller's contract), so the function ABI is identical.
+            // SAFETY: the pointer types differ only in the pointee, which has the same
+            // layout (the caller's contract), so the function ABI is identical.
             tile: unsafe { std::mem::transmute::<TileFn<S>, TileFn<U>>(self.tile) },
+            // SAFETY: as for `tile`.
             tile_rows: unsafe {
                 std::mem::transmute::<TileRowsFn<S>, TileRowsFn<U>>(self.tile_rows)
             },
