@@ -56,15 +56,53 @@ pub const fn min_work_per_worker(class: ElementClass) -> u128 {
 /// serial loop won (2-core Zen 4, 2026-11-26).
 pub(crate) const MIN_BLOCKED_WORK: u128 = 16 * 16 * 16;
 
-/// Depth up to which a product counts as an outer product for
-/// [`MIN_BLOCKED_SHALLOW_OUTPUT`].
+/// Depth up to which a product counts as an outer product for [`shallow_on_rows`].
 pub(crate) const SHALLOW_DEPTH: usize = 2;
 
-/// Output cells from which an outer product (depth at most [`SHALLOW_DEPTH`]) runs on the
-/// blocked kernels rather than the i-k-j loop: `sweep -- --families outer --detail`
-/// (2-core Zen 4, 2026-11-26), the serial loop took 0.83 (f64) and 0.89 (i32) of blocked×1's
-/// time at 64×1×64, the two tied at 96×1×96, blocked×1 won from 128×1×128.
-pub(crate) const MIN_BLOCKED_SHALLOW_OUTPUT: usize = 96 * 96;
+/// Output bytes up to which a floating-point product of depth 1 runs the i-k-j loop on a
+/// type with blocked kernels: see [`shallow_on_rows`].
+pub(crate) const ROWS_OUTER_MAX_OUTPUT_BYTES: usize = 24 << 20;
+
+/// Whether an outer product (depth 1 to [`SHALLOW_DEPTH`]) of `T` runs the i-k-j loop
+/// rather than the blocked kernels. Such a product is all writes of C: the blocked kernels
+/// pack A and B for nothing to reuse and write C tile by tile, where the loop writes each
+/// row of C in one pass (`rows.rs`, `multiply_shallow_rows`). Serial ÷ blocked×1, best of
+/// 30 batches in one A/B program (2-core Zen 4, 2026-11-26), at s×k×s for s from 32 to
+/// 1024:
+///
+/// | k | f64 | f32 | i32 | i64 |
+/// |---|---|---|---|---|
+/// | 1 | 0.32–0.89 | 0.18–0.79 | 0.29–0.91 to s = 128, 0.98–1.00 at 160, 0.99–1.24 from 192 | 0.61–0.96 to 64, 1.02–1.71 from 80 |
+/// | 2 | 0.38–0.93 to 128, 0.77–1.09 at 160–192, 1.08–1.16 at 224–384, 0.90–0.97 at 512–1024 | 0.26–0.92 to 224, 0.92–1.09 from 256 | 0.56–0.68 to 48, 0.70–1.14 at 64, 0.83 at 80, 1.06–2.56 from 96 | 1.17–3.07 from 32 |
+///
+/// So: floats of depth 1 at every size up to [`ROWS_OUTER_MAX_OUTPUT_BYTES`] of C (with
+/// two workers too: at 1024×1×1024 two row bands took 86–128 µs against two blocked
+/// workers' 128–170, f64 from the main thread; at 2048×1×2048 f64, 32 MiB of C, the
+/// blocked kernels won, 940 against 1091 µs, once C no longer fits in the 32 MiB L3);
+/// otherwise below a number of cells per element kind and depth, where the loop was
+/// faster in the table. The integers' loop is compiled for the baseline instruction set,
+/// which has no vector multiply of 32- or 64-bit integers, hence their lower limits.
+/// Ignores the integer dot-product rule of [`one_worker_kernel`], which runs first.
+pub(crate) fn shallow_on_rows<T: Element>(m: usize, k: usize, n: usize) -> bool {
+    if k == 0 || k > SHALLOW_DEPTH {
+        return false;
+    }
+    let cells = m.saturating_mul(n);
+    let float = ElementClass::of::<T>() == ElementClass::Float;
+    let narrow = std::mem::size_of::<T>() <= 4;
+    if float && k == 1 {
+        return cells.saturating_mul(std::mem::size_of::<T>()) <= ROWS_OUTER_MAX_OUTPUT_BYTES;
+    }
+    let below = match (float, narrow, k) {
+        (true, true, _) => 224 * 224,
+        (true, false, _) => 144 * 144,
+        (false, true, 1) => 160 * 160,
+        (false, true, _) => 80 * 80,
+        (false, false, 1) => 72 * 72,
+        (false, false, _) => 0,
+    };
+    cells < below
+}
 
 /// Minimum multiply-adds per worker for the blocked strategy's hand-written kernels, which
 /// do a multiply-add 4–8× faster than the serial loop, so the same fork–join cost needs
@@ -107,9 +145,11 @@ pub(crate) fn blocked_cost<T: Element>(simd: Simd, m: usize, k: usize, n: usize)
 /// What writing one 8-byte cell of C costs the blocked kernels, in multiply-adds (a 4-byte
 /// cell costs half): measured on outer products (`k = 1`), whose time is all writes,
 /// blocked×1 took 0.23 ns per cell at 1024×1×1024 f64, six multiply-adds at its
-/// square-product speed (26 G/s); two workers beat one from 384×1×384 for f64 and from
-/// 512×1×512 for i32, whose 384×384 output fits in L2 (sweep, family outer, re-timed head
-/// to head). 4 (not 6) keeps 256×1×256, where two workers were 2–3× slower, on one.
+/// square-product speed (26 G/s); two workers beat one from 512×1×512 for i32 (sweep,
+/// family outer, re-timed head to head: 0.87–0.92 of one worker's time in two runs) and
+/// from 384×1×384 for i64 (0.79, one A/B program). 4 (not 6) keeps 256×1×256, where two
+/// workers were 2–3× slower, on one. (Floats of depth 1 run the i-k-j loop instead: see
+/// [`shallow_on_rows`].)
 pub(crate) const OUTPUT_CELL_COST: u128 = 4;
 
 /// Workers for the blocked kernels at `simd` on an `m×k · k×n` product of `T`, when the
@@ -290,7 +330,7 @@ fn rows_for_a_short_output<T: Element>(m: usize, k: usize, n: usize) -> bool {
         && n > 1
         && m <= tile_for::<T>(level).0 / 2
         && multiply_adds(m, k, n) >= MIN_BLOCKED_WORK
-        && !(k <= SHALLOW_DEPTH && m.saturating_mul(n) < MIN_BLOCKED_SHALLOW_OUTPUT)
+        && !shallow_on_rows::<T>(m, k, n)
 }
 
 /// Workers for [`SplitK`] on an `m×k · k×n` product of `T` cut into `parts` parts: the cap
@@ -316,11 +356,11 @@ pub(crate) fn split_k_workers<T: Element>(
 /// than groups of cells: with fewer rows, bands could not feed the workers of a larger pool.
 pub(crate) const ROW_BAND_MIN_ROWS: usize = 16;
 
-/// Depth from which a matrix–vector product of at least [`MIN_BLOCKED_WORK`] multiply-adds
-/// runs as dot products rather than the i-k-j loop (smaller ones always do: see
-/// [`is_small_matvec`]): `sweep -- --families matvec` (2-core Zen 4, 2026-11-26), through `Auto` dot
-/// products ran 1.09–1.19× the serial loop's speed at 4×4×1, 0.98–1.01× at 2×2×1 (where
-/// the tiny-product path's few nanoseconds are worth more than the loop).
+/// Depth from which a matrix–vector product runs as dot products rather than the i-k-j
+/// loop, whatever its size (see [`is_small_matvec`] for the small ones):
+/// `sweep -- --families matvec` (2-core Zen 4, 2026-11-26), through `Auto` dot products ran
+/// 1.09–1.19× the serial loop's speed at 4×4×1, 0.98–1.01× at 2×2×1 (where the
+/// tiny-product path's few nanoseconds are worth more than the loop).
 pub(crate) const MIN_DOT_DEPTH: usize = 4;
 
 /// Least depth of each part of a split product: a part shallower than this would spend as
@@ -353,7 +393,8 @@ pub(crate) enum OneWorkerKernel {
 /// - outputs of at most half a tile row (`m ≤ MR/2`, such as a row vector times a matrix)
 ///   run the i-k-j loop, which streams B once where the blocked kernel would pack all of it
 ///   to fill a fraction of its tile; so do shallower matrix–vector products, and outer
-///   products (`k ≤ 2`) of fewer than 96² cells;
+///   products (`k ≤ 2`) where [`shallow_on_rows`] says so (floats of depth 1 up to 24 MiB
+///   of output, other outer products below a few thousand cells);
 /// - otherwise the blocked kernels from [`MIN_BLOCKED_WORK`] multiply-adds, for the types
 ///   that have hand-written ones; the i-k-j loop for everything else.
 pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> OneWorkerKernel {
@@ -377,11 +418,11 @@ pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> One
     if level == Simd::Portable
         || n == 1
         || multiply_adds(m, k, n) < MIN_BLOCKED_WORK
-        || (k <= SHALLOW_DEPTH && m.saturating_mul(n) < MIN_BLOCKED_SHALLOW_OUTPUT)
+        || shallow_on_rows::<T>(m, k, n)
     {
         // One column too shallow for dot products: the blocked kernels would compute a
         // whole tile row of NR columns for each value kept. An outer product: nothing to
-        // reuse from the packed panels, so their cost only pays on a larger output.
+        // reuse from the packed panels (see `shallow_on_rows`).
         return OneWorkerKernel::Rows;
     }
     let (mr, _) = tile_for::<T>(level);
@@ -451,14 +492,15 @@ pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Threshol
 }
 
 /// Whether an `m×k · k×n` product is tiny: below [`MIN_BLOCKED_WORK`] multiply-adds and
-/// more than one column wide (small matrix–vector products are [`is_small_matvec`]'s).
-/// [`choose`] runs every tiny product on the serial loop, decided before anything else is
-/// computed; the rules after it give the same, except that an integer product of a few
-/// deep cells (2×1000×2) would get dot products: the same integers, not worth the cost of
-/// asking. [`Auto`](crate::Auto) tests the same before planning at all.
+/// more than one column wide, or one column of depth below [`MIN_DOT_DEPTH`] (deeper small
+/// matrix–vector products are [`is_small_matvec`]'s). [`choose`] runs every tiny product
+/// on the serial loop, decided before anything else is computed; the rules after it give
+/// the same, except that an integer product of a few deep cells (2×1000×2) would get dot
+/// products: the same integers, not worth the cost of asking. [`Auto`](crate::Auto) tests
+/// the same before planning at all.
 #[inline]
 pub(crate) fn is_tiny(m: usize, k: usize, n: usize) -> bool {
-    multiply_adds(m, k, n) < MIN_BLOCKED_WORK && n != 1
+    multiply_adds(m, k, n) < MIN_BLOCKED_WORK && (n != 1 || k < MIN_DOT_DEPTH)
 }
 
 // `Auto` skips the threshold check of `is_small_matvec` for the constants.
@@ -467,14 +509,17 @@ const _: () = assert!(Thresholds::DEFAULT.least_per_worker() >= MIN_BLOCKED_WORK
 /// Whether an `m×k · k×n` product is a matrix–vector product below [`MIN_BLOCKED_WORK`]
 /// multiply-adds and below two workers' worth in any element class: [`choose`] runs it as
 /// one worker's dot products, decided before anything else, and [`Auto`](crate::Auto)
-/// without asking the planner, as it does for tiny products. Measured against the serial
-/// loop (A/B in one process, 2-core Zen 4, 2026-11-26), one worker's dot products took
-/// 26.6 against 28.0 ns at 1×1×1, 27.6 against 33.0 at 2×2×1 and 34.5 against 47.1 at
-/// 4×4×1 (f64; i32 alike), so they serve every depth here.
+/// without asking the planner, as it does for tiny products. Only from a depth of
+/// [`MIN_DOT_DEPTH`]: against the serial loop, whose shallow products take a loop of their
+/// own (A/B in one process, best of 200 × 1000 calls, 2-core Zen 4, 2026-11-26), one
+/// worker's dot products took 23.7 against 22.3 ns at 1×1×1, 26.7 against 23.4 at 2×2×1,
+/// 41.7 against 29.7 at 8×3×1 and 172 against 95 at 64×3×1, but 33.2 against 49.8 at
+/// 4×4×1 and 42.4 against 70.8 at 8×4×1 (f64; i32 alike; each time including about 13 ns
+/// of the harness's own).
 #[inline]
 pub(crate) fn is_small_matvec(m: usize, k: usize, n: usize, t: &Thresholds) -> bool {
     let work = multiply_adds(m, k, n);
-    n == 1 && work < MIN_BLOCKED_WORK && work < t.least_per_worker()
+    n == 1 && k >= MIN_DOT_DEPTH && work < MIN_BLOCKED_WORK && work < t.least_per_worker()
 }
 
 /// Multiply-adds of an `m×k · k×n` product (saturating: sizes whose product exceeds
@@ -548,6 +593,8 @@ pub struct Plan {
     output_units: usize,
     /// Whether the cost is the i-k-j loop's on a short output (see `kernel_cost`).
     short_output: bool,
+    /// Whether the i-k-j loop runs for an outer product (see `shallow_on_rows`).
+    shallow_rows: bool,
 }
 
 impl Plan {
@@ -646,6 +693,7 @@ impl fmt::Display for Plan {
             depth_parts,
             output_units,
             short_output,
+            shallow_rows,
         } = self;
         let class_name = match class {
             ElementClass::Float => "floating-point",
@@ -680,14 +728,10 @@ impl fmt::Display for Plan {
                     f,
                     ", a matrix–vector product too shallow for dot products: the i-k-j loop"
                 )?,
-                Strategy::Serial | Strategy::RowParallel(_)
-                    if has_kernels
-                        && *k <= SHALLOW_DEPTH
-                        && m.saturating_mul(*n) < MIN_BLOCKED_SHALLOW_OUTPUT =>
-                {
+                Strategy::Serial | Strategy::RowParallel(_) if has_kernels && *shallow_rows => {
                     write!(
                         f,
-                        ", an outer product below {MIN_BLOCKED_SHALLOW_OUTPUT} cells: the i-k-j loop, as packing for the blocked kernels would have nothing to reuse"
+                        ", an outer product: the i-k-j loop writes each row of C in one pass, where the blocked kernels would pack A and B for nothing to reuse"
                     )?
                 }
                 Strategy::Serial | Strategy::RowParallel(_) if has_kernels => write!(
@@ -816,6 +860,7 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         depth_parts,
         output_units: unsplit_limit::<T>(kernel, m, k, n),
         short_output: kernel == OneWorkerKernel::Rows && rows_for_a_short_output::<T>(m, k, n),
+        shallow_rows: kernel == OneWorkerKernel::Rows && shallow_on_rows::<T>(m, k, n),
     }
 }
 

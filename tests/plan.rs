@@ -68,12 +68,18 @@ fn tiny_products_get_one_worker_on_the_calling_thread() {
             for n in 1..=16 {
                 assert_eq!(workers::<f64>(n, n, n), 1);
                 assert_eq!(workers::<i32>(n, n, n), 1);
-                // Below 16³ packing does not pay: the serial loop (1×1×1, a matrix–vector
-                // product, gets one dot product).
-                if (2..16).contains(&n) {
+                // Below 16³ packing does not pay: the serial loop (from a depth of 4 a
+                // matrix–vector product gets one worker's dot products instead).
+                if n < 16 {
                     assert_eq!(plan::<f64>(n, n, n).strategy(), Strategy::Serial);
                 }
             }
+            let one_column = |k| plan::<i32>(8, k, 1).strategy();
+            assert_eq!(one_column(3), Strategy::Serial);
+            assert_eq!(
+                one_column(4),
+                Strategy::PerCell(parmat::PerCell::with_workers(1))
+            );
             // And a few hundred multiply-adds of any shape never leave the calling thread.
             for (m, k, n) in [(1, 1, 1), (1, 300, 1), (300, 1, 1), (1, 1, 300), (2, 50, 3)] {
                 let p = plan::<f64>(m, k, n);
@@ -186,7 +192,14 @@ fn workers_never_decrease_across_kernel_and_split_boundaries() {
                     }
                 }
             }
-            for side in 90..=100 {
+            // Outer products around the limits of the i-k-j loop (cells, 24 MiB of output)
+            // and around two workers on the blocked kernels.
+            let limits = [(70, 82), (140, 148), (155, 165), (220, 228), (555, 565)];
+            let sides = limits
+                .into_iter()
+                .chain([(708, 718), (1770, 1776)])
+                .flat_map(|(from, to)| from..=to);
+            for side in sides {
                 for k in 1..=3 {
                     for (here, grown) in [
                         ((side, k, side), (side + 1, k, side)),
@@ -199,6 +212,81 @@ fn workers_never_decrease_across_kernel_and_split_boundaries() {
                 }
             }
         });
+    }
+}
+
+/// An outer product's time is all writes of C: floats of depth 1 run the i-k-j loop, which
+/// writes each row once, up to 24 MiB of C (in two row bands from 721² on two threads);
+/// other outer products run the blocked kernels from a few thousand cells.
+#[test]
+fn outer_products_of_floats_run_the_row_loop() {
+    pool(2).install(|| {
+        for (m, n, strategy) in [
+            (64, 64, Strategy::Serial),
+            (512, 512, Strategy::Serial),
+            (720, 720, Strategy::Serial),
+            (
+                721,
+                721,
+                Strategy::RowParallel(parmat::RowParallel::with_workers(2)),
+            ),
+            (
+                1773,
+                1773,
+                Strategy::RowParallel(parmat::RowParallel::with_workers(2)),
+            ),
+        ] {
+            let p = plan::<f64>(m, 1, n);
+            assert_eq!(p.strategy(), strategy, "{p}");
+            assert!(
+                p.to_string().contains("an outer product: the i-k-j loop"),
+                "{p}"
+            );
+        }
+        let past_l3 = plan::<f64>(1774, 1, 1774);
+        assert!(
+            matches!(past_l3.strategy(), Strategy::Blocked(_)),
+            "{past_l3}"
+        );
+        assert!(matches!(
+            plan::<f32>(2048, 1, 2048).strategy(),
+            Strategy::RowParallel(_)
+        ));
+        let deeper = plan::<f64>(512, 2, 512);
+        assert!(
+            matches!(deeper.strategy(), Strategy::Blocked(_)),
+            "{deeper}"
+        );
+        assert_eq!(plan::<i32>(159, 1, 159).strategy(), Strategy::Serial);
+        let integers = plan::<i32>(160, 1, 160);
+        assert!(
+            matches!(integers.strategy(), Strategy::Blocked(_)),
+            "{integers}"
+        );
+    });
+    for m in [3, 4, 5, 8, 9, 16, 17] {
+        for k in 1..=3 {
+            for n in [10_000, 100_000, 1_000_000] {
+                for threads in [2, 4, 16] {
+                    pool(threads).install(|| {
+                        for grown in [(m + 1, k, n), (m, k + 1, n), (m, k, n + 1)] {
+                            for (here, there) in [
+                                (
+                                    workers::<f64>(m, k, n),
+                                    workers::<f64>(grown.0, grown.1, grown.2),
+                                ),
+                                (
+                                    workers::<i32>(m, k, n),
+                                    workers::<i32>(grown.0, grown.1, grown.2),
+                                ),
+                            ] {
+                                assert!(here <= there, "{m}×{k}×{n}: {here}, {grown:?}: {there}");
+                            }
+                        }
+                    });
+                }
+            }
+        }
     }
 }
 
