@@ -245,20 +245,10 @@ fn measure<T: Sample>(
         .unwrap_or(3)
         .clamp(3, 60);
     let mut best = single.clone();
-    for _ in 0..rounds {
-        for &i in &alive {
-            if single[i] < 5e-3 {
-                // One untimed run first, so each candidate is timed in the state it leaves
-                // the pool in (its threads awake or asleep), not in its predecessor's.
-                list[i].1.run(a.view(), b.view(), c.view_mut());
-            }
-            let start = Instant::now();
-            for _ in 0..batch[i] {
-                list[i].1.run(a.view(), b.view(), c.view_mut());
-            }
-            best[i] = best[i].min(start.elapsed().as_secs_f64() / batch[i] as f64);
-        }
-    }
+    // Candidates of 5 ms or more skip the untimed call: the pool's state is noise to them.
+    let warm = |i: usize| single[i] < 5e-3;
+    let operands = (&a, &b, &mut c);
+    best_of_rounds(&list, &alive, &batch, warm, rounds, operands, &mut best);
     let times: BTreeMap<String, f64> = list
         .iter()
         .zip(&best)
@@ -280,6 +270,34 @@ fn measure<T: Sample>(
         times,
         plan,
         confirmed: false,
+    }
+}
+
+/// Times the candidates `which` of `list` round-robin for `rounds` rounds, each as a batch
+/// of `batch[i]` calls after one untimed call where `warm(i)` (so that each is timed in the
+/// state it leaves the pool in, its threads awake or asleep, not in its predecessor's), and
+/// lowers `best[i]` to the fastest time per call seen.
+fn best_of_rounds<T: Element>(
+    list: &[(String, Candidate)],
+    which: &[usize],
+    batch: &[usize],
+    warm: impl Fn(usize) -> bool,
+    rounds: usize,
+    (a, b, c): (&Matrix<T>, &Matrix<T>, &mut Matrix<T>),
+    best: &mut [f64],
+) {
+    for _ in 0..rounds {
+        for &i in which {
+            let candidate = &list[i].1;
+            if warm(i) {
+                candidate.run(a.view(), b.view(), c.view_mut());
+            }
+            let start = Instant::now();
+            for _ in 0..batch[i] {
+                candidate.run(a.view(), b.view(), c.view_mut());
+            }
+            best[i] = best[i].min(start.elapsed().as_secs_f64() / batch[i] as f64);
+        }
     }
 }
 
@@ -314,16 +332,9 @@ fn confirm<T: Sample>(p: &mut Point, budget: f64, threads: usize, auto: Auto) {
     let per_round: f64 = single.iter().zip(&batch).map(|(t, b)| t * *b as f64).sum();
     let rounds = ((4.0 * budget * list.len() as f64 / per_round) as usize).clamp(5, 400);
     let mut best = vec![f64::INFINITY; list.len()];
-    for _ in 0..rounds {
-        for (i, (_, candidate)) in list.iter().enumerate() {
-            candidate.run(a.view(), b.view(), c.view_mut());
-            let start = Instant::now();
-            for _ in 0..batch[i] {
-                candidate.run(a.view(), b.view(), c.view_mut());
-            }
-            best[i] = best[i].min(start.elapsed().as_secs_f64() / batch[i] as f64);
-        }
-    }
+    let every: Vec<usize> = (0..list.len()).collect();
+    let operands = (&a, &b, &mut c);
+    best_of_rounds(&list, &every, &batch, |_| true, rounds, operands, &mut best);
     for ((label, _), t) in list.iter().zip(best) {
         p.times.insert(label.clone(), t);
     }
@@ -463,6 +474,8 @@ struct Options {
     confirm: bool,
     auto: Auto,
     passes: usize,
+    /// Shapes whose plans to print instead of sweeping (`--plan`).
+    plans: Option<Vec<(usize, usize, usize)>>,
 }
 
 fn parse_options() -> Options {
@@ -477,6 +490,7 @@ fn parse_options() -> Options {
         confirm: true,
         auto: Auto::default(),
         passes: 1,
+        plans: None,
     };
     let mut args = std::env::args().skip(1);
     let list = |v: Option<String>| -> Vec<String> {
@@ -515,9 +529,8 @@ fn parse_options() -> Options {
             }
             "--calibrated" => options.auto = Auto::calibrated(),
             "--plan" => {
-                // Only explain: `--plan 4x1000000x4,2048x2048x1`.
-                let auto = options.auto;
-                for shape in list(args.next()) {
+                // Only explain: `--plan 4x1000000x4,2048x2048x1`, for each of `--types`.
+                let shapes = list(args.next()).into_iter().map(|shape| {
                     let dims: Vec<usize> = shape
                         .split(['x', '×'])
                         .map(|d| d.parse().expect("a shape is MxKxN"))
@@ -525,10 +538,9 @@ fn parse_options() -> Options {
                     let [m, k, n] = dims[..] else {
                         panic!("a shape is MxKxN, not {shape:?}")
                     };
-                    println!("f64: {}", auto.plan::<f64>(m, k, n));
-                    println!("i32: {}", auto.plan::<i32>(m, k, n));
-                }
-                std::process::exit(0);
+                    (m, k, n)
+                });
+                options.plans = Some(shapes.collect());
             }
             _ => {
                 println!(
@@ -607,6 +619,19 @@ fn main() {
     let options = parse_options();
     if let Some(calibration) = options.auto.calibration() {
         println!("auto is calibrated: {calibration}");
+    }
+    if let Some(shapes) = &options.plans {
+        for &(m, k, n) in shapes {
+            for name in &options.types {
+                let plan = match name.as_str() {
+                    "f64" => options.auto.plan::<f64>(m, k, n),
+                    "i32" => options.auto.plan::<i32>(m, k, n),
+                    other => panic!("unknown type {other:?}: use f64 or i32"),
+                };
+                println!("{name}: {plan}");
+            }
+        }
+        return;
     }
     let mut results: Vec<(String, Vec<Point>)> = Vec::new();
     for name in &options.types {
