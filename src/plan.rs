@@ -145,10 +145,11 @@ pub(crate) fn blocked_cost<T: Element>(simd: Simd, m: usize, k: usize, n: usize)
 /// What writing one 8-byte cell of C costs the blocked kernels, in multiply-adds (a 4-byte
 /// cell costs half): measured on outer products (`k = 1`), whose time is all writes,
 /// blocked×1 took 0.23 ns per cell at 1024×1×1024 f64, six multiply-adds at its
-/// square-product speed (26 G/s); two workers beat one from 512×1×512 for i32 (sweep,
-/// family outer, re-timed head to head: 0.87–0.92 of one worker's time in two runs) and
-/// from 384×1×384 for i64 (0.79, one A/B program). 4 (not 6) keeps 256×1×256, where two
-/// workers were 2–3× slower, on one. (Floats of depth 1 run the i-k-j loop instead: see
+/// square-product speed (26 G/s). With it, two workers start at 417×1×417 for i32, and at
+/// 512×1×512 two blocked workers took 0.83 and 0.92 of one worker's time in two sweeps
+/// (family outer) and 1.42 in a third: the threshold is where it should be, and the
+/// machine's state decides the side. 4 (not 6) keeps 256×1×256, where two workers were
+/// 2–3× slower, on one. (Floats of depth 1 run the i-k-j loop instead: see
 /// [`shallow_on_rows`].)
 pub(crate) const OUTPUT_CELL_COST: u128 = 4;
 
@@ -789,10 +790,11 @@ impl fmt::Display for Plan {
 /// 1. Products below 4096 multiply-adds (16³) run [`Serial`](crate::Serial), except
 ///    matrix–vector products of depth 4 or more (dot products, step 2).
 /// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`]) for a
-///    matrix–vector product; the i-k-j loop for outputs of at most half a register tile of
-///    rows (a row vector times a matrix) and for types without hand-written kernels;
-///    otherwise [`Blocked`] (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on a CPU with AVX2
-///    or AVX-512).
+///    matrix–vector product of depth 4 or more; the i-k-j loop for outputs of at most half
+///    a register tile of rows (a row vector times a matrix), for floating-point outer
+///    products (`k = 1`) of up to 24 MiB of output and smaller outer products of other
+///    types, and for types without hand-written kernels; otherwise [`Blocked`] (`f32`,
+///    `f64`, `i32`, `u32`, `i64`, `u64` on a CPU with AVX2 or AVX-512).
 /// 3. Products with work for more workers than their output can be shared by (its rows,
 ///    cells or tiles; for the blocked kernels also the work of each depth block) are cut
 ///    along `k` into [`depth_parts`](Plan::depth_parts) parts ([`SplitK`]): one per minimum
