@@ -52,19 +52,22 @@ fn check_layout(
     if rows == 0 || cols == 0 {
         return Ok(());
     }
-    let last = (rows - 1)
+    // Elements the buffer must hold: one past the last element's index (which can itself
+    // be usize::MAX, so the count is checked too).
+    let needed = (rows - 1)
         .checked_mul(row_stride)
         .and_then(|r| {
             (cols - 1)
                 .checked_mul(col_stride)
                 .and_then(|c| r.checked_add(c))
         })
+        .and_then(|last| last.checked_add(1))
         .ok_or(Error::SizeOverflow { rows, cols })?;
-    if last >= len {
+    if needed > len {
         return Err(Error::InvalidLength {
             rows,
             cols,
-            expected: last + 1,
+            expected: needed,
             actual: len,
         });
     }

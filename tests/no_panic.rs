@@ -66,3 +66,26 @@ proptest! {
         prop_assert!(result.is_ok(), "a product panicked");
     }
 }
+
+/// A layout whose last element sits at index `usize::MAX`: the buffer would need one more
+/// element than `usize` can count, which is a size overflow, not an arithmetic panic (the
+/// random inputs above found it: 2 rows of 2⁶³ − 1 columns, strides 3 and 2).
+#[test]
+fn a_last_element_at_usize_max_is_a_size_overflow() {
+    let mut data = vec![0i32; 4];
+    let (rows, cols) = (2, usize::MAX / 2);
+    let expected = parmat::Error::SizeOverflow { rows, cols };
+    assert_eq!(
+        MatRef::from_slice_strided(&data, rows, cols, 3, 2).unwrap_err(),
+        expected
+    );
+    assert_eq!(
+        MatMut::from_slice_strided(&mut data, rows, cols, 3, 2).unwrap_err(),
+        expected
+    );
+    // One element short of that is still a plain length error.
+    assert!(matches!(
+        MatRef::from_slice_strided(&data, rows, cols, 2, 2),
+        Err(parmat::Error::InvalidLength { .. })
+    ));
+}
