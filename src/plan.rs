@@ -282,8 +282,8 @@ impl Thresholds {
 ///   Two row bands, called from outside the pool, beat one worker from 4×8000×4 for f64
 ///   (0.82 of its time in the sweep), but not at 4×4000×4 for i32 (1.08–1.24 in the sweep,
 ///   1.1–1.9 in an A/B from the main thread), which twice would have split: the blocked
-///   kernels' minimum per
-///   worker is in multiply-adds, and an i32 one takes two thirds of an f64 one's time.
+///   kernels' minimum per worker is in multiply-adds, and an i32 one takes two thirds of an
+///   f64 one's time.
 ///   Twice is the most that keeps the cost from falling when the product grows from
 ///   `m = MR/2` rows onto the blocked kernels, which pad it to MR rows; the rounding to NR
 ///   does the same for the columns;
@@ -501,7 +501,15 @@ pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Threshol
 /// the same before planning at all.
 #[inline]
 pub(crate) fn is_tiny(m: usize, k: usize, n: usize) -> bool {
-    multiply_adds(m, k, n) < MIN_BLOCKED_WORK && (n != 1 || k < MIN_DOT_DEPTH)
+    multiply_adds(m, k, n) < MIN_BLOCKED_WORK && small_runs_serial(k, n)
+}
+
+/// Whether a product below [`MIN_BLOCKED_WORK`] multiply-adds runs the serial loop rather
+/// than one worker's dot products: unless it is a matrix–vector product of depth at least
+/// [`MIN_DOT_DEPTH`] (see [`is_tiny`] and [`is_small_matvec`]).
+#[inline]
+pub(crate) fn small_runs_serial(k: usize, n: usize) -> bool {
+    n != 1 || k < MIN_DOT_DEPTH
 }
 
 // `Auto` skips the threshold check of `is_small_matvec` for the constants.
@@ -520,7 +528,7 @@ const _: () = assert!(Thresholds::DEFAULT.least_per_worker() >= MIN_BLOCKED_WORK
 #[inline]
 pub(crate) fn is_small_matvec(m: usize, k: usize, n: usize, t: &Thresholds) -> bool {
     let work = multiply_adds(m, k, n);
-    n == 1 && k >= MIN_DOT_DEPTH && work < MIN_BLOCKED_WORK && work < t.least_per_worker()
+    !small_runs_serial(k, n) && work < MIN_BLOCKED_WORK && work < t.least_per_worker()
 }
 
 /// Multiply-adds of an `m×k · k×n` product (saturating: sizes whose product exceeds

@@ -19,7 +19,7 @@ use crate::matrix::MatRef;
 pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &mut [S]) {
     let (m, k) = a.shape();
     assert!(b.len() == k * n && c.len() == m * n);
-    if (1..4).contains(&k) && n > 0 {
+    if (1..=SHALLOW_MAX_DEPTH).contains(&k) && n > 0 {
         return multiply_shallow_rows(a, b, n, c);
     }
     c.fill(S::zero());
@@ -105,7 +105,7 @@ pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &
 #[inline(never)]
 fn multiply_shallow_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &mut [S]) {
     let (m, k) = a.shape();
-    assert!((1..4).contains(&k) && n > 0 && b.len() == k * n && c.len() == m * n);
+    assert!((1..=SHALLOW_MAX_DEPTH).contains(&k) && n > 0 && b.len() == k * n && c.len() == m * n);
     let zero = S::zero();
     let (b0, b12) = b.split_at(n);
     let (b1, b2) = b12.split_at(b12.len().min(n));
@@ -136,6 +136,10 @@ fn multiply_shallow_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &mut
         }
     }
 }
+
+/// Deepest product [`multiply_shallow_rows`] takes: one less than the steps of p that the
+/// loop of [`multiply_rows`] advances at once, so that it never enters that body.
+const SHALLOW_MAX_DEPTH: usize = 3;
 
 /// [`multiply_rows`] on short row segments (see the reasons there), with the blocks `nc`
 /// and `kc` it chose. Out of line, so that the plain loop of small products stays as

@@ -10,8 +10,8 @@ use crate::element::{Element, ElementClass};
 use crate::error::Error;
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{
-    MIN_BLOCKED_WORK, MIN_DOT_DEPTH, Plan, Thresholds, choose, is_small_matvec, multiply_adds,
-    plan_with,
+    MIN_BLOCKED_WORK, Plan, Thresholds, choose, is_small_matvec, multiply_adds, plan_with,
+    small_runs_serial,
 };
 use crate::strategy::per_cell::PerCellKernel;
 use crate::strategy::serial::serial_product;
@@ -118,7 +118,7 @@ impl MulStrategy for Auto {
             // `is_small_matvec`), without asking it: a 2×2 product takes about 30 ns, so
             // even a few nanoseconds of planning show. The constants' minimums are all far
             // above these products; calibrated ones are checked.
-            if n != 1 || k < MIN_DOT_DEPTH {
+            if small_runs_serial(k, n) {
                 serial_product(a, b, c);
                 return Ok(());
             }
