@@ -8,15 +8,32 @@ use std::time::{Duration, Instant};
 use crate::element::dispatch;
 use crate::element::{Element, ElementClass};
 use crate::error::Error;
+use crate::kernel::Simd;
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{
-    MIN_BLOCKED_WORK, Plan, Thresholds, choose, is_small_matvec, multiply_adds, plan_with,
-    small_runs_serial,
+    MIN_BLOCKED_WORK, OneWorkerKernel, Plan, Thresholds, choose, is_small_matvec, multiply_adds,
+    one_worker_kernel, plan_with, small_runs_serial,
 };
+use crate::strategy::blocked::BlockedKernel;
 use crate::strategy::per_cell::PerCellKernel;
 use crate::strategy::serial::serial_product;
-
 use crate::strategy::{Blocked, MulStrategy, Serial, check_into, run_tasks};
+
+/// Multiply-adds below which the planner gives every product one worker with the crate's
+/// constants, whatever its shape, type and pool, so that `Auto` may skip it (the test
+/// below checks [`choose`] for every shape from [`MIN_BLOCKED_WORK`] up to this).
+///
+/// Not the smallest minimum per worker (2¹⁵): the planner counts the blocked kernels' cost
+/// with the tile's padding and the writes of C, up to about 40× the multiply-adds of a narrow,
+/// shallow output, and the smallest product it gives two workers has 13 106 (i64
+/// 6553×1×2; a search over every shape below 2¹⁵ for f64, f32, i32, i64, u8 and complex
+/// found f64 4681×3×2 at 28 086, f32 9×1020×2 at 18 360, i32 4089×2×2 at 16 356, none for
+/// the others). 2¹³ is the power of two below that. Skipping the planner took 15–30 ns
+/// off products of 550–700 ns (1×64×64, 64×1×64, 2×64×32, f64 and i32: `Auto` took
+/// 1.02–1.08× the time of `Serial` there before, 1.00–1.03× after; one A/B program, best
+/// of 50 × 1000 calls, 2-core Zen 4; docs/performance.md).
+const ONE_WORKER_WORK: u128 = 1 << 13;
+const _: () = assert!(ONE_WORKER_WORK <= Thresholds::DEFAULT.least_per_worker());
 
 /// Lets the planner choose: [`plan`](crate::plan) decides the strategy and the number of
 /// workers from the shape, the element type and the current rayon pool, and `Auto` runs
@@ -126,6 +143,9 @@ impl MulStrategy for Auto {
                 return Self::small_matvec(a, b, c);
             }
         }
+        if !self.calibrated && multiply_adds(m, k, n) < ONE_WORKER_WORK {
+            return Self::one_worker(a, b, c);
+        }
         self.plan_and_run(a, b, c)
     }
 
@@ -143,6 +163,27 @@ impl Auto {
         c: MatMut<'_, T>,
     ) -> Result<(), Error> {
         dispatch(&PerCellKernel { workers: 1 }, a, b, c);
+        Ok(())
+    }
+
+    /// One worker on the kernel the planner would pick, for products below
+    /// [`ONE_WORKER_WORK`]: what [`choose`] decides for every one of them, without the
+    /// rest of its rules.
+    #[inline(never)]
+    fn one_worker<T: Element>(
+        a: MatRef<'_, T>,
+        b: MatRef<'_, T>,
+        c: MatMut<'_, T>,
+    ) -> Result<(), Error> {
+        let (m, k, n) = (a.rows(), a.cols(), b.cols());
+        match one_worker_kernel::<T>(m, k, n) {
+            OneWorkerKernel::Rows => serial_product(a, b, c),
+            OneWorkerKernel::Dots => dispatch(&PerCellKernel { workers: 1 }, a, b, c),
+            OneWorkerKernel::Blocked => {
+                let simd = Simd::default_level().supported();
+                dispatch(&BlockedKernel { workers: 1, simd }, a, b, c)
+            }
+        }
         Ok(())
     }
 
@@ -344,4 +385,67 @@ fn rate<T: Element + From<i8>>(n: usize, strategy: &impl MulStrategy) -> f64 {
         .fold(f64::INFINITY, f64::min)
         .max(1e-9);
     (n * n * n) as f64 / best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Choice;
+    use crate::{PerCell, Strategy};
+
+    /// Every product `Auto` sends to `one_worker` (at least [`MIN_BLOCKED_WORK`] and below
+    /// [`ONE_WORKER_WORK`] multiply-adds, every shape) gets from the planner exactly what
+    /// `one_worker` runs: one worker, unsplit, on `one_worker_kernel`'s kernel. Planned in
+    /// a pool of 16 threads, so that any product the rules would give two workers shows.
+    fn one_worker_matches_the_planner<T: Element>() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(16)
+            .build()
+            .expect("a pool");
+        let low = MIN_BLOCKED_WORK as usize;
+        let high = ONE_WORKER_WORK as usize;
+        let mut checked = 0usize;
+        pool.install(|| {
+            for m in 1..high {
+                for n in 1..high.div_ceil(m) {
+                    let cells = m * n;
+                    for k in low.div_ceil(cells).max(1)..high.div_ceil(cells) {
+                        let work = cells * k;
+                        if work < low || work >= high {
+                            continue;
+                        }
+                        let strategy = match one_worker_kernel::<T>(m, k, n) {
+                            OneWorkerKernel::Rows => Strategy::Serial,
+                            OneWorkerKernel::Dots => Strategy::PerCell(PerCell::with_workers(1)),
+                            OneWorkerKernel::Blocked => Strategy::Blocked(Blocked::with_workers(1)),
+                        };
+                        let want = Choice {
+                            strategy,
+                            workers: 1,
+                            depth_parts: 1,
+                        };
+                        assert_eq!(
+                            choose::<T>(m, k, n, &Thresholds::DEFAULT),
+                            want,
+                            "{m}×{k}×{n} of {}",
+                            std::any::type_name::<T>()
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        });
+        // Every shape in the band: 4096 ≤ m·k·n < 8192 holds 222 086 of them.
+        assert!(checked > 200_000, "{checked} shapes");
+    }
+
+    #[test]
+    fn products_below_the_one_worker_bound_get_one_worker() {
+        one_worker_matches_the_planner::<f64>();
+        one_worker_matches_the_planner::<f32>();
+        one_worker_matches_the_planner::<i32>();
+        one_worker_matches_the_planner::<i64>();
+        one_worker_matches_the_planner::<u8>();
+        one_worker_matches_the_planner::<num_complex::Complex<f64>>();
+    }
 }
