@@ -63,6 +63,10 @@ pub(crate) const SHALLOW_DEPTH: usize = 2;
 /// type with blocked kernels: see [`shallow_on_rows`].
 pub(crate) const ROWS_OUTER_MAX_OUTPUT_BYTES: usize = 24 << 20;
 
+/// Output bytes from which a 32-bit integer product of depth 1 runs the i-k-j loop again
+/// (up to [`ROWS_OUTER_MAX_OUTPUT_BYTES`]): see [`shallow_on_rows`].
+pub(crate) const ROWS_OUTER_MIN_INTEGER_BYTES: usize = 16 << 20;
+
 /// Whether an outer product (depth 1 to [`SHALLOW_DEPTH`]) of `T` runs the i-k-j loop
 /// rather than the blocked kernels. Such a product is all writes of C: the blocked kernels
 /// pack A and B for nothing to reuse and write C tile by tile, where the loop writes each
@@ -82,6 +86,21 @@ pub(crate) const ROWS_OUTER_MAX_OUTPUT_BYTES: usize = 24 << 20;
 /// otherwise below a number of cells per element kind and depth, where the loop was
 /// faster in the table. The integers' loop is compiled for the baseline instruction set,
 /// which has no vector multiply of 32- or 64-bit integers, hence their lower limits.
+///
+/// Large 32-bit integer outer products are bound by writing C, and there the loop's single
+/// pass over each row wins again: from [`ROWS_OUTER_MIN_INTEGER_BYTES`] (2048² i32) to
+/// [`ROWS_OUTER_MAX_OUTPUT_BYTES`] of C they run it too. Two row bands against two blocked
+/// workers, i32 depth 1, time of the bands ÷ time of the blocked workers, from the main
+/// thread into the 2-thread pool, best of 40 batches, three runs of one A/B program (2-core
+/// Zen 4, 2026-11-26): 1.12–1.15 at 768², 0.99–1.01
+/// at 1024², 0.93–1.16 at 1448², 0.85–1.18 at 1774², 0.85–0.96 at 2048² and 0.58–0.82 at
+/// 2400²; the sweep's head-to-head timings of 2048² had the bands 1.12× ahead in two runs
+/// and 1.28× in a third, level in a fourth. (Not measured for 64-bit integers, which keep
+/// the blocked kernels.) [`kernel_cost`] counts such products as the blocked kernels would,
+/// and they need [`ROW_BAND_MIN_ROWS`] rows (the blocked kernels share a few long rows
+/// among more workers than there are rows), so that no product loses workers by growing
+/// onto the loop or off it.
+///
 /// Ignores the integer dot-product rule of [`one_worker_kernel`], which runs first.
 pub(crate) fn shallow_on_rows<T: Element>(m: usize, k: usize, n: usize) -> bool {
     if k == 0 || k > SHALLOW_DEPTH {
@@ -90,8 +109,13 @@ pub(crate) fn shallow_on_rows<T: Element>(m: usize, k: usize, n: usize) -> bool 
     let cells = m.saturating_mul(n);
     let float = ElementClass::of::<T>() == ElementClass::Float;
     let narrow = std::mem::size_of::<T>() <= 4;
+    let bytes = cells.saturating_mul(std::mem::size_of::<T>());
     if float && k == 1 {
-        return cells.saturating_mul(std::mem::size_of::<T>()) <= ROWS_OUTER_MAX_OUTPUT_BYTES;
+        return bytes <= ROWS_OUTER_MAX_OUTPUT_BYTES;
+    }
+    if !float && narrow && k == 1 && m >= ROW_BAND_MIN_ROWS && bytes >= ROWS_OUTER_MIN_INTEGER_BYTES
+    {
+        return bytes <= ROWS_OUTER_MAX_OUTPUT_BYTES;
     }
     let below = match (float, narrow, k) {
         (true, true, _) => 224 * 224,
@@ -286,7 +310,16 @@ impl Thresholds {
 ///   f64 one's time.
 ///   Twice is the most that keeps the cost from falling when the product grows from
 ///   `m = MR/2` rows onto the blocked kernels, which pad it to MR rows; the rounding to NR
-///   does the same for the columns;
+///   does the same for the columns. An integer outer product on the loop
+///   ([`shallow_on_rows`]) costs what it would on the blocked kernels; a floating-point
+///   one is all writes of C, so its cost counts them by the byte: 8-byte types twice. Two row
+///   bands of f64 then start at 512² (2 MiB of C), as f32's do at 713² (2 MiB with B's
+///   rows counted as whole vectors). From the main thread into the 2-thread pool, best of
+///   40 batches, three runs of one A/B program (2-core Zen 4), two f64 bands beat one
+///   worker in none of the runs at 384², one at 448², and two of the three at every size
+///   from 512² to 800² (the threshold used to be 721²); the sweep's head-to-head timings
+///   of 512² had them 1.35× faster in two runs of three. Their mean over the 40 batches
+///   was above one worker's at every size to 800² (docs/performance.md);
 /// - otherwise `m·k·n`.
 pub(crate) fn kernel_cost<T: Element>(
     kernel: OneWorkerKernel,
@@ -307,6 +340,16 @@ pub(crate) fn kernel_cost<T: Element>(
                     "the doubled cost is asked for where the loop runs"
                 );
                 padded.saturating_mul(ROWS_FOR_BLOCKED_COST_FACTOR)
+            } else if shallow_on_rows::<T>(m, k, n) {
+                if ElementClass::of::<T>() == ElementClass::Integer {
+                    // The loop stands in for the blocked kernels here (see
+                    // `shallow_on_rows`): their cost, so that growing onto it or off it
+                    // never takes workers away.
+                    blocked_cost::<T>(level, m, k, n)
+                } else {
+                    let size = std::mem::size_of::<T>() as u128;
+                    padded.saturating_mul(size.div_ceil(OUTER_BYTES_PER_UNIT))
+                }
             } else {
                 padded
             }
@@ -314,6 +357,10 @@ pub(crate) fn kernel_cost<T: Element>(
         _ => multiply_adds(m, k, n),
     }
 }
+
+/// Bytes of C one multiply-add of an outer product on the i-k-j loop stands for in
+/// [`kernel_cost`]: wider elements count in proportion.
+const OUTER_BYTES_PER_UNIT: u128 = 4;
 
 /// What the i-k-j loop's padded multiply-adds of an 8-byte type count for where it runs
 /// instead of the blocked kernels on a short output: see [`kernel_cost`].
@@ -765,6 +812,12 @@ impl fmt::Display for Plan {
             (true, false) if *short_output => {
                 ", counting B's short rows as whole vectors, twice over for the i-k-j loop on a short output"
             }
+            (true, false) if *shallow_rows && *class == ElementClass::Integer => {
+                ", counted at the cost of the blocked kernels, which the loop stands in for"
+            }
+            (true, false) if *shallow_rows => {
+                ", counting B's rows as whole vectors and C's writes by the byte (an 8-byte cell twice)"
+            }
             (true, false) => ", counting B's short rows as whole vectors",
         };
         if *workers > 1 {
@@ -800,8 +853,9 @@ impl fmt::Display for Plan {
 /// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`]) for a
 ///    matrix–vector product of depth 4 or more; the i-k-j loop for outputs of at most half
 ///    a register tile of rows (a row vector times a matrix), for floating-point outer
-///    products (`k = 1`) of up to 24 MiB of output and smaller outer products of other
-///    types, and for types without hand-written kernels; otherwise [`Blocked`] (`f32`,
+///    products (`k = 1`) of up to 24 MiB of output, 32-bit integer ones of 16 to 24 MiB
+///    and smaller outer products of other types, and for types without hand-written
+///    kernels; otherwise [`Blocked`] (`f32`,
 ///    `f64`, `i32`, `u32`, `i64`, `u64` on a CPU with AVX2 or AVX-512).
 /// 3. Products with work for more workers than their output can be shared by (its rows,
 ///    cells or tiles; for the blocked kernels also the work of each depth block) are cut

@@ -192,13 +192,14 @@ fn workers_never_decrease_across_kernel_and_split_boundaries() {
                     }
                 }
             }
-            // Outer products around the limits of the i-k-j loop (cells, 24 MiB of output)
-            // and around two workers (i32 on the blocked kernels from 417², f32 and f64 on
-            // the loop from 713² and 721²).
+            // Outer products around the limits of the i-k-j loop (cells; 16 MiB of i32
+            // output; 24 MiB of output) and around two workers (i32 on the blocked kernels
+            // from 417², f64 on the loop from 512², f32 from 713²).
             let limits = [(70, 82), (140, 148), (155, 165), (220, 228), (412, 422)];
             let sides = limits
                 .into_iter()
-                .chain([(708, 726), (1770, 1776)])
+                .chain([(506, 518), (708, 726), (1770, 1776)])
+                .chain([(2044, 2052), (2504, 2512)])
                 .flat_map(|(from, to)| from..=to);
             for side in sides {
                 for k in 1..=3 {
@@ -208,6 +209,7 @@ fn workers_never_decrease_across_kernel_and_split_boundaries() {
                         ((side, k, side), (side, k + 1, side)),
                     ] {
                         check::<f64>(threads, here, grown);
+                        check::<f32>(threads, here, grown);
                         check::<i32>(threads, here, grown);
                     }
                 }
@@ -217,18 +219,23 @@ fn workers_never_decrease_across_kernel_and_split_boundaries() {
 }
 
 /// An outer product's time is all writes of C: floats of depth 1 run the i-k-j loop, which
-/// writes each row once, up to 24 MiB of C (in two row bands from 721² on two threads);
+/// writes each row once, up to 24 MiB of C (in two row bands from 2 MiB of C on two
+/// threads, B's rows counted as whole vectors: 512² for f64, 713² for f32);
 /// other outer products run the blocked kernels from a few thousand cells.
 #[test]
 fn outer_products_of_floats_run_the_row_loop() {
     pool(2).install(|| {
         for (m, n, strategy) in [
             (64, 64, Strategy::Serial),
-            (512, 512, Strategy::Serial),
-            (720, 720, Strategy::Serial),
+            (511, 512, Strategy::Serial),
             (
-                721,
-                721,
+                512,
+                512,
+                Strategy::RowParallel(parmat::RowParallel::with_workers(2)),
+            ),
+            (
+                720,
+                720,
                 Strategy::RowParallel(parmat::RowParallel::with_workers(2)),
             ),
             (
@@ -253,6 +260,25 @@ fn outer_products_of_floats_run_the_row_loop() {
             plan::<f32>(2048, 1, 2048).strategy(),
             Strategy::RowParallel(_)
         ));
+        // 32-bit integers run the loop again from 16 MiB of C to 24 MiB.
+        for (m, n, on_rows) in [
+            (2047, 2048, false),
+            (2048, 2048, true),
+            (2508, 2508, true),
+            (2509, 2509, false),
+        ] {
+            let p = plan::<i32>(m, 1, n);
+            assert_eq!(
+                matches!(p.strategy(), Strategy::RowParallel(_)),
+                on_rows,
+                "{p}"
+            );
+            assert_eq!(p.workers(), 2, "{p}");
+        }
+        assert!(matches!(
+            plan::<i64>(2048, 1, 2048).strategy(),
+            Strategy::Blocked(_)
+        ));
         let deeper = plan::<f64>(512, 2, 512);
         assert!(
             matches!(deeper.strategy(), Strategy::Blocked(_)),
@@ -265,6 +291,24 @@ fn outer_products_of_floats_run_the_row_loop() {
             "{integers}"
         );
     });
+    // Across 16 MiB of i32 output, where 32-bit integers go back to the loop when the
+    // output has enough rows: a few long rows must keep the blocked kernels' workers.
+    for m in 5..=17 {
+        let n = (16 << 20) / 4 / m;
+        for n in n - 1..=n + 1 {
+            for threads in [2, 4, 16] {
+                pool(threads).install(|| {
+                    for grown in [(m + 1, 1, n), (m, 1, n + 1)] {
+                        let (here, there) = (
+                            workers::<i32>(m, 1, n),
+                            workers::<i32>(grown.0, grown.1, grown.2),
+                        );
+                        assert!(here <= there, "{m}×1×{n}: {here}, {grown:?}: {there}");
+                    }
+                });
+            }
+        }
+    }
     for m in [3, 4, 5, 8, 9, 16, 17] {
         for k in 1..=3 {
             for n in [10_000, 100_000, 1_000_000] {
