@@ -91,11 +91,11 @@ pub(crate) const ROWS_OUTER_MIN_INTEGER_BYTES: usize = 16 << 20;
 /// pass over each row wins again: from [`ROWS_OUTER_MIN_INTEGER_BYTES`] (2048² i32) to
 /// [`ROWS_OUTER_MAX_OUTPUT_BYTES`] of C they run it too. Two row bands against two blocked
 /// workers, i32 depth 1, time of the bands ÷ time of the blocked workers, from the main
-/// thread into the 2-thread pool, best of 40 batches, three runs of one A/B program (2-core
-/// Zen 4, 2026-11-26): 1.12–1.15 at 768², 0.99–1.01
-/// at 1024², 0.93–1.16 at 1448², 0.85–1.18 at 1774², 0.85–0.96 at 2048² and 0.58–0.82 at
-/// 2400²; the sweep's head-to-head timings of 2048² had the bands 1.12× ahead in two runs
-/// and 1.28× in a third, level in a fourth. (Not measured for 64-bit integers, which keep
+/// thread into the 2-thread pool, best of 40 batches, three runs of one A/B program
+/// (2-core Zen 4, 2026-11-26): 1.12–1.15 at 768², 0.99–1.01 at 1024², 0.93–1.16 at 1448²,
+/// 0.85–1.18 at 1774², 0.85–0.96 at 2048² and 0.58–0.82 at 2400²; the sweep's head-to-head
+/// timings of 2048² had the bands 1.12× ahead in two runs and 1.28× in a third, level in a
+/// fourth. (Not measured for 64-bit integers, which keep
 /// the blocked kernels.) [`kernel_cost`] counts such products as the blocked kernels would,
 /// and they need [`ROW_BAND_MIN_ROWS`] rows (the blocked kernels share a few long rows
 /// among more workers than there are rows), so that no product loses workers by growing
@@ -312,9 +312,9 @@ impl Thresholds {
 ///   `m = MR/2` rows onto the blocked kernels, which pad it to MR rows; the rounding to NR
 ///   does the same for the columns. An integer outer product on the loop
 ///   ([`shallow_on_rows`]) costs what it would on the blocked kernels; a floating-point
-///   one is all writes of C, so its cost counts them by the byte: 8-byte types twice. Two row
-///   bands of f64 then start at 512² (2 MiB of C), as f32's do at 713² (2 MiB with B's
-///   rows counted as whole vectors). From the main thread into the 2-thread pool, best of
+///   one is all writes of C, so its cost counts them by the byte: 8-byte types twice. Two
+///   row bands of f64 then start at 512² (2 MiB of C), as f32's do at 713² (2 MiB with
+///   B's rows counted as whole vectors). From the main thread into the 2-thread pool, best of
 ///   40 batches, three runs of one A/B program (2-core Zen 4), two f64 bands beat one
 ///   worker in none of the runs at 384², one at 448², and two of the three at every size
 ///   from 512² to 800² (the threshold used to be 721²); the sweep's head-to-head timings
@@ -855,8 +855,8 @@ impl fmt::Display for Plan {
 ///    a register tile of rows (a row vector times a matrix), for floating-point outer
 ///    products (`k = 1`) of up to 24 MiB of output, 32-bit integer ones of 16 to 24 MiB
 ///    and smaller outer products of other types, and for types without hand-written
-///    kernels; otherwise [`Blocked`] (`f32`,
-///    `f64`, `i32`, `u32`, `i64`, `u64` on a CPU with AVX2 or AVX-512).
+///    kernels; otherwise [`Blocked`] (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on a CPU
+///    with AVX2 or AVX-512).
 /// 3. Products with work for more workers than their output can be shared by (its rows,
 ///    cells or tiles; for the blocked kernels also the work of each depth block) are cut
 ///    along `k` into [`depth_parts`](Plan::depth_parts) parts ([`SplitK`]): one per minimum

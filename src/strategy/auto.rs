@@ -24,10 +24,10 @@ use crate::strategy::{Blocked, MulStrategy, Serial, check_into, run_tasks};
 /// below checks [`choose`] for every shape from [`MIN_BLOCKED_WORK`] up to this).
 ///
 /// Not the smallest minimum per worker (2¹⁵): the planner counts the blocked kernels' cost
-/// with the tile's padding and the writes of C, up to about 40× the multiply-adds of a narrow,
-/// shallow output, and the smallest product it gives two workers has 13 106 (i64
-/// 6553×1×2; a search over every shape below 2¹⁵ for f64, f32, i32, i64, u8 and complex
-/// found f64 4681×3×2 at 28 086, f32 9×1020×2 at 18 360, i32 4089×2×2 at 16 356, none for
+/// with the tile's padding and the writes of C, up to about 40× the multiply-adds of a
+/// narrow, shallow output, and the smallest product it gives two workers has 10 914 (i32
+/// 5457×1×2; a search over every shape below 2¹⁵ for f64, f32, i32, i64, u8 and complex
+/// found f64 4681×3×2 at 28 086, f32 9×1020×2 at 18 360, i64 6553×1×2 at 13 106, none for
 /// the others). 2¹³ is the power of two below that. Skipping the planner took 15–30 ns
 /// off products of 550–700 ns (1×64×64, 64×1×64, 2×64×32, f64 and i32: `Auto` took
 /// 1.02–1.08× the time of `Serial` there before, 1.00–1.03× after; one A/B program, best
