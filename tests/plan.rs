@@ -221,7 +221,8 @@ fn workers_never_decrease_across_kernel_and_split_boundaries() {
 /// An outer product's time is all writes of C: floats of depth 1 run the i-k-j loop, which
 /// writes each row once, up to 24 MiB of C (in two row bands from 2 MiB of C on two
 /// threads, B's rows counted as whole vectors: 512² for f64, 713² for f32);
-/// other outer products run the blocked kernels from a few thousand cells.
+/// other outer products run the blocked kernels from a few thousand cells, except 32-bit
+/// integer ones of at least 16 rows from 16 to 24 MiB of C, which run the loop again.
 #[test]
 fn outer_products_of_floats_run_the_row_loop() {
     pool(2).install(|| {
