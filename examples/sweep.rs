@@ -568,6 +568,11 @@ fn parse_options() -> Options {
             .map(str::to_owned)
             .collect()
     };
+    let count = |v: Option<String>, flag: &str| -> usize {
+        v.and_then(|v| v.parse().ok())
+            .filter(|&c| c >= 1)
+            .unwrap_or_else(|| panic!("{flag} needs a count of at least 1"))
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--types" => options.types = list(args.next()),
@@ -589,20 +594,8 @@ fn parse_options() -> Options {
             "--overhead-svg" => options.overhead_svg = args.next(),
             "--detail" => options.detail = true,
             "--no-confirm" => options.confirm = false,
-            "--verdicts" => {
-                options.verdicts = args
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .filter(|&v| v >= 1)
-                    .expect("--verdicts needs a count of at least 1")
-            }
-            "--passes" => {
-                options.passes = args
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .filter(|&p| p >= 1)
-                    .expect("--passes needs a count of at least 1")
-            }
+            "--verdicts" => options.verdicts = count(args.next(), "--verdicts"),
+            "--passes" => options.passes = count(args.next(), "--passes"),
             "--calibrated" => options.auto = Auto::calibrated(),
             "--plan" => {
                 // Only explain: `--plan 4x1000000x4,2048x2048x1`, for each of `--types`.

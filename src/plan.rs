@@ -939,6 +939,15 @@ pub(crate) struct Choice {
 }
 
 impl Choice {
+    /// One worker, unsplit, on the strategy that runs `kernel`.
+    pub(crate) fn one_worker(kernel: OneWorkerKernel) -> Choice {
+        Choice {
+            strategy: one_worker_strategy(kernel),
+            workers: 1,
+            depth_parts: 1,
+        }
+    }
+
     /// Runs the choice on shapes the caller has checked.
     pub(crate) fn mul_into<T: Element>(
         &self,
@@ -950,7 +959,7 @@ impl Choice {
         if self.strategy == Strategy::Serial && self.depth_parts == 1 {
             // Most tiny products end here: skip the second shape check, which would cost
             // as much as a 2×2 product itself.
-            crate::element::dispatch(&crate::strategy::serial::SerialKernel, a, b, c);
+            crate::strategy::serial::serial_product(a, b, c);
             Ok(())
         } else if let (Strategy::Blocked(blocked), 1) = (self.strategy, self.depth_parts) {
             // Likewise: the plan already fixed the workers (never more than the units).
@@ -998,7 +1007,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         // One worker in any pool, and no split (that needs two workers' worth): what the
         // rules below give, decided in a fraction of their time (at 16³ the full rules
         // cost about a tenth of the product).
-        return single(one_worker_strategy(kernel), 1);
+        return Choice::one_worker(kernel);
     }
     let work = multiply_adds(m, k, n);
     let parts = depth_parts::<T>(m, k, n, t);

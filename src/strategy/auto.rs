@@ -130,7 +130,8 @@ impl MulStrategy for Auto {
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let (m, k, n) = (a.rows(), a.cols(), b.cols());
-        if multiply_adds(m, k, n) < MIN_BLOCKED_WORK {
+        let work = multiply_adds(m, k, n);
+        if work < MIN_BLOCKED_WORK {
             // What the planner decides for every such product (`is_tiny`,
             // `is_small_matvec`), without asking it: a 2×2 product takes about 30 ns, so
             // even a few nanoseconds of planning show. The constants' minimums are all far
@@ -140,10 +141,11 @@ impl MulStrategy for Auto {
                 return Ok(());
             }
             if !self.calibrated || is_small_matvec(m, k, n, &self.thresholds()) {
-                return Self::small_matvec(a, b, c);
+                // One worker's dot products: `one_worker_kernel`'s first rule.
+                return Self::one_worker(a, b, c);
             }
         }
-        if !self.calibrated && multiply_adds(m, k, n) < ONE_WORKER_WORK {
+        if !self.calibrated && work < ONE_WORKER_WORK {
             return Self::one_worker(a, b, c);
         }
         self.plan_and_run(a, b, c)
@@ -155,20 +157,12 @@ impl MulStrategy for Auto {
 }
 
 impl Auto {
-    /// One worker's dot products, out of line for the same reason as `plan_and_run`.
-    #[inline(never)]
-    fn small_matvec<T: Element>(
-        a: MatRef<'_, T>,
-        b: MatRef<'_, T>,
-        c: MatMut<'_, T>,
-    ) -> Result<(), Error> {
-        dispatch(&PerCellKernel { workers: 1 }, a, b, c);
-        Ok(())
-    }
-
-    /// One worker on the kernel the planner would pick, for products below
-    /// [`ONE_WORKER_WORK`]: what [`choose`] decides for every one of them, without the
-    /// rest of its rules.
+    /// One worker on the kernel the planner would pick, for small matrix–vector products
+    /// and products below [`ONE_WORKER_WORK`]: what [`choose`] decides for every one of
+    /// them ([`Choice::one_worker`](crate::plan::Choice::one_worker)), without the rest of
+    /// its rules. Out of line for the same reason as `plan_and_run`. It dispatches the
+    /// kernels itself: going through `Choice::mul_into` took about 10 ns more on 1×64×64
+    /// and 64×1×64 (one A/B program, best of 50 × 1000 calls, two runs).
     #[inline(never)]
     fn one_worker<T: Element>(
         a: MatRef<'_, T>,
@@ -391,7 +385,6 @@ fn rate<T: Element + From<i8>>(n: usize, strategy: &impl MulStrategy) -> f64 {
 mod tests {
     use super::*;
     use crate::plan::Choice;
-    use crate::{PerCell, Strategy};
 
     /// Every product `Auto` sends to `one_worker` (at least [`MIN_BLOCKED_WORK`] and below
     /// [`ONE_WORKER_WORK`] multiply-adds, every shape) gets from the planner exactly what
@@ -414,16 +407,7 @@ mod tests {
                         if work < low || work >= high {
                             continue;
                         }
-                        let strategy = match one_worker_kernel::<T>(m, k, n) {
-                            OneWorkerKernel::Rows => Strategy::Serial,
-                            OneWorkerKernel::Dots => Strategy::PerCell(PerCell::with_workers(1)),
-                            OneWorkerKernel::Blocked => Strategy::Blocked(Blocked::with_workers(1)),
-                        };
-                        let want = Choice {
-                            strategy,
-                            workers: 1,
-                            depth_parts: 1,
-                        };
+                        let want = Choice::one_worker(one_worker_kernel::<T>(m, k, n));
                         assert_eq!(
                             choose::<T>(m, k, n, &Thresholds::DEFAULT),
                             want,
