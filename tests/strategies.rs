@@ -194,7 +194,7 @@ fn fixed_edge_sizes_small_integer_types() {
 /// Products larger than one block of the blocked and row kernels (kc, nc boundaries).
 #[test]
 fn larger_than_one_cache_block() {
-    for &(m, k, n) in &[(37, 800, 45), (9, 70, 1100), (130, 260, 20), (70, 390, 200)] {
+    for &(m, k, n) in &[(37, 800, 45), (9, 70, 1100), (130, 520, 20), (70, 780, 200)] {
         let a = common::lcg_matrix(m, k, 3);
         let b = common::lcg_matrix(k, n, 4);
         for strategy in strategies() {

@@ -13,15 +13,15 @@
 //!       whole depth block of B fits a worker's L2: see below)
 //!     each worker takes a contiguous range of units:
 //!       when its column block changes: pack B[pc.., jc..] into NR-column panels  (private, L2)
-//!       for each MR-row panel of the chunk     (A micro-panel: L1)
+//!       for each MR-row panel of the chunk     (A micro-panel: L1/L2)
 //!         for each NR-column panel of B        (B micro-panel: L2)
 //!           microkernel → C tile
 //! ```
 //!
 //! This is BLIS's nest for the transposed product (C is row-major, so vectors run along
 //! rows of C): the block of B that a worker packs stays in its L2 while every A micro-panel
-//! of its row chunk streams past, and each micro-panel of A stays in L1 across a whole
-//! column block. A is packed once per depth block and shared by all workers; when its rows
+//! of its row chunk streams past, and each micro-panel of A is reused from L1 and L2 across
+//! a whole column block. A is packed once per depth block and shared by all workers; when its rows
 //! are contiguous it is read in place instead, and then nothing shared changes between
 //! depth blocks: the units are shared out once and each worker runs every depth block of
 //! its own units without meeting the others.
@@ -39,8 +39,18 @@ use crate::kernel::pack::{pack_a_panel, pack_b_panels};
 use crate::kernel::{L2_BUDGET_BYTES, Microkernel};
 use crate::matrix::{MatMut, MatRef};
 
-/// Bytes of L1 the A micro-panel (`MR × kc`) may take.
-const A_PANEL_BYTES: usize = 16 * 1024;
+/// Bytes of an A micro-panel (`MR × kc`), which sets the depth of a block: `kc` is 512 for
+/// 4- and 8-byte elements with MR = 8 (the most `Blocking::new` allows).
+///
+/// The panel does not stay in L1 in any case (each microkernel call streams an `NR × kc`
+/// panel of B through L1 as well); what the depth decides is how often C is read back
+/// and written: once per depth block. At 16 KiB (`kc` = 256 for f64), alternating runs of
+/// the peers example, f64 on one thread, parmat ÷ matrixmultiply (median of seven runs at
+/// n = 512 and 1024, of three at 2048): n = 512 0.994 → 1.006, n = 1024 0.976 → 0.992,
+/// n = 2048 1.19 → 1.21; two threads and i64 stayed within their noise. A scratch loop over
+/// the nest without packing (one B block reused) at n = 1024 gave 53.6–55.1 GFLOP/s at
+/// `kc` 256, 55.0–55.8 at 512 and 53.7–55.9 at 1024.
+const A_PANEL_BYTES: usize = 32 * 1024;
 /// Most bytes of packed A held at once.
 const A_BLOCK_BYTES: usize = 8 * 1024 * 1024;
 /// Bytes of a worker's packed block of B (`kc × nc`): the whole of Zen 4's 1 MiB L2, twice
