@@ -160,10 +160,17 @@ impl Auto {
     /// One worker on the kernel the planner would pick, for small matrix–vector products
     /// and products below [`ONE_WORKER_WORK`]: what [`choose`] decides for every one of
     /// them ([`Choice::one_worker`](crate::plan::Choice::one_worker)), without the rest of
-    /// its rules. Out of line for the same reason as `plan_and_run`. It dispatches the
-    /// kernels itself: going through `Choice::mul_into` took about 10 ns more on 1×64×64
-    /// and 64×1×64 (one A/B program, best of 50 × 1000 calls, two runs).
-    #[inline(never)]
+    /// its rules. It dispatches the kernels itself: going through `Choice::mul_into` took
+    /// about 10 ns more on 1×64×64 and 64×1×64 (one A/B program, best of 50 × 1000 calls,
+    /// two runs). Always inlined into `mul_into`: out of line, it copies the three views
+    /// again, and a profile of f64 4×4×1 put half of its samples on a load of the copy
+    /// the caller had just stored (a store-forwarding stall). Out of line, 4×4×1 took
+    /// 37.5–40.4 ns (f64) and 41.6–42.5 (i32), 8×8×1 55.8–58.0 and 56.3–57.0, against
+    /// `PerCell::with_workers(1)`'s 32.9–33.8, 39.4–40.3, 49.6–51.0 and 50.3–50.8 (the
+    /// same kernel); always inlined, 33.6–33.9, 37.0, 50.5–50.9 and 50.2–50.4. The serial
+    /// path of 2×2×2 became 0.1–0.6 ns slower: 24.4–24.9 ns, `Serial` 23.7–24.0 (one A/B
+    /// program, best of 50 × 1000 calls, two to five runs each).
+    #[inline(always)]
     fn one_worker<T: Element>(
         a: MatRef<'_, T>,
         b: MatRef<'_, T>,
