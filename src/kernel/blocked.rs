@@ -39,8 +39,13 @@ use crate::kernel::pack::{pack_a_panel, pack_b_panels};
 use crate::kernel::{L2_BUDGET_BYTES, Microkernel};
 use crate::matrix::{MatMut, MatRef};
 
-/// Bytes of an A micro-panel (`MR × kc`), which sets the depth of a block: `kc` is 512 for
-/// 4- and 8-byte elements with MR = 8 (the most `Blocking::new` allows).
+/// Bytes of an A micro-panel (`MR × kc`), which sets the depth of a block (`kc`): the
+/// portable kernel's, and the hand-written kernels' on products too tall for
+/// [`DEEP_A_PANEL_BYTES`].
+const A_PANEL_BYTES: usize = 16 * 1024;
+/// Bytes of an A micro-panel for the hand-written kernels while A's depth slice (`m × kc`)
+/// takes at most [`DEEP_A_SLICE_BYTES`]: `kc` is then 512 for every one of them (the most
+/// `Blocking` allows; f32 and i32 reach it at 16 KiB already, f64 and i64 went from 256).
 ///
 /// The panel does not stay in L1 in any case (each microkernel call streams an `NR × kc`
 /// panel of B through L1 as well); what the depth decides is how often C is read back
@@ -49,8 +54,18 @@ use crate::matrix::{MatMut, MatRef};
 /// n = 512 and 1024, of three at 2048): n = 512 0.994 → 1.006, n = 1024 0.976 → 0.992,
 /// n = 2048 1.19 → 1.21; two threads and i64 stayed within their noise. A scratch loop over
 /// the nest without packing (one B block reused) at n = 1024 gave 53.6–55.1 GFLOP/s at
-/// `kc` 256, 55.0–55.8 at 512 and 53.7–55.9 at 1024.
-const A_PANEL_BYTES: usize = 32 * 1024;
+/// `kc` 256, 55.0–55.8 at 512 and 53.7–55.9 at 1024. The portable kernel keeps 16 KiB:
+/// `Complex<f64>` at n = 256 and 512 took 2.76–2.90 GFLOP/s with 32 KiB against 2.92–2.94.
+const DEEP_A_PANEL_BYTES: usize = 32 * 1024;
+/// Most bytes of A's depth slice (`m × kc`) for the deeper block of
+/// [`DEEP_A_PANEL_BYTES`]. Halving the depth doubles the width of a block of B, and every
+/// column block reads A's whole depth slice again: the deeper block makes that twice as
+/// many reads, from L3 while the slice stays there, from memory once it does not. f64 on
+/// two threads at n = 4096 (a 16 MiB slice at `kc` 512), alternating runs of the peers
+/// example: 98.0–103.7 GFLOP/s (median 101.6, six runs) at `kc` 512 against 102.4–105.9
+/// (median 105.1, five) at 256, while n = 512 was level. 4 MiB keeps the deeper block up
+/// to 1024 rows of f64, where it was measured to pay.
+const DEEP_A_SLICE_BYTES: usize = 4 * 1024 * 1024;
 /// Most bytes of packed A held at once.
 const A_BLOCK_BYTES: usize = 8 * 1024 * 1024;
 /// Bytes of a worker's packed block of B (`kc × nc`): the whole of Zen 4's 1 MiB L2, twice
@@ -76,10 +91,38 @@ pub(crate) struct Blocking {
 }
 
 impl Blocking {
+    /// The blocking the planner counts on: that of a product of up to
+    /// [`DEEP_A_SLICE_BYTES`] of A per depth block. A taller product's shallower depth
+    /// blocks (see [`Blocking::for_rows`]) cut at least as many units of work: its row
+    /// chunks are no fewer, and its column blocks are cut as [`Blocking::column_blocks`]
+    /// says, whatever their width.
     pub(crate) fn new<S>(kernel: &Microkernel<S>) -> Blocking {
+        let deep = if kernel.simd == crate::kernel::Simd::Portable {
+            A_PANEL_BYTES
+        } else {
+            DEEP_A_PANEL_BYTES
+        };
+        Self::with_panel(kernel, deep)
+    }
+
+    /// The blocking [`multiply_blocked`] runs a product of `m` rows with: [`Blocking::new`]'s
+    /// while A's depth slice (`m × kc`) takes at most [`DEEP_A_SLICE_BYTES`], the depth of
+    /// [`A_PANEL_BYTES`] beyond. It depends on `m` alone, so every worker count runs the
+    /// same depth blocks (and gets the same bits).
+    pub(crate) fn for_rows<S>(kernel: &Microkernel<S>, m: usize) -> Blocking {
+        let deep = Self::new(kernel);
+        let size = std::mem::size_of::<S>().max(1);
+        if m.saturating_mul(deep.kc * size) <= DEEP_A_SLICE_BYTES {
+            deep
+        } else {
+            Self::with_panel(kernel, A_PANEL_BYTES)
+        }
+    }
+
+    fn with_panel<S>(kernel: &Microkernel<S>, panel_bytes: usize) -> Blocking {
         let size = std::mem::size_of::<S>().max(1);
         let (mr, nr) = (kernel.mr, kernel.nr);
-        let kc = (A_PANEL_BYTES / (mr * size)).clamp(32, 512);
+        let kc = (panel_bytes / (mr * size)).clamp(32, 512);
         let nc = ((B_BLOCK_BYTES / (kc * size)) / nr).clamp(1, 4096 / nr) * nr;
         let mc = mr;
         let mc_big = ((A_BLOCK_BYTES / (kc * size)) / mc).max(1) * mc;
@@ -198,7 +241,7 @@ pub(crate) fn multiply_blocked<S: Scalar>(
         b,
         c,
         kernel,
-        blocking: Blocking::new(&kernel),
+        blocking: Blocking::for_rows(&kernel, m),
         a_packed: Vec::new(),
         buffers: (0..workers.max(1))
             .map(|_| WorkerBuffers::new(&kernel))
@@ -603,7 +646,8 @@ pub(crate) fn units_for<T: crate::Element>(simd: crate::kernel::Simd, m: usize, 
 
 /// The depth of a block (`kc`) for `T`'s microkernel at `simd`: every `kc` of depth, each
 /// worker of a blocked product packs its block of B again (and, when A is packed, the
-/// workers meet).
+/// workers meet). That of [`Blocking::new`]: a product too tall for the deeper block runs
+/// shallower ones (see [`Blocking::for_rows`]).
 pub(crate) fn depth_block_for<T: crate::Element>(simd: crate::kernel::Simd) -> usize {
     with_kernel_of!(T, simd, |kernel| Blocking::new(&kernel).kc)
 }
@@ -709,6 +753,55 @@ mod tests {
 
     fn exact<S: PartialEq>(got: S, want: S, _k: usize) -> bool {
         got == want
+    }
+
+    /// A product too tall for the deeper block runs shallower depth blocks, chosen by its
+    /// rows alone; results match the reference around both depths for any worker count.
+    #[test]
+    fn tall_products_run_shallower_depth_blocks() {
+        for simd in [Simd::Avx2, Simd::Avx512] {
+            if !simd.is_available() {
+                eprintln!("skipping {simd}: not supported by this CPU");
+                continue;
+            }
+            let kernel = microkernel_for::<i64>(simd);
+            let deep = Blocking::new(&kernel);
+            let tallest = DEEP_A_SLICE_BYTES / (deep.kc * 8);
+            assert_eq!(Blocking::for_rows(&kernel, 1), deep);
+            assert_eq!(Blocking::for_rows(&kernel, tallest), deep);
+            let shallow = Blocking::for_rows(&kernel, tallest + 1);
+            assert!(shallow.kc <= deep.kc);
+            if simd == Simd::Avx512 {
+                assert_eq!((deep.kc, shallow.kc), (512, 256), "{simd}");
+            }
+            // The planner counts the deep blocking's units; the shallow one cuts as many.
+            let nr = kernel.nr;
+            for m in [tallest + 1, 3 * tallest] {
+                for n in (1..1200).step_by(37) {
+                    let counted = deep.units(m, n, nr);
+                    for workers in (2..=counted).filter(|&w| w <= 32) {
+                        let cut =
+                            shallow.row_chunks(m) * shallow.column_blocks(m, n, nr, workers).len();
+                        assert!(cut >= workers, "{m}×{n}: {cut} units for {workers}");
+                    }
+                }
+            }
+            for (m, k, n) in [
+                (tallest + 1, shallow.kc + 1, 19),
+                (tallest + 3, deep.kc + 1, 5),
+            ] {
+                let a = values(m * k, (m + k) as u64, |v| v);
+                let b = values(k * n, (n + k) as u64, |v| v);
+                let want = naive(&a, &b, m, k, n);
+                for workers in [1, 2, 3] {
+                    let mut c = vec![7i64; m * n];
+                    let av = MatRef::from_slice(&a, m, k).unwrap();
+                    let bv = MatRef::from_slice(&b, k, n).unwrap();
+                    multiply_blocked(av, bv, &mut c, workers, kernel);
+                    assert!(c == want, "{simd} {m}×{k}×{n}, {workers} workers");
+                }
+            }
+        }
     }
 
     #[test]
