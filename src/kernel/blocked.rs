@@ -21,10 +21,10 @@
 //! This is BLIS's nest for the transposed product (C is row-major, so vectors run along
 //! rows of C): the block of B that a worker packs stays in its L2 while every A micro-panel
 //! of its row chunk streams past, and each micro-panel of A is reused from L1 and L2 across
-//! a whole column block. A is packed once per depth block and shared by all workers; when its rows
-//! are contiguous it is read in place instead, and then nothing shared changes between
-//! depth blocks: the units are shared out once and each worker runs every depth block of
-//! its own units without meeting the others.
+//! a whole column block. A is packed once per depth block and shared by all workers; when
+//! its rows are contiguous it is read in place instead, and then nothing shared changes
+//! between depth blocks: the units are shared out once and each worker runs every depth
+//! block of its own units without meeting the others.
 //!
 //! A shallow depth block of B (an outer product, `k` of a few dozen) is packed whole by
 //! every worker, which then takes a band of whole rows of C.
@@ -58,9 +58,9 @@ const A_PANEL_BYTES: usize = 16 * 1024;
 /// `Complex<f64>` at n = 256 and 512 took 2.76–2.90 GFLOP/s with 32 KiB against 2.92–2.94.
 const DEEP_A_PANEL_BYTES: usize = 32 * 1024;
 /// Most bytes of A's depth slice (`m × kc`) for the deeper block of
-/// [`DEEP_A_PANEL_BYTES`]. Halving the depth doubles the width of a block of B, and every
-/// column block reads A's whole depth slice again: the deeper block makes that twice as
-/// many reads, from L3 while the slice stays there, from memory once it does not. f64 on
+/// [`DEEP_A_PANEL_BYTES`]. Doubling the depth halves the width of a block of B (which
+/// fills L2 either way), and every column block reads A's whole depth slice again: the
+/// deeper block makes that twice as many reads, from L3 while the slice stays there, from memory once it does not. f64 on
 /// two threads at n = 4096 (a 16 MiB slice at `kc` 512), alternating runs of the peers
 /// example: 98.0–103.7 GFLOP/s (median 101.6, six runs) at `kc` 512 against 102.4–105.9
 /// (median 105.1, five) at 256, while n = 512 was level. 4 MiB keeps the deeper block up

@@ -168,8 +168,9 @@ impl Auto {
     /// 37.5–40.4 ns (f64) and 41.6–42.5 (i32), 8×8×1 55.8–58.0 and 56.3–57.0, against
     /// `PerCell::with_workers(1)`'s 32.9–33.8, 39.4–40.3, 49.6–51.0 and 50.3–50.8 (the
     /// same kernel); always inlined, 33.6–33.9, 37.0, 50.5–50.9 and 50.2–50.4. The serial
-    /// path of 2×2×2 became 0.1–0.6 ns slower: 24.4–24.9 ns, `Serial` 23.7–24.0 (one A/B
-    /// program, best of 50 × 1000 calls, two to five runs each).
+    /// path of 2×2×2 became 0.1–0.6 ns slower than in the same runs before, at 24.4–24.9
+    /// ns (`Serial` 23.5–24.2; one A/B program, best of 50 × 1000 calls, two to five runs
+    /// each).
     #[inline(always)]
     fn one_worker<T: Element>(
         a: MatRef<'_, T>,
