@@ -95,8 +95,9 @@ pub(crate) const ROWS_OUTER_MIN_INTEGER_BYTES: usize = 16 << 20;
 /// (2-core Zen 4, 2026-11-26): 1.12–1.15 at 768², 0.99–1.01 at 1024², 0.93–1.16 at 1448²,
 /// 0.85–1.18 at 1774², 0.85–0.96 at 2048² and 0.58–0.82 at 2400²; the sweep's head-to-head
 /// timings of 2048² had the bands 1.12× ahead in two runs and 1.28× in a third, level in a
-/// fourth. (Not measured for 64-bit integers, which keep
-/// the blocked kernels.) [`kernel_cost`] counts such products as the blocked kernels would,
+/// fourth. 64-bit integers keep the blocked kernels: in the same program, two blocked
+/// workers took about two thirds of two row bands' time at 1024² and 1448² of i64 (three
+/// runs). [`kernel_cost`] counts such products as the blocked kernels would,
 /// and they need [`ROW_BAND_MIN_ROWS`] rows (the blocked kernels share a few long rows
 /// among more workers than there are rows), so that no product loses workers by growing
 /// onto the loop or off it.
@@ -314,8 +315,8 @@ impl Thresholds {
 ///   ([`shallow_on_rows`]) costs what it would on the blocked kernels; a floating-point
 ///   one is all writes of C, so its cost counts them by the byte: 8-byte types twice. Two
 ///   row bands of f64 then start at 512² (2 MiB of C), as f32's do at 713² (2 MiB with
-///   B's rows counted as whole vectors). From the main thread into the 2-thread pool, best of
-///   40 batches, three runs of one A/B program (2-core Zen 4), two f64 bands beat one
+///   B's rows counted as whole vectors). From the main thread into the 2-thread pool, best
+///   of 40 batches, three runs of one A/B program (2-core Zen 4), two f64 bands beat one
 ///   worker in none of the runs at 384², one at 448², and two of the three at every size
 ///   from 512² to 800² (the threshold used to be 721²); the sweep's head-to-head timings
 ///   of 512² had them 1.35× faster in two runs of three. Their mean over the 40 batches

@@ -60,11 +60,11 @@ const DEEP_A_PANEL_BYTES: usize = 32 * 1024;
 /// Most bytes of A's depth slice (`m × kc`) for the deeper block of
 /// [`DEEP_A_PANEL_BYTES`]. Doubling the depth halves the width of a block of B (which
 /// fills L2 either way), and every column block reads A's whole depth slice again: the
-/// deeper block makes that twice as many reads, from L3 while the slice stays there, from memory once it does not. f64 on
-/// two threads at n = 4096 (a 16 MiB slice at `kc` 512), alternating runs of the peers
-/// example: 98.0–103.7 GFLOP/s (median 101.6, six runs) at `kc` 512 against 102.4–105.9
-/// (median 105.1, five) at 256, while n = 512 was level. 4 MiB keeps the deeper block up
-/// to 1024 rows of f64, where it was measured to pay.
+/// deeper block makes that twice as many reads, from L3 while the slice stays there, from
+/// memory once it does not. f64 on two threads at n = 4096 (a 16 MiB slice at `kc` 512),
+/// alternating runs of the peers example: 98.0–103.7 GFLOP/s (median 101.6, six runs) at
+/// `kc` 512 against 102.4–105.9 (median 105.1, five) at 256, while n = 512 was level.
+/// 4 MiB keeps the deeper block up to 1024 rows of f64, where it was measured to pay.
 const DEEP_A_SLICE_BYTES: usize = 4 * 1024 * 1024;
 /// Most bytes of packed A held at once.
 const A_BLOCK_BYTES: usize = 8 * 1024 * 1024;

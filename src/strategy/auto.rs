@@ -141,7 +141,10 @@ impl MulStrategy for Auto {
                 return Ok(());
             }
             if !self.calibrated || is_small_matvec(m, k, n, &self.thresholds()) {
-                // One worker's dot products: `one_worker_kernel`'s first rule.
+                // One worker's dot products: `one_worker_kernel`'s first rule. Uncalibrated
+                // products are sent here too, not left to the bound below, which covers
+                // them: that way f64 4×4×1 took 35.7–36.1 ns against 33.6–33.9, and 8×8×1
+                // 52.6–52.7 against 50.5–50.9 (one A/B program, two runs each).
                 return Self::one_worker(a, b, c);
             }
         }
