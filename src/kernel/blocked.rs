@@ -13,6 +13,7 @@
 //!       whole depth block of B fits a worker's L2: see below)
 //!     each worker takes a contiguous range of units:
 //!       when its column block changes: pack B[pc.., jc..] into NR-column panels  (private, L2)
+//!         (where A is read in place: by the first tile row, see below)
 //!       for each MR-row panel of the chunk     (A micro-panel: L1/L2)
 //!         for each NR-column panel of B        (B micro-panel: L2)
 //!           microkernel → C tile
@@ -26,6 +27,12 @@
 //! between depth blocks: the units are shared out once and each worker runs every depth
 //! block of its own units without meeting the others.
 //!
+//! Where A's rows are read in place and B's rows are contiguous, a column block of B is not
+//! packed in a pass of its own: the first tile row of the block runs the kernel's packing
+//! form, which loads each row of B from B itself, uses it, and writes it to the panel that
+//! the later tile rows read. B then goes through the core once instead of twice, and its
+//! trip from memory overlaps the multiply-adds (see `Worker::packs_b_while_running`).
+//!
 //! A shallow depth block of B (an outer product, `k` of a few dozen) is packed whole by
 //! every worker, which then takes a band of whole rows of C.
 //!
@@ -35,7 +42,7 @@
 use rayon::prelude::*;
 
 use crate::element::Scalar;
-use crate::kernel::pack::{pack_a_panel, pack_b_panels};
+use crate::kernel::pack::{pack_a_panel, pack_b_panel, pack_b_panels};
 use crate::kernel::{L2_BUDGET_BYTES, Microkernel};
 use crate::matrix::{MatMut, MatRef};
 
@@ -534,35 +541,58 @@ impl<S: Scalar> Worker<'_, S> {
             for unit in share.iter_mut() {
                 // Column blocks start on panel boundaries.
                 let first_panel = unit.jc / nr;
-                self.multiply_unit(unit, first_panel, buffers);
+                self.multiply_unit(unit, first_panel, false, buffers);
             }
             return;
         }
+        let pack_while_running = self.packs_b_while_running();
         let mut packed_block = None;
         for unit in share.iter_mut() {
+            let mut packing = false;
             if packed_block != Some(unit.jc) {
                 let width = unit.c.cols();
-                pack_b_panels(
-                    self.b,
-                    self.pc,
-                    self.depth,
-                    unit.jc,
-                    width,
-                    nr,
-                    &mut buffers.b_block,
-                );
+                if pack_while_running {
+                    // The first tile row of the block packs each panel as it uses it.
+                    buffers
+                        .b_block
+                        .resize(width.div_ceil(nr) * nr * self.depth, S::zero());
+                    packing = true;
+                } else {
+                    pack_b_panels(
+                        self.b,
+                        self.pc,
+                        self.depth,
+                        unit.jc,
+                        width,
+                        nr,
+                        &mut buffers.b_block,
+                    );
+                }
                 packed_block = Some(unit.jc);
             }
-            self.multiply_unit(unit, 0, buffers);
+            self.multiply_unit(unit, 0, packing, buffers);
         }
     }
 
+    /// Whether a column block's panels of B are packed by the first tile row that uses
+    /// them (the kernel loads each row of B once, for both) instead of in a pass of their
+    /// own before it: where the kernel has that form, B's rows are contiguous and A is read
+    /// in place.
+    fn packs_b_while_running(&self) -> bool {
+        self.a_direct
+            && self.kernel.packs_b_while_running()
+            && self.b.col_stride() == 1
+            && self.b.row_stride() >= 0
+    }
+
     /// Multiplies one unit, whose first NR panel of B is panel `first_panel` of the packed
-    /// block.
+    /// block. With `packing`, the block's panels are not packed yet: the first tile row
+    /// packs each one (see [`Worker::packs_b_while_running`]).
     fn multiply_unit(
         &self,
         unit: &mut Unit<'_, S>,
         first_panel: usize,
+        mut packing: bool,
         buffers: &mut WorkerBuffers<S>,
     ) {
         let Microkernel { mr, nr, .. } = self.kernel;
@@ -596,8 +626,20 @@ impl<S: Scalar> Worker<'_, S> {
             };
             for (jp, jr) in (0..cols).step_by(nr).enumerate() {
                 let panel = first_panel + jp;
-                let b_panel = &b_block[panel * b_len..(panel + 1) * b_len];
                 let tile_cols = nr.min(cols - jr);
+                if packing {
+                    let b_panel = &mut b_block[panel * b_len..(panel + 1) * b_len];
+                    if let (APanel::Rows(a), true) = (&a_source, tile_cols == nr) {
+                        let b = self.b.submatrix(self.pc, unit.jc + jr, self.depth, nr);
+                        let target = unit.c.submatrix_mut(ir, jr, mr, nr);
+                        self.kernel
+                            .run_tile_rows_packing_b(*a, b, b_panel, target, overwrite);
+                        continue;
+                    }
+                    let col0 = unit.jc + jr;
+                    pack_b_panel(self.b, self.pc, self.depth, col0, tile_cols, nr, b_panel);
+                }
+                let b_panel = &b_block[panel * b_len..(panel + 1) * b_len];
                 if tile_rows == mr && tile_cols == nr {
                     run(b_panel, unit.c.submatrix_mut(ir, jr, mr, nr), overwrite);
                 } else {
@@ -613,6 +655,7 @@ impl<S: Scalar> Worker<'_, S> {
                     });
                 }
             }
+            packing = false;
         }
     }
 }
@@ -802,6 +845,70 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Where A is read in place and B's rows are contiguous, the first tile row of each
+    /// column block packs B while it runs; with B stored transposed, B is packed in a pass
+    /// of its own. Both must give the naive product, bit for bit the same, around the
+    /// tile's edges (a short first tile row and a narrow last panel pack their panels
+    /// apart), across column blocks and depth blocks, for 1 to 3 workers.
+    fn check_packing_b_while_running<S: Scalar + PartialEq + std::fmt::Debug>(
+        simd: Simd,
+        from: impl Fn(i64) -> S + Copy,
+        close: impl Fn(S, S, usize) -> bool,
+    ) {
+        let kernel = microkernel_for::<S>(simd);
+        assert!(kernel.packs_b_while_running(), "{simd}");
+        let Blocking { kc, nc, .. } = Blocking::new(&kernel);
+        let (mr, nr) = (kernel.mr, kernel.nr);
+        for m in [1, mr - 1, mr, mr + 1, 3 * mr + 2] {
+            for n in [nr - 1, nr, nr + 1, nc + nr + 3] {
+                for k in [1, 7, kc + 1] {
+                    let a = values(m * k, (m * 7 + k) as u64, from);
+                    let b = values(k * n, (n * 3 + k) as u64, from);
+                    let b_transposed: Vec<S> =
+                        (0..n * k).map(|idx| b[(idx % k) * n + idx / k]).collect();
+                    let want = naive(&a, &b, m, k, n);
+                    for workers in 1..=3 {
+                        let av = MatRef::from_slice(&a, m, k).unwrap();
+                        let mut while_running = values(m * n, 3, from);
+                        let bv = MatRef::from_slice(&b, k, n).unwrap();
+                        multiply_blocked(av, bv, &mut while_running, workers, kernel);
+                        let mut apart = values(m * n, 4, from);
+                        let bv = MatRef::from_slice(&b_transposed, n, k).unwrap().t();
+                        multiply_blocked(av, bv, &mut apart, workers, kernel);
+                        let what = format!("{simd} {m}×{k}×{n}, {workers} workers");
+                        assert!(while_running == apart, "{what}: the two packings differ");
+                        for (idx, (&got, &w)) in while_running.iter().zip(&want).enumerate() {
+                            assert!(
+                                close(got, w, k),
+                                "{what}: cell {idx} is {got:?}, want {w:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn packing_b_while_running_gives_the_bits_of_packing_it_first() {
+        for simd in [Simd::Avx2, Simd::Avx512] {
+            if !simd.is_available() {
+                eprintln!("skipping {simd}: not supported by this CPU");
+                continue;
+            }
+            // Multiples of 1/64 below 16 in magnitude: every f64 sum here is exact.
+            check_packing_b_while_running::<f64>(simd, |v| v as f64 / 64.0, exact);
+            check_packing_b_while_running::<f32>(
+                simd,
+                |v| v as f32 / 64.0,
+                |g, w, k| (g - w).abs() <= 2.0 * (k as f32 + 1.0) * f32::EPSILON * 256.0 * k as f32,
+            );
+            check_packing_b_while_running::<i32>(simd, |v| v as i32, exact);
+            check_packing_b_while_running::<i64>(simd, |v| v * 1_000_003, exact);
+        }
+        assert!(!microkernel_for::<f64>(Simd::Portable).packs_b_while_running());
     }
 
     #[test]

@@ -194,6 +194,11 @@ pub(crate) type TileFn<S> = unsafe fn(usize, *const S, *const S, *mut S, usize, 
 /// A full-tile microkernel reading A from rows: see [`portable::tile_rows`].
 pub(crate) type TileRowsFn<S> = unsafe fn(usize, *const S, usize, *const S, *mut S, usize, bool);
 
+/// A full-tile microkernel reading A and B from rows and packing B's panel as it goes: see
+/// the `_fill` form of the hand-written kernels.
+pub(crate) type TileFillFn<S> =
+    unsafe fn(usize, *const S, usize, *const S, usize, *mut S, *mut S, usize, bool);
+
 /// A microkernel and its tile shape.
 #[derive(Clone, Copy)]
 pub(crate) struct Microkernel<S> {
@@ -205,6 +210,7 @@ pub(crate) struct Microkernel<S> {
     pub(crate) simd: Simd,
     tile: TileFn<S>,
     tile_rows: TileRowsFn<S>,
+    tile_fill: Option<TileFillFn<S>>,
 }
 
 impl<S: Scalar> Microkernel<S> {
@@ -216,20 +222,23 @@ impl<S: Scalar> Microkernel<S> {
             simd: Simd::Portable,
             tile: portable::tile::<S, 4, 4>,
             tile_rows: portable::tile_rows::<S, 4, 4>,
+            tile_fill: None,
         }
     }
 
     /// # Safety
     ///
     /// `tile` and `tile_rows` have the contracts of [`portable::tile`] and
-    /// [`portable::tile_rows`] for an `mr × nr` tile, and if they use instructions beyond
-    /// the baseline, `simd.is_available()` is true.
+    /// [`portable::tile_rows`] for an `mr × nr` tile, `tile_fill` that of the `_fill` form
+    /// of the hand-written kernels, and if they use instructions beyond the baseline,
+    /// `simd.is_available()` is true.
     pub(crate) unsafe fn new(
         mr: usize,
         nr: usize,
         simd: Simd,
         tile: TileFn<S>,
         tile_rows: TileRowsFn<S>,
+        tile_fill: TileFillFn<S>,
     ) -> Self {
         debug_assert!(simd.is_available());
         Microkernel {
@@ -238,6 +247,7 @@ impl<S: Scalar> Microkernel<S> {
             simd,
             tile,
             tile_rows,
+            tile_fill: Some(tile_fill),
         }
     }
 
@@ -260,6 +270,10 @@ impl<S: Scalar> Microkernel<S> {
             tile_rows: unsafe {
                 std::mem::transmute::<TileRowsFn<S>, TileRowsFn<U>>(self.tile_rows)
             },
+            // SAFETY: as for `tile`.
+            tile_fill: self
+                .tile_fill
+                .map(|f| unsafe { std::mem::transmute::<TileFillFn<S>, TileFillFn<U>>(f) }),
         }
     }
 
@@ -340,6 +354,64 @@ impl<S: Scalar> Microkernel<S> {
     }
 }
 
+impl<S: Scalar> Microkernel<S> {
+    /// Whether the kernel can pack B's panel while it runs (see
+    /// [`Microkernel::run_tile_rows_packing_b`]).
+    #[inline]
+    pub(crate) fn packs_b_while_running(&self) -> bool {
+        self.tile_fill.is_some()
+    }
+
+    /// [`Microkernel::run_tile_rows`] with B read straight from `b` (`depth` rows of NR
+    /// contiguous values) instead of a panel, writing the panel it reads to `b_out` (the
+    /// values [`pack_b_panels`](pack::pack_b_panels) would put there), so that one pass
+    /// over B both packs it and uses it.
+    ///
+    /// # Panics
+    ///
+    /// If the kernel has no such form ([`Microkernel::packs_b_while_running`]), `a` is not
+    /// an `MR × depth` view with column stride 1, `b` is not a `depth × NR` view with
+    /// column stride 1 and rows top to bottom, `b_out` is shorter than `depth` steps, or
+    /// `tile` is not an `MR × NR` view with contiguous rows.
+    #[inline]
+    pub(crate) fn run_tile_rows_packing_b(
+        &self,
+        a: MatRef<'_, S>,
+        b: MatRef<'_, S>,
+        b_out: &mut [S],
+        mut tile: MatMut<'_, S>,
+        overwrite: bool,
+    ) {
+        let fill = self.tile_fill.expect("the kernel packs B while it runs");
+        let depth = a.cols();
+        assert!(a.rows() == self.mr && (a.col_stride() == 1 || depth <= 1));
+        let lda = usize::try_from(a.row_stride()).expect("rows are stored top to bottom");
+        assert!(b.shape() == (depth, self.nr) && b.col_stride() == 1);
+        let ldb = usize::try_from(b.row_stride()).expect("rows are stored top to bottom");
+        assert!(b_out.len() >= depth * self.nr);
+        assert!(tile.shape() == (self.mr, self.nr) && tile.col_stride() == 1);
+        let ldc = usize::try_from(tile.row_stride()).expect("rows are stored top to bottom");
+        assert!(ldc >= self.nr);
+        // SAFETY: A and the tile are as in `run_tile_rows`; B's `depth` rows hold NR
+        // consecutive values each, `ldb` apart (the view's layout, asserted); `b_out` is an
+        // exclusive slice of at least `depth · NR` values; the kernel's instructions are
+        // available (`Microkernel::new`).
+        unsafe {
+            fill(
+                depth,
+                a.as_ptr(),
+                lda,
+                b.as_ptr(),
+                ldb,
+                b_out.as_mut_ptr(),
+                tile.as_mut_ptr(),
+                ldc,
+                overwrite,
+            )
+        }
+    }
+}
+
 /// The hand-written kernel for `S` at `simd`, if one exists for that type and level.
 /// `simd` must be available on this CPU.
 pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
@@ -367,6 +439,7 @@ pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
                                 Simd::Avx512,
                                 avx512::$k512,
                                 pick!(@rows avx512, $k512),
+                                pick!(@fill avx512, $k512),
                             )
                             .cast::<S>(),
                         ),
@@ -377,6 +450,7 @@ pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
                                 Simd::Avx2,
                                 avx2::$k256,
                                 pick!(@rows avx2, $k256),
+                                pick!(@fill avx2, $k256),
                             )
                             .cast::<S>(),
                         ),
@@ -391,6 +465,14 @@ pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
                 (@rows avx2, f32_6x16) => { avx2::f32_6x16_rows };
                 (@rows avx2, i32_6x16) => { avx2::i32_6x16_rows };
                 (@rows avx2, i64_4x8) => { avx2::i64_4x8_rows };
+                (@fill avx512, f64_8x16) => { avx512::f64_8x16_fill };
+                (@fill avx512, f32_8x32) => { avx512::f32_8x32_fill };
+                (@fill avx512, i32_8x32) => { avx512::i32_8x32_fill };
+                (@fill avx512, i64_8x16) => { avx512::i64_8x16_fill };
+                (@fill avx2, f64_6x8) => { avx2::f64_6x8_fill };
+                (@fill avx2, f32_6x16) => { avx2::f32_6x16_fill };
+                (@fill avx2, i32_6x16) => { avx2::i32_6x16_fill };
+                (@fill avx2, i64_4x8) => { avx2::i64_4x8_fill };
             }
             if id == TypeId::of::<f64>() {
                 return pick!(f64, (8, 16, f64_8x16), (6, 8, f64_6x8));

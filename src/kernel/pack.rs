@@ -100,15 +100,8 @@ pub(crate) fn pack_b_panels<S: Scalar>(
         // Panel by panel: each panel is written front to back while the rows of B are
         // read in order, one short piece each.
         for (panel, dst) in out.chunks_exact_mut(panel_len).enumerate() {
-            let c0 = col0 + panel * nr;
             let width = nr.min(cols - panel * nr);
-            for (p, step) in dst.chunks_exact_mut(nr).enumerate() {
-                let row = b
-                    .row(row0 + p)
-                    .expect("rows with column stride 1 are slices");
-                step[..width].copy_from_slice(&row[c0..c0 + width]);
-                step[width..].fill(S::zero());
-            }
+            pack_b_panel(b, row0, depth, col0 + panel * nr, width, nr, dst);
         }
         return;
     }
@@ -123,5 +116,27 @@ pub(crate) fn pack_b_panels<S: Scalar>(
             };
             out[(c / nr) * panel_len + p * nr + c % nr] = value;
         }
+    }
+}
+
+/// Packs one panel of [`pack_b_panels`]: rows `row0..row0 + depth` and columns
+/// `col0..col0 + width` (`width ≤ nr`) of `b`, whose rows are contiguous, into `out`
+/// (`depth · nr` values), padded with zeros past `width`.
+pub(crate) fn pack_b_panel<S: Scalar>(
+    b: MatRef<'_, S>,
+    row0: usize,
+    depth: usize,
+    col0: usize,
+    width: usize,
+    nr: usize,
+    out: &mut [S],
+) {
+    assert!(width <= nr && out.len() == depth * nr);
+    for (p, step) in out.chunks_exact_mut(nr).enumerate() {
+        let row = b
+            .row(row0 + p)
+            .expect("rows with column stride 1 are slices");
+        step[..width].copy_from_slice(&row[col0..col0 + width]);
+        step[width..].fill(S::zero());
     }
 }
