@@ -294,9 +294,7 @@ impl<S: Scalar> Microkernel<S> {
         overwrite: bool,
     ) {
         assert!(a.len() >= depth * self.mr && b.len() >= depth * self.nr);
-        assert!(tile.shape() == (self.mr, self.nr) && tile.col_stride() == 1);
-        let ldc = usize::try_from(tile.row_stride()).expect("rows are stored top to bottom");
-        assert!(ldc >= self.nr);
+        let ldc = self.tile_stride(&tile);
         // SAFETY: the panels hold `depth` steps (asserted); the tile's MR rows of NR
         // contiguous values, `ldc` apart, are exactly the elements of `tile`, a view with
         // exclusive access to them (distinct rows: ldc ≥ NR); the kernel's instructions
@@ -315,6 +313,26 @@ impl<S: Scalar> Microkernel<S> {
 }
 
 impl<S: Scalar> Microkernel<S> {
+    /// The row stride of `tile`, checked to be an `MR × NR` view of contiguous, distinct
+    /// rows stored top to bottom (panics otherwise).
+    #[inline]
+    fn tile_stride(&self, tile: &MatMut<'_, S>) -> usize {
+        assert!(tile.shape() == (self.mr, self.nr) && tile.col_stride() == 1);
+        let ldc = usize::try_from(tile.row_stride()).expect("rows are stored top to bottom");
+        assert!(ldc >= self.nr);
+        ldc
+    }
+
+    /// The depth and row stride of `a`, checked to be `MR` rows of consecutive values
+    /// stored top to bottom (panics otherwise).
+    #[inline]
+    fn rows_of_a(&self, a: MatRef<'_, S>) -> (usize, usize) {
+        let depth = a.cols();
+        assert!(a.rows() == self.mr && (a.col_stride() == 1 || depth <= 1));
+        let lda = usize::try_from(a.row_stride()).expect("rows are stored top to bottom");
+        (depth, lda)
+    }
+
     /// [`Microkernel::run_tile`] with A read straight from `a`: `MR` rows, `depth`
     /// columns, contiguous rows.
     ///
@@ -330,13 +348,9 @@ impl<S: Scalar> Microkernel<S> {
         mut tile: MatMut<'_, S>,
         overwrite: bool,
     ) {
-        let depth = a.cols();
-        assert!(a.rows() == self.mr && (a.col_stride() == 1 || depth <= 1));
-        let lda = usize::try_from(a.row_stride()).expect("rows are stored top to bottom");
+        let (depth, lda) = self.rows_of_a(a);
         assert!(b.len() >= depth * self.nr);
-        assert!(tile.shape() == (self.mr, self.nr) && tile.col_stride() == 1);
-        let ldc = usize::try_from(tile.row_stride()).expect("rows are stored top to bottom");
-        assert!(ldc >= self.nr);
+        let ldc = self.tile_stride(&tile);
         // SAFETY: the MR rows of `a` hold `depth` consecutive values each, `lda` apart
         // (the view's layout, asserted); the panel of B holds `depth` steps; the tile is as
         // in `run_tile`; the kernel's instructions are available (`Microkernel::new`).
@@ -383,15 +397,11 @@ impl<S: Scalar> Microkernel<S> {
         overwrite: bool,
     ) {
         let fill = self.tile_fill.expect("the kernel packs B while it runs");
-        let depth = a.cols();
-        assert!(a.rows() == self.mr && (a.col_stride() == 1 || depth <= 1));
-        let lda = usize::try_from(a.row_stride()).expect("rows are stored top to bottom");
+        let (depth, lda) = self.rows_of_a(a);
         assert!(b.shape() == (depth, self.nr) && b.col_stride() == 1);
         let ldb = usize::try_from(b.row_stride()).expect("rows are stored top to bottom");
         assert!(b_out.len() >= depth * self.nr);
-        assert!(tile.shape() == (self.mr, self.nr) && tile.col_stride() == 1);
-        let ldc = usize::try_from(tile.row_stride()).expect("rows are stored top to bottom");
-        assert!(ldc >= self.nr);
+        let ldc = self.tile_stride(&tile);
         // SAFETY: A and the tile are as in `run_tile_rows`; B's `depth` rows hold NR
         // consecutive values each, `ldb` apart (the view's layout, asserted); `b_out` is an
         // exclusive slice of at least `depth · NR` values; the kernel's instructions are
