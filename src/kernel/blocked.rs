@@ -576,13 +576,9 @@ impl<S: Scalar> Worker<'_, S> {
 
     /// Whether a column block's panels of B are packed by the first tile row that uses
     /// them (the kernel loads each row of B once, for both) instead of in a pass of their
-    /// own before it: where the kernel has that form, B's rows are contiguous and A is read
-    /// in place.
+    /// own before it: where the kernel has that form and B's rows are contiguous.
     fn packs_b_while_running(&self) -> bool {
-        self.a_direct
-            && self.kernel.packs_b_while_running()
-            && self.b.col_stride() == 1
-            && self.b.row_stride() >= 0
+        self.kernel.packs_b_while_running() && self.b.col_stride() == 1 && self.b.row_stride() >= 0
     }
 
     /// Multiplies one unit, whose first NR panel of B is panel `first_panel` of the packed
@@ -627,37 +623,60 @@ impl<S: Scalar> Worker<'_, S> {
             for (jp, jr) in (0..cols).step_by(nr).enumerate() {
                 let panel = first_panel + jp;
                 let tile_cols = nr.min(cols - jr);
+                let full = tile_rows == mr && tile_cols == nr;
                 if packing {
                     let b_panel = &mut b_block[panel * b_len..(panel + 1) * b_len];
-                    if let (APanel::Rows(a), true) = (&a_source, tile_cols == nr) {
+                    if tile_cols == nr {
                         let b = self.b.submatrix(self.pc, unit.jc + jr, self.depth, nr);
-                        let target = unit.c.submatrix_mut(ir, jr, mr, nr);
-                        self.kernel
-                            .run_tile_rows_packing_b(*a, b, b_panel, target, overwrite);
+                        let mut fill = |target: MatMut<'_, S>, overwrite: bool| match &a_source {
+                            APanel::Packed(a) => self
+                                .kernel
+                                .run_tile_packing_b(self.depth, a, b, b_panel, target, overwrite),
+                            APanel::Rows(a) => self
+                                .kernel
+                                .run_tile_rows_packing_b(*a, b, b_panel, target, overwrite),
+                        };
+                        if full {
+                            fill(unit.c.submatrix_mut(ir, jr, mr, nr), overwrite);
+                        } else {
+                            fill(register_tile(tile, mr, nr), true);
+                            let edge = unit.c.submatrix_mut(ir, jr, tile_rows, tile_cols);
+                            keep_edge(tile, nr, edge, overwrite);
+                        }
                         continue;
                     }
+                    // A narrow last panel: packed (padded with zeros) before its tile.
                     let col0 = unit.jc + jr;
                     pack_b_panel(self.b, self.pc, self.depth, col0, tile_cols, nr, b_panel);
                 }
                 let b_panel = &b_block[panel * b_len..(panel + 1) * b_len];
-                if tile_rows == mr && tile_cols == nr {
+                if full {
                     run(b_panel, unit.c.submatrix_mut(ir, jr, mr, nr), overwrite);
                 } else {
                     // An edge tile: compute the whole register tile into a buffer, then
                     // keep the part inside C.
-                    let target = MatMut::from_slice(tile, mr, nr)
-                        .expect("the tile buffer holds MR × NR values");
-                    run(b_panel, target, true);
-                    let mut edge = unit.c.submatrix_mut(ir, jr, tile_rows, tile_cols);
-                    edge.for_each_mut(|i, j, c_ij| {
-                        let value = tile[i * nr + j];
-                        *c_ij = if overwrite { value } else { c_ij.add(value) };
-                    });
+                    run(b_panel, register_tile(tile, mr, nr), true);
+                    let edge = unit.c.submatrix_mut(ir, jr, tile_rows, tile_cols);
+                    keep_edge(tile, nr, edge, overwrite);
                 }
             }
             packing = false;
         }
     }
+}
+
+/// The worker's `MR × NR` buffer for an edge tile, as a view.
+fn register_tile<S>(tile: &mut [S], mr: usize, nr: usize) -> MatMut<'_, S> {
+    MatMut::from_slice(tile, mr, nr).expect("the tile buffer holds MR × NR values")
+}
+
+/// Keeps the part of a register tile computed into `tile` (row-major, `nr` wide) that lies
+/// inside C: written to `edge` when `overwrite`, added to it otherwise.
+fn keep_edge<S: Scalar>(tile: &[S], nr: usize, mut edge: MatMut<'_, S>, overwrite: bool) {
+    edge.for_each_mut(|i, j, c_ij| {
+        let value = tile[i * nr + j];
+        *c_ij = if overwrite { value } else { c_ij.add(value) };
+    });
 }
 
 /// Runs `$body` with `kernel` bound to `T`'s microkernel at `$simd` (the kernel of the
@@ -847,11 +866,12 @@ mod tests {
         }
     }
 
-    /// Where A is read in place and B's rows are contiguous, the first tile row of each
-    /// column block packs B while it runs; with B stored transposed, B is packed in a pass
-    /// of its own. Both must give the naive product, bit for bit the same, around the
-    /// tile's edges (a short first tile row and a narrow last panel pack their panels
-    /// apart), across column blocks and depth blocks, for 1 to 3 workers.
+    /// Where B's rows are contiguous, the first tile row of each column block packs B
+    /// while it runs; with B stored transposed, B is packed in a pass of its own. Both must
+    /// give the naive product, bit for bit the same, around the tile's edges (a short
+    /// first tile row, computed into the tile buffer; a narrow last panel, packed apart),
+    /// across column blocks and depth blocks, with A read in place or packed (stored
+    /// transposed), for 1 to 3 workers.
     fn check_packing_b_while_running<S: Scalar + PartialEq + std::fmt::Debug>(
         simd: Simd,
         from: impl Fn(i64) -> S + Copy,
@@ -868,16 +888,25 @@ mod tests {
                     let b = values(k * n, (n * 3 + k) as u64, from);
                     let b_transposed: Vec<S> =
                         (0..n * k).map(|idx| b[(idx % k) * n + idx / k]).collect();
+                    let a_transposed: Vec<S> =
+                        (0..k * m).map(|idx| a[(idx % m) * k + idx / m]).collect();
                     let want = naive(&a, &b, m, k, n);
-                    for workers in 1..=3 {
-                        let av = MatRef::from_slice(&a, m, k).unwrap();
+                    for (workers, packed_a) in
+                        [(1, false), (2, false), (3, false), (1, true), (2, true)]
+                    {
+                        let av = if packed_a {
+                            MatRef::from_slice(&a_transposed, k, m).unwrap().t()
+                        } else {
+                            MatRef::from_slice(&a, m, k).unwrap()
+                        };
                         let mut while_running = values(m * n, 3, from);
                         let bv = MatRef::from_slice(&b, k, n).unwrap();
                         multiply_blocked(av, bv, &mut while_running, workers, kernel);
                         let mut apart = values(m * n, 4, from);
                         let bv = MatRef::from_slice(&b_transposed, n, k).unwrap().t();
                         multiply_blocked(av, bv, &mut apart, workers, kernel);
-                        let what = format!("{simd} {m}×{k}×{n}, {workers} workers");
+                        let what =
+                            format!("{simd} {m}×{k}×{n}, {workers} workers, packed A: {packed_a}");
                         assert!(while_running == apart, "{what}: the two packings differ");
                         for (idx, (&got, &w)) in while_running.iter().zip(&want).enumerate() {
                             assert!(

@@ -194,10 +194,10 @@ pub(crate) type TileFn<S> = unsafe fn(usize, *const S, *const S, *mut S, usize, 
 /// A full-tile microkernel reading A from rows: see [`portable::tile_rows`].
 pub(crate) type TileRowsFn<S> = unsafe fn(usize, *const S, usize, *const S, *mut S, usize, bool);
 
-/// A full-tile microkernel reading A and B from rows and packing B's panel as it goes: see
-/// the `_fill` form of the hand-written kernels.
+/// A full-tile microkernel reading A from a panel or from rows, B from rows, and packing
+/// B's panel as it goes: see the `_fill` form of the hand-written kernels.
 pub(crate) type TileFillFn<S> =
-    unsafe fn(usize, *const S, usize, *const S, usize, *mut S, *mut S, usize, bool);
+    unsafe fn(usize, *const S, usize, usize, *const S, usize, *mut S, *mut S, usize, bool);
 
 /// A microkernel and its tile shape.
 #[derive(Clone, Copy)]
@@ -393,24 +393,69 @@ impl<S: Scalar> Microkernel<S> {
         a: MatRef<'_, S>,
         b: MatRef<'_, S>,
         b_out: &mut [S],
+        tile: MatMut<'_, S>,
+        overwrite: bool,
+    ) {
+        let (depth, lda) = self.rows_of_a(a);
+        // SAFETY: value i of step p is `a + i·lda + p`, inside row i of the view (its
+        // layout, checked by `rows_of_a`).
+        unsafe { self.run_packing_b(depth, a.as_ptr(), (lda, 1), b, b_out, tile, overwrite) }
+    }
+
+    /// [`Microkernel::run_tile`] with B read straight from `b` and packed to `b_out` as in
+    /// [`Microkernel::run_tile_rows_packing_b`].
+    ///
+    /// # Panics
+    ///
+    /// If the kernel has no such form, `a` is shorter than `depth` steps, or `b`, `b_out`
+    /// or `tile` are not as [`Microkernel::run_tile_rows_packing_b`] requires.
+    #[inline]
+    pub(crate) fn run_tile_packing_b(
+        &self,
+        depth: usize,
+        a: &[S],
+        b: MatRef<'_, S>,
+        b_out: &mut [S],
+        tile: MatMut<'_, S>,
+        overwrite: bool,
+    ) {
+        assert!(a.len() >= depth * self.mr);
+        // SAFETY: value i of step p is `a + p·MR + i`, inside the panel (asserted).
+        unsafe { self.run_packing_b(depth, a.as_ptr(), (1, self.mr), b, b_out, tile, overwrite) }
+    }
+
+    /// The packing form on A at `a`, value i of step p at `a + i·strides.0 + p·strides.1`.
+    ///
+    /// # Safety
+    ///
+    /// Those `MR × depth` values of A are readable.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    unsafe fn run_packing_b(
+        &self,
+        depth: usize,
+        a: *const S,
+        (a_row, a_step): (usize, usize),
+        b: MatRef<'_, S>,
+        b_out: &mut [S],
         mut tile: MatMut<'_, S>,
         overwrite: bool,
     ) {
         let fill = self.tile_fill.expect("the kernel packs B while it runs");
-        let (depth, lda) = self.rows_of_a(a);
         assert!(b.shape() == (depth, self.nr) && b.col_stride() == 1);
         let ldb = usize::try_from(b.row_stride()).expect("rows are stored top to bottom");
         assert!(b_out.len() >= depth * self.nr);
         let ldc = self.tile_stride(&tile);
-        // SAFETY: A and the tile are as in `run_tile_rows`; B's `depth` rows hold NR
+        // SAFETY: A is readable (the caller's contract); B's `depth` rows hold NR
         // consecutive values each, `ldb` apart (the view's layout, asserted); `b_out` is an
-        // exclusive slice of at least `depth · NR` values; the kernel's instructions are
-        // available (`Microkernel::new`).
+        // exclusive slice of at least `depth · NR` values; the tile is as in `run_tile`;
+        // the kernel's instructions are available (`Microkernel::new`).
         unsafe {
             fill(
                 depth,
-                a.as_ptr(),
-                lda,
+                a,
+                a_row,
+                a_step,
                 b.as_ptr(),
                 ldb,
                 b_out.as_mut_ptr(),

@@ -83,22 +83,25 @@ macro_rules! full_tile_kernel {
         }
 
         $(#[$attr])*
-        /// This form reads A straight from `MR` rows of a row-major matrix and B straight
-        /// from `depth` rows of `NR` contiguous values, `ldb` apart, and packs B as it goes:
-        /// it writes each row of B it loads to `b_out`, which then holds the panel the
-        /// packed form reads.
+        /// This form reads value i of step p of A at `a + i·a_row + p·a_step` (a packed
+        /// panel: `a_row` 1, `a_step` MR; rows of a row-major matrix: `a_row` their
+        /// stride, `a_step` 1) and B straight from `depth` rows of `NR` contiguous values,
+        /// `ldb` apart, and packs B as it goes: it writes each row of B it loads to
+        /// `b_out`, which then holds the panel the packed form reads.
         ///
         /// # Safety
         ///
-        /// As for the rows form, with B given as `depth` rows `ldb` apart, each readable
-        /// for `NR` consecutive values from `b + p·ldb`, and `b_out` writable for
+        /// As for the packed form, with A readable at every `a + i·a_row + p·a_step`
+        /// (i < MR, p < depth), B given as `depth` rows `ldb` apart, each readable for
+        /// `NR` consecutive values from `b + p·ldb`, and `b_out` writable for
         /// `depth · NR` values that nothing else accesses during the call.
         #[target_feature(enable = $feature)]
         #[allow(clippy::too_many_arguments)]
         pub(crate) unsafe fn $fill_name(
             depth: usize,
             a: *const $elem,
-            lda: usize,
+            a_row: usize,
+            a_step: usize,
             b: *const $elem,
             ldb: usize,
             b_out: *mut $elem,
@@ -140,8 +143,8 @@ macro_rules! full_tile_kernel {
                     }
                 }
                 for (i, acc_row) in acc.iter_mut().enumerate() {
-                    // SAFETY: value i of step `step` is `a + i·lda + step`, inside row i.
-                    let a_i = $splat(unsafe { *a.add(i * lda + step) });
+                    // SAFETY: value i of step `step` is `a + i·a_row + step·a_step`.
+                    let a_i = $splat(unsafe { *a.add(i * a_row + step * a_step) });
                     for (acc_iv, &b_v) in acc_row.iter_mut().zip(&row_of_b) {
                         *acc_iv = $mul_add(*acc_iv, a_i, b_v);
                     }
