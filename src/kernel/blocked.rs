@@ -13,7 +13,7 @@
 //!       whole depth block of B fits a worker's L2: see below)
 //!     each worker takes a contiguous range of units:
 //!       when its column block changes: pack B[pc.., jc..] into NR-column panels  (private, L2)
-//!         (where A is read in place: by the first tile row, see below)
+//!         (where B's rows are contiguous: by the first tile row, see below)
 //!       for each MR-row panel of the chunk     (A micro-panel: L1/L2)
 //!         for each NR-column panel of B        (B micro-panel: L2)
 //!           microkernel → C tile
@@ -23,15 +23,16 @@
 //! rows of C): the block of B that a worker packs stays in its L2 while every A micro-panel
 //! of its row chunk streams past, and each micro-panel of A is reused from L1 and L2 across
 //! a whole column block. A is packed once per depth block and shared by all workers; when
-//! its rows are contiguous it is read in place instead, and then nothing shared changes
-//! between depth blocks: the units are shared out once and each worker runs every depth
-//! block of its own units without meeting the others.
+//! its rows are contiguous, or its columns are and lie close together (a transposed A), it
+//! is read in place instead, and then nothing shared changes between depth blocks: the
+//! units are shared out once and each worker runs every depth block of its own units
+//! without meeting the others.
 //!
-//! Where A's rows are read in place and B's rows are contiguous, a column block of B is not
-//! packed in a pass of its own: the first tile row of the block runs the kernel's packing
-//! form, which loads each row of B from B itself, uses it, and writes it to the panel that
-//! the later tile rows read. B then goes through the core once instead of twice, and its
-//! trip from memory overlaps the multiply-adds (see `Worker::packs_b_while_running`).
+//! Where B's rows are contiguous, a column block of B is not packed in a pass of its own:
+//! the first tile row of the block runs the kernel's packing form, which loads each row of
+//! B from B itself, uses it, and writes it to the panel that the later tile rows read. B
+//! then goes through the core once instead of twice, and its trip from memory overlaps the
+//! multiply-adds (see `Worker::packs_b_while_running`).
 //!
 //! A shallow depth block of B (an outer product, `k` of a few dozen) is packed whole by
 //! every worker, which then takes a band of whole rows of C.
@@ -73,6 +74,18 @@ const DEEP_A_PANEL_BYTES: usize = 32 * 1024;
 /// `kc` 512 against 102.4–105.9 (median 105.1, five) at 256, while n = 512 was level.
 /// 4 MiB keeps the deeper block up to 1024 rows of f64, where it was measured to pay.
 const DEEP_A_SLICE_BYTES: usize = 4 * 1024 * 1024;
+/// Columns of a column-major A (a transposed row-major one) are read in place while they
+/// lie less than this many bytes apart; further apart, every step of a micro-panel is on a
+/// page of its own, and a power-of-two stride maps them all to a few cache sets, so A is
+/// packed. f64 on one worker, A stored transposed, n × n × n, GFLOP/s packed → in place
+/// (alternating rounds in one process, medians of 5–6): n = 128 30.9 → 54.4, 192
+/// 52.0 → 55.7, 256 35.3 → 56.1, 384 51.8 → 53.0, 448 52.3 → 53.9; 512 (a 4 KiB
+/// stride) 48.8–50.3 → 45.5–53.1 in two runs, 768 48.1 → 47.2, 1000 48.3 → 44.8, 1024
+/// 49.1–50.3 → 43.0–44.1; f32 at n = 1024 (4 KiB) 102.2 → 94.9. Two workers at n = 256
+/// and 384: 94.2 → 106.6 and 95.6 → 111.2. (A row-major A at n = 256 runs at 56.3 in the
+/// same program. The packed times at 128 and 256 include fresh pages for the packing
+/// buffers on every call: page faults took 30 % of a profile at 256.)
+const A_COLUMNS_STRIDE_BYTES: usize = 4096;
 /// Most bytes of packed A held at once.
 const A_BLOCK_BYTES: usize = 8 * 1024 * 1024;
 /// Bytes of a worker's packed block of B (`kc × nc`): the whole of Zen 4's 1 MiB L2, twice
@@ -301,7 +314,7 @@ impl<S: Scalar> Nest<'_, S> {
     fn run(&mut self) {
         let (m, k) = self.a.shape();
         let Blocking { kc, mc_big, .. } = self.blocking;
-        if self.a_rows_direct() && self.buffers.len() > 1 && k > kc {
+        if self.a_in_place() && self.buffers.len() > 1 && k > kc {
             self.run_without_meeting();
             return;
         }
@@ -309,7 +322,7 @@ impl<S: Scalar> Nest<'_, S> {
             let depth = kc.min(k - pc);
             for ic in (0..m).step_by(mc_big) {
                 let height = mc_big.min(m - ic);
-                if !self.a_rows_direct() {
+                if !self.a_in_place() {
                     self.pack_a(ic, height, pc, depth);
                 }
                 self.multiply_block(ic, height, pc, depth);
@@ -317,12 +330,9 @@ impl<S: Scalar> Nest<'_, S> {
         }
     }
 
-    /// Whether the kernels read A's rows in place instead of a packed copy: when A's rows
-    /// are contiguous, an A micro-panel is MR short runs of consecutive values, which the
-    /// kernel streams as well as a packed panel, and skipping the copy removes a pass over
-    /// A and the join that waits for it before each depth block.
-    fn a_rows_direct(&self) -> bool {
-        self.a.row_stride() >= 0 && (self.a.col_stride() == 1 || self.a.cols() <= 1)
+    /// Whether the kernels read A in place: see [`reads_a_in_place`].
+    fn a_in_place(&self) -> bool {
+        reads_a_in_place(self.a, &self.kernel)
     }
 
     /// Packs rows `ic..ic + height`, columns `pc..pc + depth` of A into MR-row panels.
@@ -354,7 +364,7 @@ impl<S: Scalar> Nest<'_, S> {
     /// `ic..ic + height`.
     fn multiply_block(&mut self, ic: usize, height: usize, pc: usize, depth: usize) {
         let workers = self.buffers.len();
-        let a_direct = self.a_rows_direct();
+        let a_direct = self.a_in_place();
         let (units, whole_b) = cut_units(
             &self.blocking,
             self.kernel.nr,
@@ -516,7 +526,7 @@ struct Worker<'w, S> {
     b: MatRef<'w, S>,
     /// Packed A (unused when `a_direct`).
     a_packed: &'w [S],
-    /// Whether full tile rows read A in place (see `Nest::a_rows_direct`).
+    /// Whether full tile rows read A in place (see `Nest::a_in_place`).
     a_direct: bool,
     kernel: Microkernel<S>,
     ic: usize,
@@ -530,6 +540,27 @@ struct Worker<'w, S> {
 enum APanel<'x, S> {
     Packed(&'x [S]),
     Rows(MatRef<'x, S>),
+    Columns(MatRef<'x, S>),
+}
+
+/// Whether `kernel` reads `a` in place instead of a packed copy: when A's rows are
+/// contiguous, an A micro-panel is MR short runs of consecutive values, which the kernel
+/// streams as well as a packed panel; when its columns are (a transposed row-major A, as in
+/// AᵀB), less than [`A_COLUMNS_STRIDE_BYTES`] apart, and the kernel has a form for them,
+/// each step's MR values are side by side, as in a packed panel. Skipping the copy removes
+/// a pass over A and the join that waits for it before each depth block.
+fn reads_a_in_place<S: Scalar>(a: MatRef<'_, S>, kernel: &Microkernel<S>) -> bool {
+    rows_contiguous(a)
+        || (kernel.reads_a_columns()
+            && (a.row_stride() == 1 || a.rows() <= 1)
+            && usize::try_from(a.col_stride())
+                .is_ok_and(|lda| lda * std::mem::size_of::<S>() < A_COLUMNS_STRIDE_BYTES))
+}
+
+/// Whether `a`'s rows are contiguous and stored top to bottom, so that the kernels read A
+/// in place from its rows.
+fn rows_contiguous<S>(a: MatRef<'_, S>) -> bool {
+    a.row_stride() >= 0 && (a.col_stride() == 1 || a.cols() <= 1)
 }
 
 impl<S: Scalar> Worker<'_, S> {
@@ -607,7 +638,12 @@ impl<S: Scalar> Worker<'_, S> {
                 let panel = (unit.row0 + ir) / mr;
                 APanel::Packed(&self.a_packed[panel * a_len..(panel + 1) * a_len])
             } else if tile_rows == mr {
-                APanel::Rows(self.a.submatrix(row0, self.pc, mr, self.depth))
+                let rows = self.a.submatrix(row0, self.pc, mr, self.depth);
+                if rows_contiguous(self.a) {
+                    APanel::Rows(rows)
+                } else {
+                    APanel::Columns(rows)
+                }
             } else {
                 // A short last tile row: pack it, padded with zeros.
                 a_panel.resize(a_len, S::zero());
@@ -619,6 +655,7 @@ impl<S: Scalar> Worker<'_, S> {
                     .kernel
                     .run_tile(self.depth, a, b_panel, target, overwrite),
                 APanel::Rows(a) => self.kernel.run_tile_rows(*a, b_panel, target, overwrite),
+                APanel::Columns(a) => self.kernel.run_tile_columns(*a, b_panel, target, overwrite),
             };
             for (jp, jr) in (0..cols).step_by(nr).enumerate() {
                 let panel = first_panel + jp;
@@ -635,6 +672,9 @@ impl<S: Scalar> Worker<'_, S> {
                             APanel::Rows(a) => self
                                 .kernel
                                 .run_tile_rows_packing_b(*a, b, b_panel, target, overwrite),
+                            APanel::Columns(a) => self
+                                .kernel
+                                .run_tile_columns_packing_b(*a, b, b_panel, target, overwrite),
                         };
                         if full {
                             fill(unit.c.submatrix_mut(ir, jr, mr, nr), overwrite);
@@ -793,22 +833,64 @@ mod tests {
             let want = naive(&a, &b, m, k, n);
             // A stored transposed: read through `.t()`, so the loop packs it instead of
             // reading its rows in place.
-            let a_transposed: Vec<S> = (0..k * m).map(|idx| a[(idx % m) * k + idx / m]).collect();
-            for (workers, packed_a) in [(1, false), (2, false), (1, true), (2, true)] {
+            let stored = StoredA::new(&a, m, k, from(977));
+            for (workers, layout) in A_LAYOUTS.iter().flat_map(|l| [(1, l), (2, l)]) {
                 let mut c = values(m * n, 99, from); // garbage to be overwritten
-                let av = if packed_a {
-                    MatRef::from_slice(&a_transposed, k, m).unwrap().t()
-                } else {
-                    MatRef::from_slice(&a, m, k).unwrap()
-                };
+                let av = stored.view(layout);
                 let bv = MatRef::from_slice(&b, k, n).unwrap();
                 multiply_blocked(av, bv, &mut c, workers, kernel);
                 for (idx, (&got, &w)) in c.iter().zip(&want).enumerate() {
                     assert!(
                         close(got, w, k),
-                        "{simd} {m}×{k}×{n} ({workers} workers, packed A: {packed_a}): cell {idx} is {got:?}, want {w:?}"
+                        "{simd} {m}×{k}×{n} ({workers} workers, A by {layout}): cell {idx} is {got:?}, want {w:?}"
                     );
                 }
+            }
+        }
+    }
+
+    /// The ways the tests store A: row-major (read in place by rows), transposed (read in
+    /// place by columns while they are close, packed otherwise) and with column stride 2
+    /// (packed).
+    const A_LAYOUTS: [&str; 3] = ["rows", "columns", "strided"];
+
+    /// `a` (`m × k`, row-major) stored in each of [`A_LAYOUTS`].
+    struct StoredA<S> {
+        rows: Vec<S>,
+        columns: Vec<S>,
+        strided: Vec<S>,
+        m: usize,
+        k: usize,
+    }
+
+    impl<S: Scalar> StoredA<S> {
+        /// `filler` fills the gaps of the strided copy (a value the product must not see).
+        fn new(a: &[S], m: usize, k: usize, filler: S) -> Self {
+            let columns = (0..k * m).map(|idx| a[(idx % m) * k + idx / m]).collect();
+            let strided = (0..(2 * m * k).max(1))
+                .map(|idx| {
+                    if idx % 2 == 0 && idx / 2 < m * k {
+                        a[idx / 2]
+                    } else {
+                        filler
+                    }
+                })
+                .collect();
+            StoredA {
+                rows: a.to_vec(),
+                columns,
+                strided,
+                m,
+                k,
+            }
+        }
+
+        fn view(&self, layout: &str) -> MatRef<'_, S> {
+            let (m, k) = (self.m, self.k);
+            match layout {
+                "rows" => MatRef::from_slice(&self.rows, m, k).unwrap(),
+                "columns" => MatRef::from_slice(&self.columns, k, m).unwrap().t(),
+                _ => MatRef::from_slice_strided(&self.strided, m, k, 2 * k, 2).unwrap(),
             }
         }
     }
@@ -888,25 +970,18 @@ mod tests {
                     let b = values(k * n, (n * 3 + k) as u64, from);
                     let b_transposed: Vec<S> =
                         (0..n * k).map(|idx| b[(idx % k) * n + idx / k]).collect();
-                    let a_transposed: Vec<S> =
-                        (0..k * m).map(|idx| a[(idx % m) * k + idx / m]).collect();
+                    let stored = StoredA::new(&a, m, k, from(977));
                     let want = naive(&a, &b, m, k, n);
-                    for (workers, packed_a) in
-                        [(1, false), (2, false), (3, false), (1, true), (2, true)]
-                    {
-                        let av = if packed_a {
-                            MatRef::from_slice(&a_transposed, k, m).unwrap().t()
-                        } else {
-                            MatRef::from_slice(&a, m, k).unwrap()
-                        };
+                    let runs = A_LAYOUTS.iter().flat_map(|l| [(1, l), (2, l)]);
+                    for (workers, layout) in runs.chain([(3, &"rows")]) {
+                        let av = stored.view(layout);
                         let mut while_running = values(m * n, 3, from);
                         let bv = MatRef::from_slice(&b, k, n).unwrap();
                         multiply_blocked(av, bv, &mut while_running, workers, kernel);
                         let mut apart = values(m * n, 4, from);
                         let bv = MatRef::from_slice(&b_transposed, n, k).unwrap().t();
                         multiply_blocked(av, bv, &mut apart, workers, kernel);
-                        let what =
-                            format!("{simd} {m}×{k}×{n}, {workers} workers, packed A: {packed_a}");
+                        let what = format!("{simd} {m}×{k}×{n}, {workers} workers, A by {layout}");
                         assert!(while_running == apart, "{what}: the two packings differ");
                         for (idx, (&got, &w)) in while_running.iter().zip(&want).enumerate() {
                             assert!(
@@ -917,6 +992,41 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Columns of A are read in place while they lie less than `A_COLUMNS_STRIDE_BYTES`
+    /// apart, packed beyond; the product is exact on both sides of the bound.
+    #[test]
+    fn columns_of_a_are_read_in_place_while_close() {
+        for simd in [Simd::Avx2, Simd::Avx512] {
+            if !simd.is_available() {
+                eprintln!("skipping {simd}: not supported by this CPU");
+                continue;
+            }
+            let kernel = microkernel_for::<i64>(simd);
+            let nearest_far = A_COLUMNS_STRIDE_BYTES / 8;
+            for (m, in_place) in [(nearest_far - 1, true), (nearest_far, false)] {
+                for k in [9, Blocking::new(&kernel).kc + 1] {
+                    let n = kernel.nr + 1;
+                    let a = values(m * k, (m + k) as u64, |v| v);
+                    let b = values(k * n, (n + k) as u64, |v| v);
+                    let want = naive(&a, &b, m, k, n);
+                    let stored = StoredA::new(&a, m, k, 977);
+                    let av = stored.view("columns");
+                    assert_eq!(reads_a_in_place(av, &kernel), in_place, "{simd} m = {m}");
+                    let bv = MatRef::from_slice(&b, k, n).unwrap();
+                    for workers in [1, 2] {
+                        let mut c = vec![5i64; m * n];
+                        multiply_blocked(av, bv, &mut c, workers, kernel);
+                        assert!(c == want, "{simd} {m}×{k}×{n}, {workers} workers");
+                    }
+                }
+            }
+            let data = [0.0f64; 12];
+            let columns = MatRef::from_slice(&data, 3, 4).unwrap().t();
+            assert!(reads_a_in_place(columns, &microkernel_for::<f64>(simd)));
+            assert!(!reads_a_in_place(columns, &Microkernel::portable()));
         }
     }
 

@@ -210,6 +210,9 @@ pub(crate) struct Microkernel<S> {
     pub(crate) simd: Simd,
     tile: TileFn<S>,
     tile_rows: TileRowsFn<S>,
+    /// The form reading A from columns (same signature as `tile_rows`: value i of step p
+    /// at `a + p·lda + i`), where there is one.
+    tile_cols: Option<TileRowsFn<S>>,
     tile_fill: Option<TileFillFn<S>>,
 }
 
@@ -222,6 +225,7 @@ impl<S: Scalar> Microkernel<S> {
             simd: Simd::Portable,
             tile: portable::tile::<S, 4, 4>,
             tile_rows: portable::tile_rows::<S, 4, 4>,
+            tile_cols: None,
             tile_fill: None,
         }
     }
@@ -229,15 +233,15 @@ impl<S: Scalar> Microkernel<S> {
     /// # Safety
     ///
     /// `tile` and `tile_rows` have the contracts of [`portable::tile`] and
-    /// [`portable::tile_rows`] for an `mr × nr` tile, `tile_fill` that of the `_fill` form
-    /// of the hand-written kernels, and if they use instructions beyond the baseline,
-    /// `simd.is_available()` is true.
+    /// [`portable::tile_rows`] for an `mr × nr` tile, `tile_cols` and `tile_fill` those of
+    /// the `_cols` and `_fill` forms of the hand-written kernels, and if they use
+    /// instructions beyond the baseline, `simd.is_available()` is true.
     pub(crate) unsafe fn new(
         mr: usize,
         nr: usize,
         simd: Simd,
         tile: TileFn<S>,
-        tile_rows: TileRowsFn<S>,
+        (tile_rows, tile_cols): (TileRowsFn<S>, TileRowsFn<S>),
         tile_fill: TileFillFn<S>,
     ) -> Self {
         debug_assert!(simd.is_available());
@@ -247,6 +251,7 @@ impl<S: Scalar> Microkernel<S> {
             simd,
             tile,
             tile_rows,
+            tile_cols: Some(tile_cols),
             tile_fill: Some(tile_fill),
         }
     }
@@ -270,6 +275,10 @@ impl<S: Scalar> Microkernel<S> {
             tile_rows: unsafe {
                 std::mem::transmute::<TileRowsFn<S>, TileRowsFn<U>>(self.tile_rows)
             },
+            // SAFETY: as for `tile`.
+            tile_cols: self
+                .tile_cols
+                .map(|f| unsafe { std::mem::transmute::<TileRowsFn<S>, TileRowsFn<U>>(f) }),
             // SAFETY: as for `tile`.
             tile_fill: self
                 .tile_fill
@@ -374,6 +383,82 @@ impl<S: Scalar> Microkernel<S> {
     #[inline]
     pub(crate) fn packs_b_while_running(&self) -> bool {
         self.tile_fill.is_some()
+    }
+
+    /// Whether the kernel reads A in place from the columns of a column-major matrix (see
+    /// [`Microkernel::run_tile_columns`]).
+    #[inline]
+    pub(crate) fn reads_a_columns(&self) -> bool {
+        self.tile_cols.is_some()
+    }
+
+    /// [`Microkernel::run_tile`] with A read straight from `a`: `MR` rows, `depth`
+    /// columns, contiguous columns (row stride 1), as in a transposed row-major matrix.
+    ///
+    /// # Panics
+    ///
+    /// If the kernel has no such form ([`Microkernel::reads_a_columns`]), `a` is not an
+    /// `MR × depth` view with row stride 1 and columns left to right, `b` is shorter than
+    /// `depth` steps, or `tile` is not an `MR × NR` view with contiguous rows.
+    #[inline]
+    pub(crate) fn run_tile_columns(
+        &self,
+        a: MatRef<'_, S>,
+        b: &[S],
+        mut tile: MatMut<'_, S>,
+        overwrite: bool,
+    ) {
+        let columns = self.tile_cols.expect("the kernel reads A's columns");
+        let (depth, lda) = self.columns_of_a(a);
+        assert!(b.len() >= depth * self.nr);
+        let ldc = self.tile_stride(&tile);
+        // SAFETY: the `depth` columns of `a` hold MR consecutive values each, `lda` apart
+        // (the view's layout, checked by `columns_of_a`); the panel of B holds `depth`
+        // steps; the tile is as in `run_tile`; the kernel's instructions are available
+        // (`Microkernel::new`).
+        unsafe {
+            columns(
+                depth,
+                a.as_ptr(),
+                lda,
+                b.as_ptr(),
+                tile.as_mut_ptr(),
+                ldc,
+                overwrite,
+            )
+        }
+    }
+
+    /// [`Microkernel::run_tile_columns`] with B read straight from `b` and packed to
+    /// `b_out` as in [`Microkernel::run_tile_rows_packing_b`].
+    ///
+    /// # Panics
+    ///
+    /// If `a` is not as [`Microkernel::run_tile_columns`] requires, or `b`, `b_out` or
+    /// `tile` not as [`Microkernel::run_tile_rows_packing_b`] does.
+    #[inline]
+    pub(crate) fn run_tile_columns_packing_b(
+        &self,
+        a: MatRef<'_, S>,
+        b: MatRef<'_, S>,
+        b_out: &mut [S],
+        tile: MatMut<'_, S>,
+        overwrite: bool,
+    ) {
+        let (depth, lda) = self.columns_of_a(a);
+        // SAFETY: value i of step p is `a + i + p·lda`, inside column p of the view (its
+        // layout, checked by `columns_of_a`).
+        unsafe { self.run_packing_b(depth, a.as_ptr(), (1, lda), b, b_out, tile, overwrite) }
+    }
+
+    /// The depth and column stride of `a`, checked to be `depth` columns of `MR`
+    /// consecutive values stored left to right (panics otherwise).
+    #[inline]
+    fn columns_of_a(&self, a: MatRef<'_, S>) -> (usize, usize) {
+        let depth = a.cols();
+        assert!(a.rows() == self.mr && (a.row_stride() == 1 || self.mr <= 1));
+        let lda = usize::try_from(a.col_stride()).expect("columns are stored left to right");
+        (depth, lda)
     }
 
     /// [`Microkernel::run_tile_rows`] with B read straight from `b` (`depth` rows of NR
@@ -493,7 +578,7 @@ pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
                                 $nr512,
                                 Simd::Avx512,
                                 avx512::$k512,
-                                pick!(@rows avx512, $k512),
+                                (pick!(@rows avx512, $k512), pick!(@cols avx512, $k512)),
                                 pick!(@fill avx512, $k512),
                             )
                             .cast::<S>(),
@@ -504,7 +589,7 @@ pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
                                 $nr256,
                                 Simd::Avx2,
                                 avx2::$k256,
-                                pick!(@rows avx2, $k256),
+                                (pick!(@rows avx2, $k256), pick!(@cols avx2, $k256)),
                                 pick!(@fill avx2, $k256),
                             )
                             .cast::<S>(),
@@ -520,6 +605,14 @@ pub(crate) fn simd_kernel<S: Scalar>(simd: Simd) -> Option<Microkernel<S>> {
                 (@rows avx2, f32_6x16) => { avx2::f32_6x16_rows };
                 (@rows avx2, i32_6x16) => { avx2::i32_6x16_rows };
                 (@rows avx2, i64_4x8) => { avx2::i64_4x8_rows };
+                (@cols avx512, f64_8x16) => { avx512::f64_8x16_cols };
+                (@cols avx512, f32_8x32) => { avx512::f32_8x32_cols };
+                (@cols avx512, i32_8x32) => { avx512::i32_8x32_cols };
+                (@cols avx512, i64_8x16) => { avx512::i64_8x16_cols };
+                (@cols avx2, f64_6x8) => { avx2::f64_6x8_cols };
+                (@cols avx2, f32_6x16) => { avx2::f32_6x16_cols };
+                (@cols avx2, i32_6x16) => { avx2::i32_6x16_cols };
+                (@cols avx2, i64_4x8) => { avx2::i64_4x8_cols };
                 (@fill avx512, f64_8x16) => { avx512::f64_8x16_fill };
                 (@fill avx512, f32_8x32) => { avx512::f32_8x32_fill };
                 (@fill avx512, i32_8x32) => { avx512::i32_8x32_fill };

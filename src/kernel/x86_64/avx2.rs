@@ -86,28 +86,28 @@ fn mul_add_i64(acc: __m256i, a: __m256i, b: __m256i) -> __m256i {
 
 full_tile_kernel!(
     /// `f64`: a 6 × 8 tile, fused multiply-add.
-    f64_6x8 / f64_6x8_rows / f64_6x8_fill, feature = "avx2,fma", elem = f64, vector = __m256d, lanes = 4, mr = 6, vectors = 2,
+    f64_6x8 / f64_6x8_rows / f64_6x8_cols / f64_6x8_fill, feature = "avx2,fma", elem = f64, vector = __m256d, lanes = 4, mr = 6, vectors = 2,
     zero = _mm256_setzero_pd, load = load_f64, store = store_f64,
     splat = _mm256_set1_pd, mul_add = fma_f64, add = _mm256_add_pd
 );
 
 full_tile_kernel!(
     /// `f32`: a 6 × 16 tile, fused multiply-add.
-    f32_6x16 / f32_6x16_rows / f32_6x16_fill, feature = "avx2,fma", elem = f32, vector = __m256, lanes = 8, mr = 6, vectors = 2,
+    f32_6x16 / f32_6x16_rows / f32_6x16_cols / f32_6x16_fill, feature = "avx2,fma", elem = f32, vector = __m256, lanes = 8, mr = 6, vectors = 2,
     zero = _mm256_setzero_ps, load = load_f32, store = store_f32,
     splat = _mm256_set1_ps, mul_add = fma_f32, add = _mm256_add_ps
 );
 
 full_tile_kernel!(
     /// `i32` (and `u32`): a 6 × 16 tile, wrapping `vpmulld` + `vpaddd`.
-    i32_6x16 / i32_6x16_rows / i32_6x16_fill, feature = "avx2,fma", elem = i32, vector = __m256i, lanes = 8, mr = 6, vectors = 2,
+    i32_6x16 / i32_6x16_rows / i32_6x16_cols / i32_6x16_fill, feature = "avx2,fma", elem = i32, vector = __m256i, lanes = 8, mr = 6, vectors = 2,
     zero = _mm256_setzero_si256, load = load_i32, store = store_i32,
     splat = _mm256_set1_epi32, mul_add = mul_add_i32, add = _mm256_add_epi32
 );
 
 full_tile_kernel!(
     /// `i64` (and `u64`): a 4 × 8 tile, wrapping multiply emulated with `vpmuludq`.
-    i64_4x8 / i64_4x8_rows / i64_4x8_fill, feature = "avx2,fma", elem = i64, vector = __m256i, lanes = 4, mr = 4, vectors = 2,
+    i64_4x8 / i64_4x8_rows / i64_4x8_cols / i64_4x8_fill, feature = "avx2,fma", elem = i64, vector = __m256i, lanes = 4, mr = 4, vectors = 2,
     zero = _mm256_setzero_si256, load = load_i64, store = store_i64,
     splat = _mm256_set1_epi64x, mul_add = mul_add_i64, add = _mm256_add_epi64
 );

@@ -85,28 +85,28 @@ fn mul_add_i64(acc: __m512i, a: __m512i, b: __m512i) -> __m512i {
 
 full_tile_kernel!(
     /// `f64`: an 8 × 16 tile, fused multiply-add.
-    f64_8x16 / f64_8x16_rows / f64_8x16_fill, feature = "avx512f", elem = f64, vector = __m512d, lanes = 8, mr = 8, vectors = 2,
+    f64_8x16 / f64_8x16_rows / f64_8x16_cols / f64_8x16_fill, feature = "avx512f", elem = f64, vector = __m512d, lanes = 8, mr = 8, vectors = 2,
     zero = _mm512_setzero_pd, load = load_f64, store = store_f64,
     splat = _mm512_set1_pd, mul_add = fma_f64, add = _mm512_add_pd
 );
 
 full_tile_kernel!(
     /// `f32`: an 8 × 32 tile, fused multiply-add.
-    f32_8x32 / f32_8x32_rows / f32_8x32_fill, feature = "avx512f", elem = f32, vector = __m512, lanes = 16, mr = 8, vectors = 2,
+    f32_8x32 / f32_8x32_rows / f32_8x32_cols / f32_8x32_fill, feature = "avx512f", elem = f32, vector = __m512, lanes = 16, mr = 8, vectors = 2,
     zero = _mm512_setzero_ps, load = load_f32, store = store_f32,
     splat = _mm512_set1_ps, mul_add = fma_f32, add = _mm512_add_ps
 );
 
 full_tile_kernel!(
     /// `i32` (and `u32`): an 8 × 32 tile, wrapping `vpmulld` + `vpaddd`.
-    i32_8x32 / i32_8x32_rows / i32_8x32_fill, feature = "avx512f", elem = i32, vector = __m512i, lanes = 16, mr = 8, vectors = 2,
+    i32_8x32 / i32_8x32_rows / i32_8x32_cols / i32_8x32_fill, feature = "avx512f", elem = i32, vector = __m512i, lanes = 16, mr = 8, vectors = 2,
     zero = _mm512_setzero_si512, load = load_i32, store = store_i32,
     splat = _mm512_set1_epi32, mul_add = mul_add_i32, add = _mm512_add_epi32
 );
 
 full_tile_kernel!(
     /// `i64` (and `u64`): an 8 × 16 tile, wrapping `vpmullq` + `vpaddq`.
-    i64_8x16 / i64_8x16_rows / i64_8x16_fill, feature = "avx512f,avx512dq", elem = i64, vector = __m512i, lanes = 8, mr = 8, vectors = 2,
+    i64_8x16 / i64_8x16_rows / i64_8x16_cols / i64_8x16_fill, feature = "avx512f,avx512dq", elem = i64, vector = __m512i, lanes = 8, mr = 8, vectors = 2,
     zero = _mm512_setzero_si512, load = load_i64, store = store_i64,
     splat = _mm512_set1_epi64, mul_add = mul_add_i64, add = _mm512_add_epi64
 );

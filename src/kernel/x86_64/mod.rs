@@ -20,18 +20,20 @@ pub(crate) const B_PREFETCH_ROWS: usize = 16;
 pub(crate) mod avx2;
 pub(crate) mod avx512;
 
-/// Defines a full-tile microkernel from its vector operations, in two forms: `$name` reads
+/// Defines a full-tile microkernel from its vector operations, in four forms: `$name` reads
 /// A from a packed panel (the MR values of a step side by side), `$rows_name` straight from
-/// MR rows of a row-major A (`lda` apart, consecutive steps consecutive in each row).
+/// MR rows of a row-major A (`lda` apart, consecutive steps consecutive in each row),
+/// `$cols_name` straight from the columns of a column-major A (`lda` apart, the MR values
+/// of a step side by side), and `$fill_name` packs B's panel while it runs.
 ///
-/// Both have the contract of [`crate::kernel::TileFn`] (for `$rows_name`, with A read from
-/// the MR rows instead of a panel): they read `depth` steps of A and `depth · NR` values
-/// from `b`, and write (or, without `overwrite`, add to) the `MR × NR` tile at `c` with
-/// row stride `ldc`.
+/// All have the contract of [`crate::kernel::TileFn`] (with A read from where the form
+/// says, and for `$fill_name` B too): they read `depth` steps of A and `depth · NR` values
+/// of B, and write (or, without `overwrite`, add to) the `MR × NR` tile at `c` with row
+/// stride `ldc`.
 macro_rules! full_tile_kernel {
     (
         $(#[$attr:meta])*
-        $name:ident / $rows_name:ident / $fill_name:ident, feature = $feature:literal, elem = $elem:ty,
+        $name:ident / $rows_name:ident / $cols_name:ident / $fill_name:ident, feature = $feature:literal, elem = $elem:ty,
         vector = $vector:ty, lanes = $lanes:literal, mr = $mr:literal, vectors = $nv:literal,
         zero = $zero:path, load = $load:path, store = $store:path,
         splat = $splat:path, mul_add = $mul_add:path, add = $add:path
@@ -78,6 +80,31 @@ macro_rules! full_tile_kernel {
         ) {
             // SAFETY: value i of step p is `a + i·lda + p`, inside row i of A.
             let a_at = |step: usize, i: usize| unsafe { *a.add(i * lda + step) };
+            full_tile_kernel!(@body depth, a_at, b, c, ldc, overwrite, $elem, $vector,
+                $lanes, $mr, $nv, $zero, $load, $store, $splat, $mul_add, $add);
+        }
+
+        $(#[$attr])*
+        /// This form reads A straight from `depth` columns of a column-major matrix (a
+        /// transposed row-major one), `lda` apart, each holding the step's `MR` values side
+        /// by side, as a packed panel does.
+        ///
+        /// # Safety
+        ///
+        /// As for the packed form, with A given as `depth` columns `lda` apart, each
+        /// readable for `MR` consecutive values from `a + p·lda`.
+        #[target_feature(enable = $feature)]
+        pub(crate) unsafe fn $cols_name(
+            depth: usize,
+            a: *const $elem,
+            lda: usize,
+            b: *const $elem,
+            c: *mut $elem,
+            ldc: usize,
+            overwrite: bool,
+        ) {
+            // SAFETY: value i of step p is `a + p·lda + i`, inside column p of A.
+            let a_at = |step: usize, i: usize| unsafe { *a.add(step * lda + i) };
             full_tile_kernel!(@body depth, a_at, b, c, ldc, overwrite, $elem, $vector,
                 $lanes, $mr, $nv, $zero, $load, $store, $splat, $mul_add, $add);
         }
