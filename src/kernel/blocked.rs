@@ -66,14 +66,22 @@ const A_PANEL_BYTES: usize = 16 * 1024;
 /// `Complex<f64>` at n = 256 and 512 took 2.76–2.90 GFLOP/s with 32 KiB against 2.92–2.94.
 const DEEP_A_PANEL_BYTES: usize = 32 * 1024;
 /// Most bytes of A's depth slice (`m × kc`) for the deeper block of
-/// [`DEEP_A_PANEL_BYTES`]. Doubling the depth halves the width of a block of B (which
-/// fills L2 either way), and every column block reads A's whole depth slice again: the
-/// deeper block makes that twice as many reads, from L3 while the slice stays there, from
-/// memory once it does not. f64 on two threads at n = 4096 (a 16 MiB slice at `kc` 512),
-/// alternating runs of the peers example: 98.0–103.7 GFLOP/s (median 101.6, six runs) at
-/// `kc` 512 against 102.4–105.9 (median 105.1, five) at 256, while n = 512 was level.
-/// 4 MiB keeps the deeper block up to 1024 rows of f64, where it was measured to pay.
-const DEEP_A_SLICE_BYTES: usize = 4 * 1024 * 1024;
+/// [`DEEP_A_PANEL_BYTES`]: 16 MiB, up to 4096 rows of f64, the tallest products measured.
+/// Doubling the depth halves the width of a block of B (which fills L2 either way), and
+/// every column block reads A's whole depth slice again: the deeper block makes that
+/// twice as many reads, from L3 while the slice stays there, from memory once it does not.
+/// Since B is packed by the first tile row of each block, the deeper block is ahead at
+/// every height measured (alternating rounds in one process, medians of 3–6, GFLOP/s,
+/// `kc` 256 → 512): f64 one worker n = 1536 53.3 → 54.8, 2048 53.5 → 54.4, 4096
+/// 53.4 → 53.8; two workers n = 1536 107.2 → 109.6, 2048 108.2 → 109.8, 3072
+/// 107.9 → 108.7, 4096 106.2 → 107.6 and 106.0 → 106.6; i64 two workers n = 2048 and
+/// 4096 79.1 → 79.6 and 79.7 → 79.9; AVX2 f64 (`kc` 341 → 512) one worker n = 1536
+/// 49.2 → 52.1. Before that change the peers example had f64 on two threads at n = 4096
+/// at 98.0–103.7 (median 101.6, six runs) with the deeper block against 102.4–105.9
+/// (median 105.1, five) with the shallower one, and the bound sat at 4 MiB. Products
+/// taller than 4096 rows of f64 (not measured: one takes 10 s or more) keep the shallower
+/// block.
+const DEEP_A_SLICE_BYTES: usize = 16 * 1024 * 1024;
 /// Columns of a column-major A (a transposed row-major one) are read in place while they
 /// lie less than this many bytes apart; further apart, every step of a micro-panel is on a
 /// page of its own, and a power-of-two stride maps them all to a few cache sets, so A is
