@@ -70,15 +70,16 @@ const DEEP_A_PANEL_BYTES: usize = 32 * 1024;
 /// Doubling the depth halves the width of a block of B (which fills L2 either way), and
 /// every column block reads A's whole depth slice again: the deeper block makes that
 /// twice as many reads, from L3 while the slice stays there, from memory once it does not.
-/// Since B is packed by the first tile row of each block, the deeper block is ahead at
-/// every height measured (alternating rounds in one process, medians of 3–6, GFLOP/s,
-/// `kc` 256 → 512): f64 one worker n = 1536 53.3 → 54.8, 2048 53.5 → 54.4, 4096
+/// On the build that packs B by the first tile row of each block, the deeper block is
+/// ahead at every height measured (alternating rounds in one process, medians of 3–6,
+/// GFLOP/s, `kc` 256 → 512): f64 one worker n = 1536 53.3 → 54.8, 2048 53.5 → 54.4, 4096
 /// 53.4 → 53.8; two workers n = 1536 107.2 → 109.6, 2048 108.2 → 109.8, 3072
 /// 107.9 → 108.7, 4096 106.2 → 107.6 and 106.0 → 106.6; i64 two workers n = 2048 and
 /// 4096 79.1 → 79.6 and 79.7 → 79.9; AVX2 f64 (`kc` 341 → 512) one worker n = 1536
-/// 49.2 → 52.1. Before that change the peers example had f64 on two threads at n = 4096
-/// at 98.0–103.7 (median 101.6, six runs) with the deeper block against 102.4–105.9
-/// (median 105.1, five) with the shallower one, and the bound sat at 4 MiB. Products
+/// 49.2 → 52.1. Before that change, runs of the peers example had f64 on two threads at
+/// n = 4096 at 98.0–103.7 (median 101.6, six runs) with the deeper block against
+/// 102.4–105.9 (median 105.1, five) with the shallower one, and the bound sat at 4 MiB
+/// (whether those runs were noise or the change moved the balance is not known). Products
 /// taller than 4096 rows of f64 (not measured: one takes 10 s or more) keep the shallower
 /// block.
 const DEEP_A_SLICE_BYTES: usize = 16 * 1024 * 1024;
@@ -551,6 +552,49 @@ enum APanel<'x, S> {
     Columns(MatRef<'x, S>),
 }
 
+impl<S: Scalar> APanel<'_, S> {
+    /// Runs `kernel` on these `depth` steps of A and the panel `b_panel` into `target`.
+    /// Always inlined: on a shallow product the tile's work is a few hundred
+    /// multiply-adds, and a call per tile (as a closure, it was left out of line) made
+    /// 1024×1×1024 i32 on one blocked worker 7–10 % slower.
+    #[inline(always)]
+    fn run(
+        &self,
+        kernel: &Microkernel<S>,
+        depth: usize,
+        b_panel: &[S],
+        target: MatMut<'_, S>,
+        overwrite: bool,
+    ) {
+        match self {
+            APanel::Packed(a) => kernel.run_tile(depth, a, b_panel, target, overwrite),
+            APanel::Rows(a) => kernel.run_tile_rows(*a, b_panel, target, overwrite),
+            APanel::Columns(a) => kernel.run_tile_columns(*a, b_panel, target, overwrite),
+        }
+    }
+
+    /// [`APanel::run`] with B read from its rows `b` (`depth × NR`) and packed to `b_out`
+    /// on the way (see [`Microkernel::run_tile_rows_packing_b`]).
+    fn run_packing_b(
+        &self,
+        kernel: &Microkernel<S>,
+        b: MatRef<'_, S>,
+        b_out: &mut [S],
+        target: MatMut<'_, S>,
+        overwrite: bool,
+    ) {
+        match self {
+            APanel::Packed(a) => {
+                kernel.run_tile_packing_b(b.rows(), a, b, b_out, target, overwrite)
+            }
+            APanel::Rows(a) => kernel.run_tile_rows_packing_b(*a, b, b_out, target, overwrite),
+            APanel::Columns(a) => {
+                kernel.run_tile_columns_packing_b(*a, b, b_out, target, overwrite)
+            }
+        }
+    }
+}
+
 /// Whether `kernel` reads `a` in place instead of a packed copy: when A's rows are
 /// contiguous, an A micro-panel is MR short runs of consecutive values, which the kernel
 /// streams as well as a packed panel; when its columns are (a transposed row-major A, as in
@@ -658,13 +702,7 @@ impl<S: Scalar> Worker<'_, S> {
                 pack_a_panel(self.a, row0, tile_rows, self.pc, self.depth, mr, a_panel);
                 APanel::Packed(a_panel.as_slice())
             };
-            let run = |b_panel: &[S], target: MatMut<'_, S>, overwrite: bool| match &a_source {
-                APanel::Packed(a) => self
-                    .kernel
-                    .run_tile(self.depth, a, b_panel, target, overwrite),
-                APanel::Rows(a) => self.kernel.run_tile_rows(*a, b_panel, target, overwrite),
-                APanel::Columns(a) => self.kernel.run_tile_columns(*a, b_panel, target, overwrite),
-            };
+            let (kernel, depth) = (&self.kernel, self.depth);
             for (jp, jr) in (0..cols).step_by(nr).enumerate() {
                 let panel = first_panel + jp;
                 let tile_cols = nr.min(cols - jr);
@@ -672,22 +710,13 @@ impl<S: Scalar> Worker<'_, S> {
                 if packing {
                     let b_panel = &mut b_block[panel * b_len..(panel + 1) * b_len];
                     if tile_cols == nr {
-                        let b = self.b.submatrix(self.pc, unit.jc + jr, self.depth, nr);
-                        let mut fill = |target: MatMut<'_, S>, overwrite: bool| match &a_source {
-                            APanel::Packed(a) => self
-                                .kernel
-                                .run_tile_packing_b(self.depth, a, b, b_panel, target, overwrite),
-                            APanel::Rows(a) => self
-                                .kernel
-                                .run_tile_rows_packing_b(*a, b, b_panel, target, overwrite),
-                            APanel::Columns(a) => self
-                                .kernel
-                                .run_tile_columns_packing_b(*a, b, b_panel, target, overwrite),
-                        };
+                        let b = self.b.submatrix(self.pc, unit.jc + jr, depth, nr);
                         if full {
-                            fill(unit.c.submatrix_mut(ir, jr, mr, nr), overwrite);
+                            let target = unit.c.submatrix_mut(ir, jr, mr, nr);
+                            a_source.run_packing_b(kernel, b, b_panel, target, overwrite);
                         } else {
-                            fill(register_tile(tile, mr, nr), true);
+                            let target = register_tile(tile, mr, nr);
+                            a_source.run_packing_b(kernel, b, b_panel, target, true);
                             let edge = unit.c.submatrix_mut(ir, jr, tile_rows, tile_cols);
                             keep_edge(tile, nr, edge, overwrite);
                         }
@@ -695,15 +724,17 @@ impl<S: Scalar> Worker<'_, S> {
                     }
                     // A narrow last panel: packed (padded with zeros) before its tile.
                     let col0 = unit.jc + jr;
-                    pack_b_panel(self.b, self.pc, self.depth, col0, tile_cols, nr, b_panel);
+                    pack_b_panel(self.b, self.pc, depth, col0, tile_cols, nr, b_panel);
                 }
                 let b_panel = &b_block[panel * b_len..(panel + 1) * b_len];
                 if full {
-                    run(b_panel, unit.c.submatrix_mut(ir, jr, mr, nr), overwrite);
+                    let target = unit.c.submatrix_mut(ir, jr, mr, nr);
+                    a_source.run(kernel, depth, b_panel, target, overwrite);
                 } else {
                     // An edge tile: compute the whole register tile into a buffer, then
                     // keep the part inside C.
-                    run(b_panel, register_tile(tile, mr, nr), true);
+                    let target = register_tile(tile, mr, nr);
+                    a_source.run(kernel, depth, b_panel, target, true);
                     let edge = unit.c.submatrix_mut(ir, jr, tile_rows, tile_cols);
                     keep_edge(tile, nr, edge, overwrite);
                 }
