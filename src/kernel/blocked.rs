@@ -408,7 +408,7 @@ impl<S: Scalar> Nest<'_, S> {
         }
     }
 
-    /// The whole product for several workers when A's rows are read in place: the units
+    /// The whole product for several workers when A is read in place: the units
     /// are shared out once, and each worker runs every depth block of its own units
     /// without waiting for the others in between. Nothing is shared that changes between
     /// depth blocks (no packed A), so the workers have no reason to meet; each tile still
