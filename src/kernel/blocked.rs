@@ -323,25 +323,21 @@ impl<S: Scalar> Nest<'_, S> {
     fn run(&mut self) {
         let (m, k) = self.a.shape();
         let Blocking { kc, mc_big, .. } = self.blocking;
-        if self.a_in_place() && self.buffers.len() > 1 && k > kc {
-            self.run_without_meeting();
+        let access = a_access(self.a, &self.kernel);
+        if access != AAccess::Packed && self.buffers.len() > 1 && k > kc {
+            self.run_without_meeting(access);
             return;
         }
         for pc in (0..k).step_by(kc) {
             let depth = kc.min(k - pc);
             for ic in (0..m).step_by(mc_big) {
                 let height = mc_big.min(m - ic);
-                if !self.a_in_place() {
+                if access == AAccess::Packed {
                     self.pack_a(ic, height, pc, depth);
                 }
-                self.multiply_block(ic, height, pc, depth);
+                self.multiply_block(access, ic, height, pc, depth);
             }
         }
-    }
-
-    /// Whether the kernels read A in place: see [`reads_a_in_place`].
-    fn a_in_place(&self) -> bool {
-        reads_a_in_place(self.a, &self.kernel)
     }
 
     /// Packs rows `ic..ic + height`, columns `pc..pc + depth` of A into MR-row panels.
@@ -369,11 +365,17 @@ impl<S: Scalar> Nest<'_, S> {
         }
     }
 
-    /// Multiplies the packed A block by B's rows `pc..pc + depth` into C's rows
-    /// `ic..ic + height`.
-    fn multiply_block(&mut self, ic: usize, height: usize, pc: usize, depth: usize) {
+    /// Multiplies A's rows `ic..ic + height` (packed, or read as `access` says) by B's
+    /// rows `pc..pc + depth` into C's rows `ic..ic + height`.
+    fn multiply_block(
+        &mut self,
+        access: AAccess,
+        ic: usize,
+        height: usize,
+        pc: usize,
+        depth: usize,
+    ) {
         let workers = self.buffers.len();
-        let a_direct = self.a_in_place();
         let (units, whole_b) = cut_units(
             &self.blocking,
             self.kernel.nr,
@@ -388,7 +390,7 @@ impl<S: Scalar> Nest<'_, S> {
             a: self.a,
             b: self.b,
             a_packed: &self.a_packed,
-            a_direct,
+            access,
             kernel: self.kernel,
             ic,
             pc,
@@ -413,7 +415,7 @@ impl<S: Scalar> Nest<'_, S> {
     /// without waiting for the others in between. Nothing is shared that changes between
     /// depth blocks (no packed A), so the workers have no reason to meet; each tile still
     /// goes through the depth blocks in order, so the bits are those of the other path.
-    fn run_without_meeting(&mut self) {
+    fn run_without_meeting(&mut self, access: AAccess) {
         let (m, k) = self.a.shape();
         let kc = self.blocking.kc;
         let workers = self.buffers.len();
@@ -434,7 +436,7 @@ impl<S: Scalar> Nest<'_, S> {
                     a,
                     b,
                     a_packed: &[],
-                    a_direct: true,
+                    access,
                     kernel,
                     ic: 0,
                     pc,
@@ -533,10 +535,10 @@ fn share_by_work<S>(units: Vec<Unit<'_, S>>, workers: usize) -> Vec<Vec<Unit<'_,
 struct Worker<'w, S> {
     a: MatRef<'w, S>,
     b: MatRef<'w, S>,
-    /// Packed A (unused when `a_direct`).
+    /// Packed A (used only when `access` is `Packed`).
     a_packed: &'w [S],
-    /// Whether full tile rows read A in place (see `Nest::a_in_place`).
-    a_direct: bool,
+    /// How full tile rows read A (see [`a_access`]).
+    access: AAccess,
     kernel: Microkernel<S>,
     ic: usize,
     pc: usize,
@@ -595,24 +597,36 @@ impl<S: Scalar> APanel<'_, S> {
     }
 }
 
-/// Whether `kernel` reads `a` in place instead of a packed copy: when A's rows are
-/// contiguous, an A micro-panel is MR short runs of consecutive values, which the kernel
-/// streams as well as a packed panel; when its columns are (a transposed row-major A, as in
-/// AᵀB), less than [`A_COLUMNS_STRIDE_BYTES`] apart, and the kernel has a form for them,
-/// each step's MR values are side by side, as in a packed panel. Skipping the copy removes
-/// a pass over A and the join that waits for it before each depth block.
-fn reads_a_in_place<S: Scalar>(a: MatRef<'_, S>, kernel: &Microkernel<S>) -> bool {
-    rows_contiguous(a)
-        || (kernel.reads_a_columns()
-            && (a.row_stride() == 1 || a.rows() <= 1)
-            && usize::try_from(a.col_stride())
-                .is_ok_and(|lda| lda * std::mem::size_of::<S>() < A_COLUMNS_STRIDE_BYTES))
+/// How the kernels read A's full tile rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AAccess {
+    /// From a packed copy, shared by the workers and packed again for each depth block.
+    Packed,
+    /// In place, from MR rows of a row-major A.
+    Rows,
+    /// In place, from the columns of a column-major A.
+    Columns,
 }
 
-/// Whether `a`'s rows are contiguous and stored top to bottom, so that the kernels read A
-/// in place from its rows.
-fn rows_contiguous<S>(a: MatRef<'_, S>) -> bool {
-    a.row_stride() >= 0 && (a.col_stride() == 1 || a.cols() <= 1)
+/// How `kernel` reads `a`: in place where it can, from a packed copy otherwise. When A's
+/// rows are contiguous, an A micro-panel is MR short runs of consecutive values, which the
+/// kernel streams as well as a packed panel; when its columns are (a transposed row-major
+/// A, as in AᵀB), less than [`A_COLUMNS_STRIDE_BYTES`] apart, and the kernel has a form
+/// for them, each step's MR values are side by side, as in a packed panel. Skipping the
+/// copy removes a pass over A and the join that waits for it before each depth block.
+fn a_access<S: Scalar>(a: MatRef<'_, S>, kernel: &Microkernel<S>) -> AAccess {
+    let close_columns = || {
+        usize::try_from(a.col_stride())
+            .is_ok_and(|lda| lda * std::mem::size_of::<S>() < A_COLUMNS_STRIDE_BYTES)
+    };
+    if a.row_stride() >= 0 && (a.col_stride() == 1 || a.cols() <= 1) {
+        AAccess::Rows
+    } else if kernel.reads_a_columns() && (a.row_stride() == 1 || a.rows() <= 1) && close_columns()
+    {
+        AAccess::Columns
+    } else {
+        AAccess::Packed
+    }
 }
 
 impl<S: Scalar> Worker<'_, S> {
@@ -686,21 +700,21 @@ impl<S: Scalar> Worker<'_, S> {
         for ir in (0..rows).step_by(mr) {
             let tile_rows = mr.min(rows - ir);
             let row0 = self.ic + unit.row0 + ir;
-            let a_source = if !self.a_direct {
-                let panel = (unit.row0 + ir) / mr;
-                APanel::Packed(&self.a_packed[panel * a_len..(panel + 1) * a_len])
-            } else if tile_rows == mr {
-                let rows = self.a.submatrix(row0, self.pc, mr, self.depth);
-                if rows_contiguous(self.a) {
-                    APanel::Rows(rows)
-                } else {
-                    APanel::Columns(rows)
+            let a_source = match self.access {
+                AAccess::Packed => {
+                    let panel = (unit.row0 + ir) / mr;
+                    APanel::Packed(&self.a_packed[panel * a_len..(panel + 1) * a_len])
                 }
-            } else {
-                // A short last tile row: pack it, padded with zeros.
-                a_panel.resize(a_len, S::zero());
-                pack_a_panel(self.a, row0, tile_rows, self.pc, self.depth, mr, a_panel);
-                APanel::Packed(a_panel.as_slice())
+                _ if tile_rows < mr => {
+                    // A short last tile row: pack it, padded with zeros.
+                    a_panel.resize(a_len, S::zero());
+                    pack_a_panel(self.a, row0, tile_rows, self.pc, self.depth, mr, a_panel);
+                    APanel::Packed(a_panel.as_slice())
+                }
+                AAccess::Rows => APanel::Rows(self.a.submatrix(row0, self.pc, mr, self.depth)),
+                AAccess::Columns => {
+                    APanel::Columns(self.a.submatrix(row0, self.pc, mr, self.depth))
+                }
             };
             let (kernel, depth) = (&self.kernel, self.depth);
             for (jp, jr) in (0..cols).step_by(nr).enumerate() {
@@ -1045,7 +1059,10 @@ mod tests {
             }
             let kernel = microkernel_for::<i64>(simd);
             let nearest_far = A_COLUMNS_STRIDE_BYTES / 8;
-            for (m, in_place) in [(nearest_far - 1, true), (nearest_far, false)] {
+            for (m, access) in [
+                (nearest_far - 1, AAccess::Columns),
+                (nearest_far, AAccess::Packed),
+            ] {
                 for k in [9, Blocking::new(&kernel).kc + 1] {
                     let n = kernel.nr + 1;
                     let a = values(m * k, (m + k) as u64, |v| v);
@@ -1053,7 +1070,7 @@ mod tests {
                     let want = naive(&a, &b, m, k, n);
                     let stored = StoredA::new(&a, m, k, 977);
                     let av = stored.view("columns");
-                    assert_eq!(reads_a_in_place(av, &kernel), in_place, "{simd} m = {m}");
+                    assert_eq!(a_access(av, &kernel), access, "{simd} m = {m}");
                     let bv = MatRef::from_slice(&b, k, n).unwrap();
                     for workers in [1, 2] {
                         let mut c = vec![5i64; m * n];
@@ -1064,8 +1081,9 @@ mod tests {
             }
             let data = [0.0f64; 12];
             let columns = MatRef::from_slice(&data, 3, 4).unwrap().t();
-            assert!(reads_a_in_place(columns, &microkernel_for::<f64>(simd)));
-            assert!(!reads_a_in_place(columns, &Microkernel::portable()));
+            let kernel = microkernel_for::<f64>(simd);
+            assert_eq!(a_access(columns, &kernel), AAccess::Columns);
+            assert_eq!(a_access(columns, &Microkernel::portable()), AAccess::Packed);
         }
     }
 
