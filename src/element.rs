@@ -88,7 +88,7 @@ impl ElementClass {
     /// # Examples
     ///
     /// ```
-    /// use parmat::ElementClass;
+    /// use parmat::plan::ElementClass;
     /// assert_eq!(ElementClass::of::<f64>(), ElementClass::Float);
     /// assert_eq!(ElementClass::of::<u16>(), ElementClass::Integer);
     /// assert_eq!(ElementClass::of::<(u8, u8)>(), ElementClass::Generic);

@@ -8,14 +8,12 @@
 //! does not fit the element type, and [`Matrix::widening_par_mul`] returns the product in a
 //! wider type (for example `i32 × i32 → i64`) computed with the fast kernels of that type.
 
-use rayon::prelude::*;
 
 use crate::element::Element;
 use crate::error::{Error, check_product};
-use crate::kernel::{balanced_ranges, split_lengths};
 use crate::matrix::{MatMut, MatRef, Matrix};
-use crate::plan::{multiply_adds, worker_cap};
 use crate::strategy::check_into;
+use crate::workers::{multiply_adds, run_on_ranges, worker_cap};
 
 mod sealed {
     pub trait Sealed {}
@@ -188,14 +186,12 @@ pub fn checked_mul_into<T: CheckedInteger>(
     let mut out = Matrix::<T>::try_zeros(m, n)?.into_vec();
     // Checked arithmetic is about as costly per multiply-add as a generic type's.
     let workers = worker_cap(
-        crate::ElementClass::Generic,
+        crate::element::ElementClass::Generic,
         multiply_adds(m, k, n),
         m,
         None,
     );
-    let bands = balanced_ranges(m, workers);
-    let pieces = split_lengths(&mut out, bands.iter().map(|r| r.len() * n));
-    let band = |(rows, piece): (std::ops::Range<usize>, &mut [T])| -> Option<(usize, usize)> {
+    let band = |rows: std::ops::Range<usize>, piece: &mut [T]| -> Option<(usize, usize)> {
         for (i, row) in rows.clone().zip(piece.chunks_mut(n.max(1))) {
             for (j, cell) in row.iter_mut().enumerate() {
                 match exact_cell(a, b, i, j).and_then(T::from_i128) {
@@ -206,16 +202,11 @@ pub fn checked_mul_into<T: CheckedInteger>(
         }
         None
     };
-    let tasks: Vec<_> = bands.into_iter().zip(pieces).collect();
     // The first overflowing cell of each band; the earliest band's is the first overall.
-    let first = if workers > 1 {
-        tasks.into_par_iter().map(band).collect::<Vec<_>>()
-    } else {
-        tasks.into_iter().map(band).collect::<Vec<_>>()
-    }
-    .into_iter()
-    .flatten()
-    .next();
+    let first = run_on_ranges(&mut out, m, n, workers, band)
+        .into_iter()
+        .flatten()
+        .next();
     if let Some((row, col)) = first {
         return Err(Error::Overflow { row, col });
     }

@@ -61,7 +61,7 @@
 //!     ⌊multiply-adds ÷ minimum multiply-adds per worker⌋)
 //! ```
 //!
-//! ([`min_work_per_worker`]; the blocked strategy's hand-written kernels use a larger
+//! ([`min_work_per_worker`](plan::min_work_per_worker); the blocked strategy's hand-written kernels use a larger
 //! minimum, since they do each multiply-add several times faster), so small products never
 //! pay for threads; when that leaves one worker, the product runs on the calling thread and
 //! nothing is handed to rayon. The minimums were measured on the development machine;
@@ -92,9 +92,9 @@
 //!
 //! # Performance
 //!
-//! On a 2-core Zen 4, [`Blocked`] runs `f64` at 0.90–1.05× faer and 0.99–1.20×
-//! matrixmultiply, `f32` at 0.96–1.20× faer and 1.06–1.47× matrixmultiply, and `i32` /
-//! `i64` at 6–7× nalgebra per thread (no Rust peer has a vectorised integer product).
+//! On a 2-core Zen 4, [`Blocked`] runs `f32` and `f64` level with faer and ahead of
+//! matrixmultiply, and `i32` / `i64` several times faster than nalgebra (no Rust peer has
+//! a vectorised integer product).
 //! The kernels are chosen at run time; `PARMAT_SIMD=portable|avx2|avx512` caps them for a
 //! process and [`Blocked::with_simd`] for one strategy. Measured numbers, the machines and
 //! the commands that produced them are in `docs/performance.md` in the repository; run
@@ -117,9 +117,10 @@ mod exact;
 mod gemm;
 mod kernel;
 mod matrix;
-mod plan;
+pub mod plan;
 mod strategy;
 pub mod sync;
+mod workers;
 
 #[cfg(feature = "mpi")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mpi")))]
@@ -128,13 +129,13 @@ pub mod dist;
 #[cfg(feature = "ndarray")]
 mod ndarray;
 
-pub use element::{Element, ElementClass};
+pub use element::Element;
 pub use error::Error;
 pub use exact::{CheckedInteger, Widen, checked_mul_into};
 pub use gemm::{gemm, mul, mul_into};
 pub use kernel::Simd;
 pub use matrix::{MatMut, MatRef, Matrix};
-pub use plan::{Plan, min_work_per_worker, plan};
+pub use plan::{Plan, plan};
 pub use strategy::{
     Auto, Blocked, Calibration, MulStrategy, PerCell, RowParallel, Serial, SplitK, Strategy,
 };

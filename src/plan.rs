@@ -1,9 +1,9 @@
 //! The worker cap and the planner behind [`Auto`](crate::Auto).
 //!
 //! More workers is not always better. Handing work to rayon and waiting for it costs a
-//! fixed time (measured on the development machine: ≈ 16 µs to enter a 2-thread pool from
-//! outside and join, < 0.1 µs for a join inside the pool), so a worker must carry enough
-//! multiply-adds to pay for it. The cap is
+//! fixed time, far more from outside the pool than inside it (measured:
+//! docs/tuning-notes.md#fork-join-cost), so a worker must carry enough multiply-adds to pay
+//! for it. The cap is
 //!
 //! ```text
 //! workers = min(threads in the current pool, independent units of work,
@@ -15,92 +15,50 @@
 
 use std::fmt;
 
-use crate::element::{Element, ElementClass};
-use crate::kernel::blocked::{depth_block_for, tile_and_depth_for, tile_for, units_for};
+use crate::element::Element;
+use crate::kernel::blocked::{tile_for, units_for};
 use crate::kernel::{Simd, kernel_level_for};
-use crate::strategy::{Blocked, PerCell, RowParallel, SplitK, Strategy};
+use crate::strategy::{Blocked, PerCell, RowParallel, Strategy};
+use crate::workers::{
+    MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_cost, blocked_limit, blocked_workers,
+    multiply_adds, worker_cap_with,
+};
 
-/// Minimum multiply-adds a worker must carry before a second worker is worth starting,
-/// per element class.
-///
-/// Set from `cargo run --release --example compare -- --crossover` on the development
-/// machine (2-core Zen 4, 2026-11-26): the size at which two workers first beat one, for
-/// f64 and i32, then doubled so that a product just past the threshold already gains
-/// rather than breaks even. See docs/performance.md for the table.
-///
-/// The default [`RowParallel`] and [`PerCell`] caps use it for every type. [`Auto`](crate::Auto)
-/// uses it for types without hand-written kernels; for `f32`, `f64`, `i32`, `u32`, `i64`
-/// and `u64` it uses the blocked kernels' larger minimum (2¹⁸) whichever loop a shape gets,
-/// so that a product growing onto another loop never loses workers.
-///
-/// # Examples
-///
-/// ```
-/// use parmat::{ElementClass, min_work_per_worker};
-/// assert!(min_work_per_worker(ElementClass::Generic) < min_work_per_worker(ElementClass::Float));
-/// ```
-pub const fn min_work_per_worker(class: ElementClass) -> u128 {
-    match class {
-        ElementClass::Float => 1 << 17,
-        ElementClass::Integer => 1 << 17,
-        // Generic types are slower per multiply-add (no vectorisation, often wider), so the
-        // same fork–join cost is paid back by fewer of them.
-        ElementClass::Generic => 1 << 15,
-    }
-}
-
-/// Multiply-adds from which the blocked strategy's hand-written kernels beat the serial loop
-/// on one worker (packing costs O(m·k + k·n) and pays for itself from about a 16³
-/// product): `cargo run --release --example sweep -- --detail --families square`, at
-/// n = 16 blocked×1 ran in 0.76 (f64) and 0.87 (i32) of the serial time, at n = 12 the
-/// serial loop won (2-core Zen 4, 2026-11-26).
-pub(crate) const MIN_BLOCKED_WORK: u128 = 16 * 16 * 16;
+pub use crate::element::ElementClass;
+pub use crate::workers::min_work_per_worker;
 
 /// Depth up to which a product counts as an outer product for [`shallow_on_rows`].
 pub(crate) const SHALLOW_DEPTH: usize = 2;
 
 /// Output bytes up to which a floating-point product of depth 1 runs the i-k-j loop on a
-/// type with blocked kernels: see [`shallow_on_rows`].
+/// type with blocked kernels: see [`shallow_on_rows`] (measured:
+/// docs/tuning-notes.md#outer-products-on-the-loop).
 pub(crate) const ROWS_OUTER_MAX_OUTPUT_BYTES: usize = 24 << 20;
 
 /// Output bytes from which a 32-bit integer product of depth 1 runs the i-k-j loop again
-/// (up to [`ROWS_OUTER_MAX_OUTPUT_BYTES`]): see [`shallow_on_rows`].
+/// (up to [`ROWS_OUTER_MAX_OUTPUT_BYTES`]): see [`shallow_on_rows`] (measured:
+/// docs/tuning-notes.md#large-i32-outer-products).
 pub(crate) const ROWS_OUTER_MIN_INTEGER_BYTES: usize = 16 << 20;
 
 /// Whether an outer product (depth 1 to [`SHALLOW_DEPTH`]) of `T` runs the i-k-j loop
 /// rather than the blocked kernels. Such a product is all writes of C: the blocked kernels
 /// pack A and B for nothing to reuse and write C tile by tile, where the loop writes each
-/// row of C in one pass (`rows.rs`, `multiply_shallow_rows`). Serial ÷ blocked×1, best of
-/// 30 batches in one A/B program (2-core Zen 4, 2026-11-26), at s×k×s for s from 32 to
-/// 1024:
+/// row of C in one pass (`rows.rs`, `multiply_shallow_rows`).
 ///
-/// | k | f64 | f32 | i32 | i64 |
-/// |---|---|---|---|---|
-/// | 1 | 0.32–0.89 | 0.18–0.79 | 0.29–0.91 to s = 128, 0.98–1.00 at 160, 0.99–1.24 from 192 | 0.61–0.96 to 64, 1.02–1.71 from 80 |
-/// | 2 | 0.38–0.93 to 128, 0.77–1.09 at 160–192, 1.08–1.16 at 224–384, 0.90–0.97 at 512–1024 | 0.26–0.92 to 224, 0.92–1.09 from 256 | 0.56–0.68 to 48, 0.70–1.14 at 64, 0.83 at 80, 1.06–2.56 from 96 | 1.17–3.07 from 32 |
-///
-/// So: floats of depth 1 at every size up to [`ROWS_OUTER_MAX_OUTPUT_BYTES`] of C (with
-/// two workers too: at 1024×1×1024 two row bands took 86–128 µs against two blocked
-/// workers' 128–170, f64 from the main thread; at 2048×1×2048 f64, 32 MiB of C, the
-/// blocked kernels won, 940 against 1091 µs, once C no longer fits in the 32 MiB L3);
-/// otherwise below a number of cells per element kind and depth, where the loop was
-/// faster in the table. The integers' loop is compiled for the baseline instruction set,
-/// which has no vector multiply of 32- or 64-bit integers, hence their lower limits.
+/// The loop runs floats of depth 1 at every size up to [`ROWS_OUTER_MAX_OUTPUT_BYTES`] of
+/// C, with two workers too, until C nears the size of the L3; other outer products below a
+/// number of cells per element kind and depth, where the loop was faster. The integers'
+/// loop is compiled for the baseline instruction set, which has no vector multiply of 32-
+/// or 64-bit integers, hence their lower limits (measured:
+/// docs/tuning-notes.md#outer-products-on-the-loop).
 ///
 /// Large 32-bit integer outer products are bound by writing C, and there the loop's single
 /// pass over each row wins again: from [`ROWS_OUTER_MIN_INTEGER_BYTES`] (2048² i32) to
-/// [`ROWS_OUTER_MAX_OUTPUT_BYTES`] of C they run it too. Two row bands against two blocked
-/// workers, i32 depth 1, time of the bands ÷ time of the blocked workers, from the main
-/// thread into the 2-thread pool, best of 40 batches, three runs of one A/B program
-/// (2-core Zen 4, 2026-11-26): 1.12–1.15 at 768², 0.99–1.01 at 1024², 0.93–1.16 at 1448²,
-/// 0.85–1.18 at 1774², 0.85–0.96 at 2048² and 0.58–0.82 at 2400²; the sweep's head-to-head
-/// timings of 2048² had the bands 1.12× ahead in two runs and 1.28× in a third, level in a
-/// fourth. 64-bit integers keep the blocked kernels: in the same program, two blocked
-/// workers took about two thirds of two row bands' time at 1024² and 1448² of i64 (three
-/// runs). [`kernel_cost`] counts such products as the blocked kernels would,
-/// and they need [`ROW_BAND_MIN_ROWS`] rows (the blocked kernels share a few long rows
-/// among more workers than there are rows), so that no product loses workers by growing
-/// onto the loop or off it.
+/// [`ROWS_OUTER_MAX_OUTPUT_BYTES`] of C they run it too; 64-bit integers keep the blocked
+/// kernels (measured: docs/tuning-notes.md#large-i32-outer-products). [`kernel_cost`]
+/// counts such products as the blocked kernels would, and they need [`ROW_BAND_MIN_ROWS`]
+/// rows (the blocked kernels share a few long rows among more workers than there are
+/// rows), so that no product loses workers by growing onto the loop or off it.
 ///
 /// Ignores the integer dot-product rule of [`one_worker_kernel`], which runs first.
 pub(crate) fn shallow_on_rows<T: Element>(m: usize, k: usize, n: usize) -> bool {
@@ -127,81 +85,6 @@ pub(crate) fn shallow_on_rows<T: Element>(m: usize, k: usize, n: usize) -> bool 
         (false, false, _) => 0,
     };
     cells < below
-}
-
-/// Minimum multiply-adds per worker for the blocked strategy's hand-written kernels, which
-/// do a multiply-add 4–8× faster than the serial loop, so the same fork–join cost needs
-/// proportionally more of them. Set from `cargo run --release --example sweep -- --detail`
-/// on the 2-core Zen 4 (2026-11-26), time with two blocked workers ÷ time with one:
-/// squares 64³ 1.18 (f64) and 3.76 (i32), 96³ 0.79 and 0.83; thin shapes 256×64×16
-/// 1.14 and 1.04, 512×64×16 0.88 and 0.78. Two workers thus pay from about 2¹⁹ of work;
-/// on a 16-core Xeon squares only crossed at n ≈ 160 (docs/performance.md), which is what
-/// [`Auto::calibrated`](crate::Auto::calibrated) is for.
-pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 18;
-
-/// Minimum multiply-adds per worker in each depth block (`kc` of the depth) of a blocked
-/// product: the workers meet once per depth block, and every one of them packs its own
-/// copy of that block of B, so a deep product with a small output pays the meeting and
-/// the packing `k / kc` times. Sweep, family reduce-16 (f64): at 16×4000×16 (16 depth
-/// blocks of 65 536 multiply-adds) two blocked workers took 1.5× the time of one. (Measured
-/// while the workers still met at every depth block; with A read in place they now meet
-/// only at the end, but each still packs its B block per depth block. Not re-measured
-/// since; the sweep's reduce-16 family still ranks this rule's choices at 0.91–1.0.)
-pub(crate) const MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER: u128 = 1 << 16;
-
-/// What an `m×k · k×n` product of `T` costs the blocked kernels at `simd`, in
-/// multiply-adds: an edge tile runs the whole `MR × NR` register tile and keeps only its
-/// part of C, so `m` and `n` count as rounded up to whole tiles (`m×k×2` of `f64` costs as
-/// much as `m×k×16`); and every depth block loads and stores each cell of C once, at
-/// [`OUTPUT_CELL_COST`] each. This, not `m·k·n`, is what sets a blocked product's time
-/// when it is narrow or shallow, and it never shrinks as a dimension grows.
-pub(crate) fn blocked_cost<T: Element>(simd: Simd, m: usize, k: usize, n: usize) -> u128 {
-    let (mr, nr, kc) = tile_and_depth_for::<T>(simd);
-    let padded = |len: usize, tile: usize| len.div_ceil(tile) as u128 * tile as u128;
-    let cells = padded(m, mr).saturating_mul(padded(n, nr));
-    let depth_blocks = k.div_ceil(kc) as u128;
-    // Writing C costs by the byte: 8-byte elements at OUTPUT_CELL_COST, narrower ones less.
-    let cell_cost = (OUTPUT_CELL_COST * std::mem::size_of::<T>() as u128 / 8).max(1);
-    cells
-        .saturating_mul(k as u128)
-        .saturating_add(cells.saturating_mul(depth_blocks).saturating_mul(cell_cost))
-}
-
-/// What writing one 8-byte cell of C costs the blocked kernels, in multiply-adds (a 4-byte
-/// cell costs half): measured on outer products (`k = 1`), whose time is all writes,
-/// blocked×1 took 0.23 ns per cell at 1024×1×1024 f64, six multiply-adds at its
-/// square-product speed (26 G/s). With it, two workers start at 417×1×417 for i32, and at
-/// 512×1×512 two blocked workers took 0.83 and 0.92 of one worker's time in two sweeps
-/// (family outer) and 1.42 in a third: the threshold is where it should be, and the
-/// machine's state decides the side. 4 (not 6) keeps 256×1×256, where two workers were
-/// 2–3× slower, on one. (Floats of depth 1 run the i-k-j loop instead: see
-/// [`shallow_on_rows`].)
-pub(crate) const OUTPUT_CELL_COST: u128 = 4;
-
-/// Workers for the blocked kernels at `simd` on an `m×k · k×n` product of `T`, when the
-/// caller did not fix them: the worker cap at `per_worker` over the blocked units, and no
-/// more than every depth block's work allows (see
-/// [`MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER`]), both counted with the tile's padding
-/// ([`blocked_cost`]).
-pub(crate) fn blocked_workers<T: Element>(
-    simd: Simd,
-    m: usize,
-    k: usize,
-    n: usize,
-    per_worker: u128,
-) -> usize {
-    let cost = blocked_cost::<T>(simd, m, k, n);
-    worker_cap_with(per_worker, cost, blocked_limit::<T>(simd, m, k, n), None)
-}
-
-/// Most workers the blocked kernels at `simd` can use on an `m×k · k×n` product of `T`:
-/// its units of work, and no more than its depth blocks' work allows.
-fn blocked_limit<T: Element>(simd: Simd, m: usize, k: usize, n: usize) -> usize {
-    let block_work = blocked_cost::<T>(simd, m, k.min(depth_block_for::<T>(simd)), n);
-    let by_block = usize::try_from(block_work / MIN_BLOCKED_DEPTH_BLOCK_WORK_PER_WORKER)
-        .unwrap_or(usize::MAX)
-        .max(1);
-    units_for::<T>(simd, m, n).min(by_block)
 }
 
 /// The minimums of work per worker the planner uses: the constants above, or those
@@ -273,12 +156,8 @@ impl Thresholds {
             // work at the full minimum, so it may take at least the workers of the `n = 2`
             // product it grows into. On a type with hand-written kernels the product with
             // two columns runs their padded tiles (16 or more columns' work), which leaves
-            // room for a quarter: two workers from 362² instead of 512². Measured from the
-            // main thread into the global 2-thread pool (2-core Zen 4, one A/B program,
-            // best of 60 batches), two dot-product workers took, of one worker's time:
-            // 256² 1.16–2.07 (f64) and 1.16–1.85 (i32), 320² 0.97–1.01 and 0.93–1.04,
-            // 384² 0.88–0.92 and 0.86–0.93, 448² 0.81–0.85 and 0.84–0.91, 512² 0.78 and
-            // 0.73–0.87; the sweep puts 384² at 0.83 (f64) and 0.76 (i32) in its last run.
+            // room for a quarter: two workers from 362² instead of 512² (measured:
+            // docs/tuning-notes.md#matrix-vector-products-on-two-workers).
             // Other types keep half, and so do integer products of at most 8 rows, whose
             // second column runs dot products counted at `m·k·2` (see
             // `one_worker_kernel`). At least 1: a calibrated minimum can be as low as 1.
@@ -302,25 +181,17 @@ impl Thresholds {
 ///   up to the blocked tile's NR, and for 8-byte types twice that where the loop stands in
 ///   for the blocked kernels on a short output (`m ≤ MR/2`, see [`one_worker_kernel`]).
 ///   The loop is compiled for the baseline instruction set and runs along short rows of B,
-///   far below the blocked kernels' speed: per padded multiply-add it took 1.6× their time
-///   at 4×8000×4 (f64 31.9 µs, i32 40.4 µs) and 3.2–3.6× at 4×1000×64 and 4×8000×16 (f64).
-///   Two row bands, called from outside the pool, beat one worker from 4×8000×4 for f64
-///   (0.82 of its time in the sweep), but not at 4×4000×4 for i32 (1.08–1.24 in the sweep,
-///   1.1–1.9 in an A/B from the main thread), which twice would have split: the blocked
-///   kernels' minimum per worker is in multiply-adds, and an i32 one takes two thirds of an
-///   f64 one's time.
+///   far below the blocked kernels' speed. It counts double for 8-byte types only: two f64
+///   row bands already pay at 4×8000×4, while two i32 bands at 4×4000×4, which doubling
+///   would split, do not (measured: docs/tuning-notes.md#the-loop-on-a-short-output).
 ///   Twice is the most that keeps the cost from falling when the product grows from
 ///   `m = MR/2` rows onto the blocked kernels, which pad it to MR rows; the rounding to NR
 ///   does the same for the columns. An integer outer product on the loop
 ///   ([`shallow_on_rows`]) costs what it would on the blocked kernels; a floating-point
 ///   one is all writes of C, so its cost counts them by the byte: 8-byte types twice. Two
 ///   row bands of f64 then start at 512² (2 MiB of C), as f32's do at 713² (2 MiB with
-///   B's rows counted as whole vectors). From the main thread into the 2-thread pool, best
-///   of 40 batches, three runs of one A/B program (2-core Zen 4), two f64 bands beat one
-///   worker in none of the runs at 384², one at 448², and two of the three at every size
-///   from 512² to 800² (the threshold used to be 721²); the sweep's head-to-head timings
-///   of 512² had them 1.35× faster in two runs of three. Their mean over the 40 batches
-///   was above one worker's at every size to 800² (docs/performance.md);
+///   B's rows counted as whole vectors); measured:
+///   docs/tuning-notes.md#f64-outer-products-on-two-row-bands;
 /// - otherwise `m·k·n`.
 pub(crate) fn kernel_cost<T: Element>(
     kernel: OneWorkerKernel,
@@ -360,11 +231,13 @@ pub(crate) fn kernel_cost<T: Element>(
 }
 
 /// Bytes of C one multiply-add of an outer product on the i-k-j loop stands for in
-/// [`kernel_cost`]: wider elements count in proportion.
+/// [`kernel_cost`]: wider elements count in proportion (measured:
+/// docs/tuning-notes.md#f64-outer-products-on-two-row-bands).
 const OUTER_BYTES_PER_UNIT: u128 = 4;
 
 /// What the i-k-j loop's padded multiply-adds of an 8-byte type count for where it runs
-/// instead of the blocked kernels on a short output: see [`kernel_cost`].
+/// instead of the blocked kernels on a short output: see [`kernel_cost`] (measured:
+/// docs/tuning-notes.md#the-loop-on-a-short-output).
 const ROWS_FOR_BLOCKED_COST_FACTOR: u128 = 2;
 
 /// Whether the i-k-j loop, given that [`one_worker_kernel`] chose it for an `m×k · k×n`
@@ -406,10 +279,9 @@ pub(crate) fn split_k_workers<T: Element>(
 pub(crate) const ROW_BAND_MIN_ROWS: usize = 16;
 
 /// Depth from which a matrix–vector product runs as dot products rather than the i-k-j
-/// loop, whatever its size (see [`is_small_matvec`] for the small ones):
-/// `sweep -- --families matvec` (2-core Zen 4, 2026-11-26), through `Auto` dot products ran
-/// 1.09–1.19× the serial loop's speed at 4×4×1, 0.98–1.01× at 2×2×1 (where the
-/// tiny-product path's few nanoseconds are worth more than the loop).
+/// loop, whatever its size (see [`is_small_matvec`] for the small ones): dot products win
+/// from depth 4, and below it the loop of tiny products is as fast (measured:
+/// docs/tuning-notes.md#dot-product-depth).
 pub(crate) const MIN_DOT_DEPTH: usize = 4;
 
 /// Least depth of each part of a split product: a part shallower than this would spend as
@@ -419,7 +291,7 @@ pub(crate) const MIN_PART_DEPTH: usize = 256;
 
 /// Most depth parts a product is cut into. The count is fixed by the shape (so the result
 /// never depends on the pool) and must leave work for pools larger than the development
-/// machine's: 16 feeds the 16-core host of docs/performance.md.
+/// machine's: 16 feeds the 16-core host of docs/performance.md#scaling-to-16-cores.
 pub(crate) const MAX_DEPTH_PARTS: usize = 16;
 
 /// The kernel one worker runs for a product (or one part of a split product).
@@ -434,7 +306,8 @@ pub(crate) enum OneWorkerKernel {
 }
 
 /// The fastest one-worker kernel for an `m×k · k×n` product of `T`, from
-/// `cargo run --release --example sweep -- --detail` (see docs/performance.md):
+/// `cargo run --release --example sweep -- --detail` (measured:
+/// docs/tuning-notes.md#what-the-sweep-changed-in-the-planner):
 /// - a matrix–vector product (`n = 1`) of depth at least [`MIN_DOT_DEPTH`] runs one dot
 ///   product per cell: the column of B is contiguous once transposed, and the blocked
 ///   kernel would waste all but one column of its register tile; so does an integer
@@ -457,11 +330,9 @@ pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> One
         && m.saturating_mul(n) <= 16
         && k >= 256
     {
-        // A few long integer dot products of one or two columns (examples/sweep.rs's
-        // per-cell×1 against the serial loop, i32: 0.39 of its time at 8×8000×2). With
-        // more columns the i-k-j loop, which advances short rows together, is as fast
-        // (4×k×4: 0.97–1.00) or faster (1×8000×4: 1.96×, 2×8000×8: 1.94×, 1×8000×16:
-        // 4.5× the loop's time for dot products).
+        // A few long integer dot products of one or two columns. With more columns the
+        // i-k-j loop, which advances short rows together, is as fast or faster (measured:
+        // docs/tuning-notes.md#integer-dot-products).
         return OneWorkerKernel::Dots;
     }
     if level == Simd::Portable
@@ -525,8 +396,8 @@ pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Threshol
         return 1;
     }
     // A power of two, so that pools of 2, 4, 8 and 16 threads share the parts evenly: 3 or
-    // 7 parts on 2 workers left one worker with 2 of 3 or 4 of 7 (sweep, reduce-4: split-k
-    // ran 1.2–1.35× slower than two row bands there). Rounded up, not down: 7 workers'
+    // 7 parts on 2 workers left one worker with 2 of 3 or 4 of 7 (measured:
+    // docs/tuning-notes.md#depth-parts). Rounded up, not down: 7 workers'
     // worth of work cut into 4 parts would get fewer workers than a slightly smaller
     // product left whole.
     let mut parts = by_work.min(MAX_DEPTH_PARTS).next_power_of_two();
@@ -567,55 +438,12 @@ const _: () = assert!(Thresholds::DEFAULT.least_per_worker() >= MIN_BLOCKED_WORK
 /// multiply-adds and below two workers' worth in any element class: [`choose`] runs it as
 /// one worker's dot products, decided before anything else, and [`Auto`](crate::Auto)
 /// without asking the planner, as it does for tiny products. Only from a depth of
-/// [`MIN_DOT_DEPTH`]: against the serial loop, whose shallow products take a loop of their
-/// own (A/B in one process, best of 200 × 1000 calls, 2-core Zen 4, 2026-11-26), one
-/// worker's dot products took 23.7 against 22.3 ns at 1×1×1, 26.7 against 23.4 at 2×2×1,
-/// 41.7 against 29.7 at 8×3×1 and 172 against 95 at 64×3×1, but 33.2 against 49.8 at
-/// 4×4×1 and 42.4 against 70.8 at 8×4×1 (f64; i32 alike; each time including about 13 ns
-/// of the harness's own).
+/// [`MIN_DOT_DEPTH`]: shallower ones are faster on the serial loop, whose products of depth
+/// 1 to 3 take a loop of their own (measured: docs/tuning-notes.md#dot-product-depth).
 #[inline]
 pub(crate) fn is_small_matvec(m: usize, k: usize, n: usize, t: &Thresholds) -> bool {
     let work = multiply_adds(m, k, n);
     !small_runs_serial(k, n) && work < MIN_BLOCKED_WORK && work < t.least_per_worker()
-}
-
-/// Multiply-adds of an `m×k · k×n` product (saturating: sizes whose product exceeds
-/// `u128` are far past any threshold anyway).
-pub(crate) fn multiply_adds(m: usize, k: usize, n: usize) -> u128 {
-    (m as u128)
-        .saturating_mul(k as u128)
-        .saturating_mul(n as u128)
-}
-
-/// Workers for a product of `work` multiply-adds split into `units` independent units:
-/// exactly `min(requested, units)` when the caller asked for a number, the crate's cap
-/// otherwise. Never less than 1.
-pub(crate) fn worker_cap(
-    class: ElementClass,
-    work: u128,
-    units: usize,
-    requested: Option<usize>,
-) -> usize {
-    worker_cap_with(min_work_per_worker(class), work, units, requested)
-}
-
-/// [`worker_cap`] with an explicit minimum of multiply-adds per worker.
-pub(crate) fn worker_cap_with(
-    min_work: u128,
-    work: u128,
-    units: usize,
-    requested: Option<usize>,
-) -> usize {
-    let units = units.max(1);
-    match requested {
-        Some(n) => n.clamp(1, units),
-        // Too small for two workers, whatever the pool: no need to ask rayon.
-        None if work < 2 * min_work => 1,
-        None => {
-            let by_work = usize::try_from(work / min_work).unwrap_or(usize::MAX);
-            rayon::current_num_threads().min(units).min(by_work).max(1)
-        }
-    }
 }
 
 /// What [`Auto`](crate::Auto) will do for one product, and why.
@@ -723,7 +551,7 @@ impl Plan {
     /// # Examples
     ///
     /// ```
-    /// use parmat::ElementClass;
+    /// use parmat::plan::ElementClass;
     /// assert_eq!(parmat::plan::<u8>(1, 1, 1).element_class(), ElementClass::Integer);
     /// ```
     pub fn element_class(&self) -> ElementClass {
@@ -848,7 +676,8 @@ impl fmt::Display for Plan {
 /// The plan [`Auto`](crate::Auto) follows for an `m×k · k×n` product of `T` in the current
 /// rayon pool.
 ///
-/// The rule (docs/guide.md has the measurements behind it):
+/// The rule (docs/guide.md explains it; docs/tuning-notes.md has the measurements behind
+/// it):
 /// 1. Products below 4096 multiply-adds (16³) run [`Serial`](crate::Serial), except
 ///    matrix–vector products of depth 4 or more (dot products, step 2).
 /// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`]) for a
@@ -948,36 +777,6 @@ impl Choice {
             depth_parts: 1,
         }
     }
-
-    /// Runs the choice on shapes the caller has checked.
-    pub(crate) fn mul_into<T: Element>(
-        &self,
-        a: crate::MatRef<'_, T>,
-        b: crate::MatRef<'_, T>,
-        c: crate::MatMut<'_, T>,
-    ) -> Result<(), crate::Error> {
-        use crate::MulStrategy;
-        if self.strategy == Strategy::Serial && self.depth_parts == 1 {
-            // Most tiny products end here: skip the second shape check, which would cost
-            // as much as a 2×2 product itself.
-            crate::strategy::serial::serial_product(a, b, c);
-            Ok(())
-        } else if let (Strategy::Blocked(blocked), 1) = (self.strategy, self.depth_parts) {
-            // Likewise: the plan already fixed the workers (never more than the units).
-            let kernel = crate::strategy::blocked::BlockedKernel {
-                workers: self.workers,
-                simd: blocked.simd(),
-            };
-            crate::element::dispatch(&kernel, a, b, c);
-            Ok(())
-        } else if self.depth_parts > 1 {
-            SplitK::with_workers(self.workers)
-                .with_parts(self.depth_parts)
-                .mul_into(a, b, c)
-        } else {
-            self.strategy.mul_into(a, b, c)
-        }
-    }
 }
 
 /// The one-worker strategy that runs `kernel`.
@@ -1006,8 +805,8 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
     let kernel = one_worker_kernel::<T>(m, k, n);
     if kernel_cost::<T>(kernel, m, k, n) < 2 * t.for_kernel::<T>(kernel, m, n) {
         // One worker in any pool, and no split (that needs two workers' worth): what the
-        // rules below give, decided in a fraction of their time (at 16³ the full rules
-        // cost about a tenth of the product).
+        // rules below give, decided in a fraction of their time, which shows on products
+        // this small (measured: docs/tuning-notes.md#planner-fast-path).
         return Choice::one_worker(kernel);
     }
     let work = multiply_adds(m, k, n);
@@ -1034,9 +833,8 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         }
         OneWorkerKernel::Dots => {
             // A few deep integer cells that split-k did not take: one worker. Splitting the
-            // cells leaves the transposition of B to one thread and gained nothing (sweep,
-            // reduce-4 i32: two dot-product workers took 1.10–1.36× the time of one at
-            // 4×16000×4 to 4×32000×4).
+            // cells leaves the transposition of B to one thread and gained nothing
+            // (measured: docs/tuning-notes.md#integer-dot-products).
             return single(Strategy::PerCell(PerCell::with_workers(1)), 1);
         }
         OneWorkerKernel::Rows => {}
@@ -1052,8 +850,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
     // serial loop; per-cell dot products add in another order). Types with hand-written
     // kernels get here only with a few rows (see `one_worker_kernel`): they stay on the
     // i-k-j loop, in bands when there are rows to share — a per-cell split would transpose
-    // all of B first (sweep, family vecmat: per-cell×2 26× the serial time at
-    // 1×1024×1024).
+    // all of B first (measured: docs/tuning-notes.md#what-the-sweep-changed-in-the-planner).
     if m >= ROW_BAND_MIN_ROWS || has_kernels {
         let cap = worker_cap_with(per_worker, work, m, None);
         let strategy = if cap == 1 {

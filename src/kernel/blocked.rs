@@ -49,7 +49,7 @@ use crate::matrix::{MatMut, MatRef};
 
 /// Bytes of an A micro-panel (`MR × kc`), which sets the depth of a block (`kc`): the
 /// portable kernel's, and the hand-written kernels' on products too tall for
-/// [`DEEP_A_PANEL_BYTES`].
+/// [`DEEP_A_PANEL_BYTES`] (measured: docs/tuning-notes.md#depth-blocks).
 const A_PANEL_BYTES: usize = 16 * 1024;
 /// Bytes of an A micro-panel for the hand-written kernels while A's depth slice (`m × kc`)
 /// takes at most [`DEEP_A_SLICE_BYTES`]: `kc` is then 512 for every one of them (the most
@@ -57,53 +57,31 @@ const A_PANEL_BYTES: usize = 16 * 1024;
 ///
 /// The panel does not stay in L1 in any case (each microkernel call streams an `NR × kc`
 /// panel of B through L1 as well); what the depth decides is how often C is read back
-/// and written: once per depth block. At 16 KiB (`kc` = 256 for f64), alternating runs of
-/// the peers example, f64 on one thread, parmat ÷ matrixmultiply (median of seven runs at
-/// n = 512 and 1024, of three at 2048): n = 512 0.994 → 1.006, n = 1024 0.976 → 0.992,
-/// n = 2048 1.19 → 1.21; two threads and i64 stayed within their noise. A scratch loop over
-/// the nest without packing (one B block reused) at n = 1024 gave 53.6–55.1 GFLOP/s at
-/// `kc` 256, 55.0–55.8 at 512 and 53.7–55.9 at 1024. The portable kernel keeps 16 KiB:
-/// `Complex<f64>` at n = 256 and 512 took 2.76–2.90 GFLOP/s with 32 KiB against 2.92–2.94.
+/// and written: once per depth block, so f64 and i64 pass over C half as often. The
+/// portable kernel keeps [`A_PANEL_BYTES`], where the deeper block was slower (measured:
+/// docs/tuning-notes.md#depth-blocks).
 const DEEP_A_PANEL_BYTES: usize = 32 * 1024;
 /// Most bytes of A's depth slice (`m × kc`) for the deeper block of
 /// [`DEEP_A_PANEL_BYTES`]: 16 MiB, up to 4096 rows of f64, the tallest products measured.
 /// Doubling the depth halves the width of a block of B (which fills L2 either way), and
 /// every column block reads A's whole depth slice again: the deeper block makes that
 /// twice as many reads, from L3 while the slice stays there, from memory once it does not.
-/// On the build that packs B by the first tile row of each block, the deeper block is
-/// ahead at every height measured (alternating rounds in one process, medians of 3–6,
-/// GFLOP/s, `kc` 256 → 512): f64 one worker n = 1536 53.3 → 54.8, 2048 53.5 → 54.4, 4096
-/// 53.4 → 53.8; two workers n = 1536 107.2 → 109.6, 2048 108.2 → 109.8, 3072
-/// 107.9 → 108.7, 4096 106.2 → 107.6 and 106.0 → 106.6; i64 two workers n = 2048 and
-/// 4096 79.1 → 79.6 and 79.7 → 79.9; AVX2 f64 (`kc` 341 → 512) one worker n = 1536
-/// 49.2 → 52.1. Before that change, runs of the peers example had f64 on two threads at
-/// n = 4096 at 98.0–103.7 (median 101.6, six runs) with the deeper block against
-/// 102.4–105.9 (median 105.1, five) with the shallower one, and the bound sat at 4 MiB
-/// (whether those runs were noise or the change moved the balance is not known). Products
-/// taller than 4096 rows of f64 (not measured: one takes 10 s or more) keep the shallower
-/// block.
+/// The deeper block was ahead at every height up to this bound; taller products were not
+/// measured and keep the shallower block (measured:
+/// docs/tuning-notes.md#depth-blocks-on-tall-products).
 const DEEP_A_SLICE_BYTES: usize = 16 * 1024 * 1024;
 /// Columns of a column-major A (a transposed row-major one) are read in place while they
 /// lie less than this many bytes apart; further apart, every step of a micro-panel is on a
 /// page of its own, and a power-of-two stride maps them all to a few cache sets, so A is
-/// packed. f64 on one worker, A stored transposed, n × n × n, GFLOP/s packed → in place
-/// (alternating rounds in one process, medians of 5–6): n = 128 30.9 → 54.4, 192
-/// 52.0 → 55.7, 256 35.3 → 56.1, 384 51.8 → 53.0, 448 52.3 → 53.9; 512 (a 4 KiB
-/// stride) 48.8–50.3 → 45.5–53.1 in two runs, 768 48.1 → 47.2, 1000 48.3 → 44.8, 1024
-/// 49.1–50.3 → 43.0–44.1; f32 at n = 1024 (4 KiB) 102.2 → 94.9. Two workers at n = 256
-/// and 384: 94.2 → 106.6 and 95.6 → 111.2. (A row-major A at n = 256 runs at 56.3 in the
-/// same program. The packed times at 128 and 256 include fresh pages for the packing
-/// buffers on every call: page faults took 30 % of a profile at 256.)
+/// packed. Reading in place won below a 4 KiB stride and not from it (measured:
+/// docs/tuning-notes.md#a-stored-transposed).
 const A_COLUMNS_STRIDE_BYTES: usize = 4096;
 /// Most bytes of packed A held at once.
 const A_BLOCK_BYTES: usize = 8 * 1024 * 1024;
 /// Bytes of a worker's packed block of B (`kc × nc`): the whole of Zen 4's 1 MiB L2, twice
 /// [`L2_BUDGET_BYTES`]. Each A micro-panel is then reused across twice as many tiles before
-/// the next one is fetched. In alternating runs of one binary (best of 2–600, 1 and 2
-/// threads, n = 256–4096, f32/f64/i32/i64) against half of this, n = 4096 rose 3 % (f32,
-/// one thread, 104.7 → 108.2 GFLOP/s), 2 % (f32, two threads; i32) and n = 2048 1–2 %;
-/// n ≤ 1024 stayed within the runs' noise (±1.5 %), and n = 256 (one block either way)
-/// is unchanged.
+/// the next one is fetched, which helps the largest products and leaves smaller ones
+/// unchanged (measured: docs/tuning-notes.md#the-b-block).
 const B_BLOCK_BYTES: usize = 2 * L2_BUDGET_BYTES;
 
 /// Block sizes for one microkernel and element size.
@@ -486,9 +464,9 @@ fn cut_units<'c, S: Scalar>(
     // worker, and the units go row-major, so that each worker owns a band of whole rows
     // of C. Column-block-major order would give each worker part of every row: for an
     // outer product (k = 1) that is all the work, and two workers writing halves of the
-    // same rows took 1.2–1.3× the time of two row bands (sweep, family outer,
-    // 1024×1×1024). The copies cost `depth × n` per worker, so each worker must have
-    // several row chunks to pay for them.
+    // same rows were slower than two row bands (measured:
+    // docs/tuning-notes.md#whole-b-for-shallow-blocks). The copies cost `depth × n` per
+    // worker, so each worker must have several row chunks to pay for them.
     let row_chunks = grid.len();
     let whole_b = blocks.len() > 1
         && depth * n.next_multiple_of(nr) * std::mem::size_of::<S>() <= L2_BUDGET_BYTES
@@ -557,8 +535,8 @@ enum APanel<'x, S> {
 impl<S: Scalar> APanel<'_, S> {
     /// Runs `kernel` on these `depth` steps of A and the panel `b_panel` into `target`.
     /// Always inlined: on a shallow product the tile's work is a few hundred
-    /// multiply-adds, and a call per tile (as a closure, it was left out of line) made
-    /// 1024×1×1024 i32 on one blocked worker 7–10 % slower.
+    /// multiply-adds, and a call per tile would show (measured:
+    /// docs/tuning-notes.md#inlined-tile-wrappers).
     #[inline(always)]
     fn run(
         &self,

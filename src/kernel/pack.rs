@@ -50,8 +50,8 @@ pub(crate) fn pack_a_panel<S: Scalar>(
     }
     // Contiguous columns (a transposed row-major A, as in AᵀB): each step's values of the
     // panel are side by side in A already, so the panel is a copy of short runs. Walking
-    // row by row instead reads A a whole column apart at every value: f64 1024³ with a
-    // transposed A ran at 47.7 GFLOP/s on one worker that way, 50.3 copying runs.
+    // row by row instead reads A a whole column apart at every value, which was slower
+    // (measured: docs/tuning-notes.md#a-stored-transposed).
     if depth > 0 && (a.row_stride() == 1 || a.rows() <= 1) {
         let columns = a.t();
         for (p, step) in out.chunks_exact_mut(mr).enumerate() {

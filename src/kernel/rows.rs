@@ -32,17 +32,15 @@ pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &
 
     // Short row segments take a path of their own, for two reasons:
     // - For floats, a short segment is one chain of dependent additions per vector, too
-    //   few to keep the adders busy (4×8000×4 f64 took 1.4 ns per step of p, about 5
-    //   cycles). Float rows of up to SHORT_SEGMENT_BYTES are therefore advanced ROW_GROUP
-    //   at a time, whose chains are independent: 1.1–1.4× faster on the narrow shapes
-    //   measured. Integer additions take one cycle; grouping integer rows of up to 32
-    //   bytes measured 1.1–1.2× faster, of 64–400 bytes 0.88–0.96× (i32), so only the
-    //   shortest integer rows are grouped.
+    //   few to keep the adders busy. Float rows of up to SHORT_SEGMENT_BYTES are therefore
+    //   advanced ROW_GROUP at a time, whose chains are independent. Integer additions take
+    //   one cycle, and grouping paid only for the shortest integer rows, so only those
+    //   are grouped.
     // - Several of those rows share a cache line. When row bands of two workers meet
     //   inside one, writing C every few steps of p makes the line bounce between the
-    //   cores: RowParallel(2) on 4×8000×4 f64 took 19.4 µs with C on a line boundary and
-    //   37–40 µs off it. Grouped rows are therefore summed in a buffer on the stack and
-    //   written to C once per block of p (19.1 µs at every offset).
+    //   cores. Grouped rows are therefore summed in a buffer on the stack and written to C
+    //   once per block of p.
+    //   (Both measured: docs/tuning-notes.md#short-rows-on-the-loop.)
     // A single row has nothing to group and nobody to share lines with, and products
     // shallower than NARROW_MIN_DEPTH take a few dozen nanoseconds, where the copies in
     // and out would show: both keep the plain loop.
@@ -97,11 +95,8 @@ pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &
 /// each row of C is written in one pass over the rows of B it needs, with no blocks (no
 /// row of B is read twice per row of C) and no zeroing first. The loop of `multiply_rows`
 /// zeroes C, works out its blocks and has a four-step body that such a product never
-/// enters. Through `Serial` (f64, best of 200 × 1000 calls, each with about 13 ns of the
-/// harness's own), 16×1×16 took 129–131 ns that way and 56 ns here, 8×1×64 152–155 and
-/// 90, 3×3×3 50 and 28, 2×2×2 36.5 and 24; deeper products are unchanged. Out of line,
-/// because a first version inline slowed the deeper i32 products of `multiply_rows` by 7 %
-/// (8×8×8 163 → 175 ns).
+/// enters. Out of line, because inline it slowed the deeper products of `multiply_rows`
+/// (measured: docs/tuning-notes.md#shallow-products-on-the-loop).
 #[inline(never)]
 fn multiply_shallow_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &mut [S]) {
     let (m, k) = a.shape();
@@ -143,8 +138,8 @@ const SHALLOW_MAX_DEPTH: usize = 3;
 
 /// [`multiply_rows`] on short row segments (see the reasons there), with the blocks `nc`
 /// and `kc` it chose. Out of line, so that the plain loop of small products stays as
-/// short as it was (its stack buffer and four row groups cost tiny products 1–1.5 ns
-/// inline).
+/// short as it was: inline, its stack buffer and four row groups slowed tiny products
+/// (measured: docs/tuning-notes.md#short-rows-on-the-loop).
 #[inline(never)]
 fn multiply_short_rows<S: Scalar>(
     a: MatRef<'_, S>,
@@ -217,7 +212,8 @@ fn multiply_short_rows<S: Scalar>(
 const ROW_GROUP: usize = 4;
 
 /// Bytes of a float row segment of C up to which rows are grouped. This loop is compiled
-/// for the baseline instruction set (16-byte vectors): 512 bytes is 32 of them.
+/// for the baseline instruction set (16-byte vectors): 512 bytes is 32 of them (measured:
+/// docs/tuning-notes.md#short-rows-on-the-loop).
 const SHORT_SEGMENT_BYTES: usize = 512;
 
 /// The unit of the narrow path's stack buffer: its alignment (16) is the most a type may
@@ -228,7 +224,8 @@ type StackWord = u128;
 /// [`SHORT_SEGMENT_BYTES`] (2 KiB).
 const STACK_WORDS: usize = ROW_GROUP * SHORT_SEGMENT_BYTES / std::mem::size_of::<StackWord>();
 
-/// Bytes of a row segment up to which integer rows are grouped as well.
+/// Bytes of a row segment up to which integer rows are grouped as well: grouping longer
+/// integer rows was slower (measured: docs/tuning-notes.md#short-rows-on-the-loop).
 const SHORT_INTEGER_SEGMENT_BYTES: usize = 32;
 
 /// Depth from which short segments take the narrow path: shallower products are a few

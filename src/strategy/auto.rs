@@ -11,27 +11,24 @@ use crate::error::Error;
 use crate::kernel::Simd;
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{
-    MIN_BLOCKED_WORK, OneWorkerKernel, Plan, Thresholds, choose, is_small_matvec, multiply_adds,
-    one_worker_kernel, plan_with, small_runs_serial,
+    Choice, OneWorkerKernel, Plan, Thresholds, choose, is_small_matvec, one_worker_kernel,
+    plan_with, small_runs_serial,
 };
 use crate::strategy::blocked::BlockedKernel;
 use crate::strategy::per_cell::PerCellKernel;
 use crate::strategy::serial::serial_product;
-use crate::strategy::{Blocked, MulStrategy, Serial, check_into, run_tasks};
+use crate::strategy::{Blocked, MulStrategy, Serial, SplitK, Strategy, check_into};
+use crate::workers::{MIN_BLOCKED_WORK, multiply_adds, run_tasks};
 
 /// Multiply-adds below which the planner gives every product one worker with the crate's
 /// constants, whatever its shape, type and pool, so that `Auto` may skip it (the test
 /// below checks [`choose`] for every shape from [`MIN_BLOCKED_WORK`] up to this).
 ///
 /// Not the smallest minimum per worker (2¹⁵): the planner counts the blocked kernels' cost
-/// with the tile's padding and the writes of C, up to about 40× the multiply-adds of a
-/// narrow, shallow output, and the smallest product it gives two workers has 10 914 (i32
-/// 5457×1×2; a search over every shape below 2¹⁵ for f64, f32, i32, i64, u8 and complex
-/// found f64 4681×3×2 at 28 086, f32 9×1020×2 at 18 360, i64 6553×1×2 at 13 106, none for
-/// the others). 2¹³ is the power of two below that. Skipping the planner took 15–30 ns
-/// off products of 550–700 ns (1×64×64, 64×1×64, 2×64×32, f64 and i32: `Auto` took
-/// 1.02–1.08× the time of `Serial` there before, 1.00–1.03× after; one A/B program, best
-/// of 50 × 1000 calls, 2-core Zen 4; docs/performance.md).
+/// with the tile's padding and the writes of C, and the smallest product it gives two
+/// workers has 10 914 multiply-adds (i32 5457×1×2); 2¹³ is the power of two below that.
+/// Skipping the planner brings `Auto` close to `Serial`'s time on such products, where
+/// planning showed (measured: docs/tuning-notes.md#planner-fast-path).
 const ONE_WORKER_WORK: u128 = 1 << 13;
 const _: () = assert!(ONE_WORKER_WORK <= Thresholds::DEFAULT.least_per_worker());
 
@@ -62,14 +59,15 @@ impl Auto {
     /// An `Auto` whose minimum work per worker is measured on this machine: the first call
     /// in a process times a fork–join of two empty tasks in the current rayon pool (in a
     /// temporary two-thread pool when the current one has a single thread) and the speed of
-    /// the one-worker kernels (about 10–50 ms), and every later call reuses that
+    /// the one-worker kernels (a few tens of milliseconds), and every later call reuses that
     /// [`Calibration`].
     ///
     /// Use it when the machine differs from the development one (2-core Zen 4) in core
-    /// count, clock or memory: on a 16-core Xeon, for instance, two blocked workers only
-    /// paid from about 160³ rather than 128³. The measured minimums can give a product
-    /// another strategy than `Auto::default()` would (for floats, other last bits); they
-    /// are fixed for the process, so results still never depend on the size of the pool.
+    /// count, clock or memory: on a 16-core Xeon, for instance, two blocked workers paid
+    /// only on larger products (measured: docs/tuning-notes.md#calibration). The measured
+    /// minimums can give a product another strategy than `Auto::default()` would (for
+    /// floats, other last bits); they are fixed for the process, so results still never
+    /// depend on the size of the pool.
     ///
     /// # Examples
     ///
@@ -133,8 +131,8 @@ impl MulStrategy for Auto {
         let work = multiply_adds(m, k, n);
         if work < MIN_BLOCKED_WORK {
             // What the planner decides for every such product (`is_tiny`,
-            // `is_small_matvec`), without asking it: a 2×2 product takes about 30 ns, so
-            // even a few nanoseconds of planning show. The constants' minimums are all far
+            // `is_small_matvec`), without asking it: on a 2×2 product even a few
+            // nanoseconds of planning show. The constants' minimums are all far
             // above these products; calibrated ones are checked.
             if small_runs_serial(k, n) {
                 serial_product(a, b, c);
@@ -143,8 +141,7 @@ impl MulStrategy for Auto {
             if !self.calibrated || is_small_matvec(m, k, n, &self.thresholds()) {
                 // One worker's dot products: `one_worker_kernel`'s first rule. Uncalibrated
                 // products are sent here too, not left to the bound below, which covers
-                // them: that way f64 4×4×1 took 35.7–36.1 ns against 33.6–33.9, and 8×8×1
-                // 52.6–52.7 against 50.5–50.9 (one A/B program, two runs each).
+                // them but was slower (measured: docs/tuning-notes.md#planner-fast-path).
                 return Self::one_worker(a, b, c);
             }
         }
@@ -159,21 +156,43 @@ impl MulStrategy for Auto {
     }
 }
 
+/// Runs the planner's choice on shapes the caller has checked.
+fn run_choice<T: Element>(
+    choice: &Choice,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+) -> Result<(), Error> {
+    if choice.strategy == Strategy::Serial && choice.depth_parts == 1 {
+        // Most tiny products end here: skip the second shape check, which would cost as
+        // much as a 2×2 product itself.
+        serial_product(a, b, c);
+        Ok(())
+    } else if let (Strategy::Blocked(blocked), 1) = (choice.strategy, choice.depth_parts) {
+        // Likewise: the plan already fixed the workers (never more than the units).
+        let kernel = BlockedKernel {
+            workers: choice.workers,
+            simd: blocked.simd(),
+        };
+        dispatch(&kernel, a, b, c);
+        Ok(())
+    } else if choice.depth_parts > 1 {
+        SplitK::with_workers(choice.workers)
+            .with_parts(choice.depth_parts)
+            .mul_into(a, b, c)
+    } else {
+        choice.strategy.mul_into(a, b, c)
+    }
+}
+
 impl Auto {
     /// One worker on the kernel the planner would pick, for small matrix–vector products
     /// and products below [`ONE_WORKER_WORK`]: what [`choose`] decides for every one of
     /// them ([`Choice::one_worker`](crate::plan::Choice::one_worker)), without the rest of
-    /// its rules. It dispatches the kernels itself: going through `Choice::mul_into` took
-    /// about 10 ns more on 1×64×64 and 64×1×64 (one A/B program, best of 50 × 1000 calls,
-    /// two runs). Always inlined into `mul_into`: out of line, it copies the three views
-    /// again, and a profile of f64 4×4×1 put half of its samples on a load of the copy
-    /// the caller had just stored (a store-forwarding stall). Out of line, 4×4×1 took
-    /// 37.5–40.4 ns (f64) and 41.6–42.5 (i32), 8×8×1 55.8–58.0 and 56.3–57.0, against
-    /// `PerCell::with_workers(1)`'s 32.9–33.8, 39.4–40.3, 49.6–51.0 and 50.3–50.8 (the
-    /// same kernel); always inlined, 33.6–33.9, 37.0, 50.5–50.9 and 50.2–50.4. The serial
-    /// path of 2×2×2 became 0.1–0.6 ns slower than in the same runs before, at 24.4–24.9
-    /// ns (`Serial` 23.5–24.2; one A/B program, best of 50 × 1000 calls, two to five runs
-    /// each).
+    /// its rules. It dispatches the kernels itself, which is cheaper than going through
+    /// [`run_choice`]. Always inlined into `mul_into`: out of line, it copies the three
+    /// views again and stalls on loading the copy the caller has just stored (measured:
+    /// docs/tuning-notes.md#planner-fast-path).
     #[inline(always)]
     fn one_worker<T: Element>(
         a: MatRef<'_, T>,
@@ -202,7 +221,7 @@ impl Auto {
         c: MatMut<'_, T>,
     ) -> Result<(), Error> {
         let (m, k, n) = (a.rows(), a.cols(), b.cols());
-        choose::<T>(m, k, n, &self.thresholds()).mul_into(a, b, c)
+        run_choice(&choose::<T>(m, k, n, &self.thresholds()), a, b, c)
     }
 }
 
@@ -210,7 +229,7 @@ impl Auto {
 /// the one-worker loops, and the minimum work per worker derived from them.
 ///
 /// The crate's minimums were set by timing one worker against two on the development
-/// machine (see [`min_work_per_worker`](crate::min_work_per_worker)). A minimum is the
+/// machine (see [`min_work_per_worker`](crate::plan::min_work_per_worker)). A minimum is the
 /// work that pays for one fork–join, so it scales with the fork–join time × the speed of
 /// the loop the workers run; the calibration measures both here and scales each constant
 /// by the ratio of this machine's product to the development machine's
@@ -237,7 +256,8 @@ impl Calibration {
     /// What this calibration measured on the development machine (2-core Zen 4,
     /// 2026-11-26, `cargo run --release --example sweep -- --calibrated`): fork–join in
     /// seconds, then the i-k-j loop (f64, i32) and the blocked kernels (f64) in
-    /// multiply-adds per second. There it gives back the crate's constants.
+    /// multiply-adds per second. There it gives back the crate's constants (measured:
+    /// docs/tuning-notes.md#calibration).
     pub const REFERENCE: [f64; 4] = [16.9e-6, 7.59e9, 6.61e9, 26.22e9];
 
     fn get() -> &'static Calibration {
@@ -308,12 +328,12 @@ impl Calibration {
     }
 
     /// The measured minimum work per worker for `class` on the i-k-j loop and dot
-    /// products (the calibrated [`min_work_per_worker`](crate::min_work_per_worker)).
+    /// products (the calibrated [`min_work_per_worker`](crate::plan::min_work_per_worker)).
     ///
     /// # Examples
     ///
     /// ```
-    /// use parmat::ElementClass;
+    /// use parmat::plan::ElementClass;
     /// let c = parmat::Auto::calibrated().calibration().copied().unwrap();
     /// assert!(c.min_work_per_worker(ElementClass::Generic) <= c.min_work_per_worker(ElementClass::Float));
     /// ```
@@ -354,7 +374,7 @@ impl fmt::Display for Calibration {
 }
 
 /// Fork–join cost assumed when no pool can be built to measure it: the development
-/// machine's (docs/performance.md, ≈ 16 µs to enter a 2-thread pool and join).
+/// machine's, from outside a 2-thread pool (measured: docs/tuning-notes.md#fork-join-cost).
 const DEFAULT_FORK_JOIN_SECONDS: f64 = 16e-6;
 
 /// The median time of 201 runs of `run`, in seconds.
@@ -395,7 +415,6 @@ fn rate<T: Element + From<i8>>(n: usize, strategy: &impl MulStrategy) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Choice;
 
     /// Every product `Auto` sends to `one_worker` (at least [`MIN_BLOCKED_WORK`] and below
     /// [`ONE_WORKER_WORK`] multiply-adds, every shape) gets from the planner exactly what

@@ -5,12 +5,12 @@ use crate::error::Error;
 use crate::kernel::blocked::{multiply_blocked, units_for};
 use crate::kernel::{Simd, kernel_level_for, microkernel_for};
 use crate::matrix::{MatMut, MatRef};
-use crate::plan::{
-    MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_workers, min_work_per_worker,
-    multiply_adds, worker_cap_with,
-};
 use crate::strategy::serial::SerialKernel;
-use crate::strategy::{MulStrategy, check_into, with_row_major_output};
+use crate::strategy::{MulStrategy, check_into};
+use crate::workers::{
+    MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_workers, min_work_per_worker,
+    multiply_adds, with_row_major_output, worker_cap_with,
+};
 
 /// The BLIS design: A and B are packed block by block into panels, and a microkernel keeps
 /// an `MR × NR` tile of C in vector registers while it runs along the shared dimension.

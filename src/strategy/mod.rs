@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::element::{Element, Scalar};
+use crate::element::Element;
 use crate::error::{Error, check_product};
 use crate::matrix::{MatMut, MatRef};
 
@@ -235,33 +235,4 @@ pub(crate) fn check_into<T>(
         b.shape(),
         Some(c.shape()),
     )
-}
-
-/// Runs `compute` on a row-major `m × n` buffer holding the output: `c` itself when it is
-/// laid out that way and the arithmetic cannot panic, otherwise a temporary that is copied
-/// into `c` once complete (so a panic in a user's `+` or `*` leaves `c` untouched).
-pub(crate) fn with_row_major_output<S: Scalar>(
-    mut c: MatMut<'_, S>,
-    compute: impl FnOnce(&mut [S]),
-) {
-    let n = c.cols();
-    if !S::MAY_PANIC
-        && let Some(slice) = c.as_row_major_slice_mut()
-    {
-        compute(slice);
-        return;
-    }
-    let mut buffer = vec![S::zero(); c.rows() * n];
-    compute(&mut buffer);
-    c.for_each_mut(|i, j, x| *x = buffer[i * n + j]);
-}
-
-/// Runs `tasks` — one per worker — in the current rayon pool, or inline when there is one.
-pub(crate) fn run_tasks<F: FnOnce() + Send>(tasks: Vec<F>) {
-    use rayon::prelude::*;
-    if tasks.len() <= 1 {
-        tasks.into_iter().for_each(|task| task());
-    } else {
-        tasks.into_par_iter().for_each(|task| task());
-    }
 }

@@ -2,11 +2,13 @@
 
 use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
 use crate::error::Error;
-use crate::kernel::{balanced_ranges, dot, pack, split_lengths};
+use crate::kernel::{dot, pack};
 use crate::matrix::{MatMut, MatRef};
-use crate::plan::{min_work_per_worker, multiply_adds, worker_cap};
 use crate::strategy::serial::SerialKernel;
-use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
+use crate::strategy::{MulStrategy, check_into};
+use crate::workers::{
+    min_work_per_worker, multiply_adds, run_on_ranges, with_row_major_output, worker_cap,
+};
 
 /// Every output cell `C[i, j] = A[i, :] · B[:, j]` is an independent job; cells are grouped
 /// into one chunk of consecutive cells per worker so each task carries enough work.
@@ -18,7 +20,7 @@ use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output}
 /// each cell streams a whole row of A and column of B.
 ///
 /// `PerCell::default()` applies the crate's worker cap; a product too small for two workers
-/// in any pool (see [`min_work_per_worker`](crate::min_work_per_worker)) runs the
+/// in any pool (see [`min_work_per_worker`](crate::plan::min_work_per_worker)) runs the
 /// [`Serial`](crate::Serial) loop instead. [`PerCell::with_workers`] always runs the
 /// per-cell algorithm.
 ///
@@ -93,16 +95,10 @@ impl ProductKernel for PerCellKernel {
             return;
         }
         with_row_major_output(c, |out| {
-            let chunks = balanced_ranges(out.len(), self.workers);
-            let pieces = split_lengths(out, chunks.iter().map(|r| r.len()));
-            let tasks: Vec<_> = chunks
-                .into_iter()
-                .zip(pieces)
-                .map(|(cells, c_chunk)| {
-                    move || dot::dot_cells(a_rows, b_columns, k, n, cells, c_chunk)
-                })
-                .collect();
-            run_tasks(tasks);
+            let cells = out.len();
+            run_on_ranges(out, cells, 1, self.workers, |cells, c_chunk| {
+                dot::dot_cells(a_rows, b_columns, k, n, cells, c_chunk)
+            });
         });
     }
 }

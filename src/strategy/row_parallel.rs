@@ -2,11 +2,11 @@
 
 use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
 use crate::error::Error;
-use crate::kernel::{balanced_ranges, pack, rows, split_lengths};
+use crate::kernel::{pack, rows};
 use crate::matrix::{MatMut, MatRef};
-use crate::plan::{multiply_adds, worker_cap};
 use crate::strategy::serial::SerialKernel;
-use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
+use crate::strategy::{MulStrategy, check_into};
+use crate::workers::{multiply_adds, run_on_ranges, with_row_major_output, worker_cap};
 
 /// Each worker computes a band of consecutive output rows with the serial i-k-j loop.
 ///
@@ -76,19 +76,10 @@ impl ProductKernel for RowParallelKernel {
         let b_rows = pack::row_major(b);
         let b_rows: &[S] = &b_rows;
         with_row_major_output(c, |out| {
-            let bands = balanced_ranges(a.rows(), self.workers);
-            let pieces = split_lengths(out, bands.iter().map(|r| r.len() * n));
-            let tasks: Vec<_> = bands
-                .into_iter()
-                .zip(pieces)
-                .map(|(band, c_band)| {
-                    move || {
-                        let a_band = a.submatrix(band.start, 0, band.len(), a.cols());
-                        rows::multiply_rows(a_band, b_rows, n, c_band);
-                    }
-                })
-                .collect();
-            run_tasks(tasks);
+            run_on_ranges(out, a.rows(), n, self.workers, |band, c_band| {
+                let a_band = a.submatrix(band.start, 0, band.len(), a.cols());
+                rows::multiply_rows(a_band, b_rows, n, c_band);
+            });
         });
     }
 }

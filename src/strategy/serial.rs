@@ -4,7 +4,8 @@ use crate::element::{Element, ProductKernel, Scalar, dispatch};
 use crate::error::Error;
 use crate::kernel::{pack, rows};
 use crate::matrix::{MatMut, MatRef};
-use crate::strategy::{MulStrategy, check_into, with_row_major_output};
+use crate::strategy::{MulStrategy, check_into};
+use crate::workers::with_row_major_output;
 
 /// One worker on the calling thread; nothing is handed to rayon.
 ///
@@ -39,8 +40,8 @@ impl ProductKernel for SerialKernel {
 
 /// The serial loop on checked operands: one copy of the machine code for [`Serial`] and
 /// for [`Auto`](crate::Auto)'s tiny products, so that a 2×2 product costs both the same.
-/// Inlined separately into each, the two copies differed by 1–4 ns (of about 30 ns) with
-/// the code's layout alone, in either direction.
+/// Inlined separately into each, the two copies differed with the code's layout alone, in
+/// either direction (measured: docs/tuning-notes.md#tiny-products).
 #[inline(never)]
 pub(crate) fn serial_product<T: Element>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: MatMut<'_, T>) {
     dispatch(&SerialKernel, a, b, c);

@@ -4,10 +4,11 @@
 use crate::element::{Element, ProductKernel, Scalar, add_assign, dispatch};
 use crate::error::Error;
 use crate::kernel::{Simd, blocked::multiply_blocked};
-use crate::kernel::{balanced_ranges, dot, microkernel_for, pack, rows, split_lengths};
+use crate::kernel::{dot, microkernel_for, pack, rows};
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{OneWorkerKernel, Thresholds, depth_parts, one_worker_kernel, split_k_workers};
-use crate::strategy::{MulStrategy, check_into, run_tasks, with_row_major_output};
+use crate::strategy::{MulStrategy, check_into};
+use crate::workers::{balanced_ranges, run_on_ranges, with_row_major_output};
 
 /// Splits the shared dimension `k` into parts, computes each part's partial product
 /// `A[:, part] · B[part, :]` separately and adds the partials in part order,
@@ -156,23 +157,14 @@ impl ProductKernel for SplitKKernel {
             if m * n == 0 {
                 return;
             }
-            let mut slots = split_lengths(all, (0..self.parts).map(|_| m * n)).into_iter();
-            let tasks: Vec<_> = balanced_ranges(self.parts, self.workers)
-                .into_iter()
-                .map(|group| {
-                    let mine: Vec<_> = group.zip(slots.by_ref()).collect();
-                    let depth = &depth;
-                    move || {
-                        for (part, slot) in mine {
-                            let range = depth[part].clone();
-                            let a_part = a.submatrix(0, range.start, m, range.len());
-                            let b_part = b.submatrix(range.start, 0, range.len(), n);
-                            one_worker_product(kernel, a_part, b_part, slot);
-                        }
-                    }
-                })
-                .collect();
-            run_tasks(tasks);
+            run_on_ranges(all, self.parts, m * n, self.workers, |parts, slots| {
+                for (part, slot) in parts.zip(slots.chunks_exact_mut(m * n)) {
+                    let range = depth[part].clone();
+                    let a_part = a.submatrix(0, range.start, m, range.len());
+                    let b_part = b.submatrix(range.start, 0, range.len(), n);
+                    one_worker_product(kernel, a_part, b_part, slot);
+                }
+            });
         });
     }
 }

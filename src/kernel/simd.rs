@@ -1,0 +1,157 @@
+//! The instruction-set levels of the hand-written kernels, detected once per process.
+
+use std::sync::OnceLock;
+
+/// The instruction set of the microkernel the [`Blocked`](crate::Blocked) strategy uses.
+///
+/// By default the best one this CPU supports is used, detected once per process. Set the
+/// environment variable `PARMAT_SIMD` to `portable`, `avx2` or `avx512` (read once, at the
+/// first blocked product) to cap it, or choose per strategy with
+/// [`Blocked::with_simd`](crate::Blocked::with_simd). A level the CPU lacks is never run:
+/// the best supported level below it is used instead.
+///
+/// Hand-written kernels exist for `f32`, `f64`, `i32`, `u32`, `i64` and `u64`; every other
+/// element type always uses the portable kernel.
+///
+/// # Examples
+///
+/// ```
+/// use parmat::Simd;
+/// let best = Simd::detected();
+/// assert!(best.is_available());
+/// assert!(Simd::Portable.is_available());
+/// assert!(Simd::Portable <= best);
+/// println!("blocked products run the {best} kernels");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Simd {
+    /// The portable kernel: plain Rust, vectorised as far as the compiler manages.
+    Portable,
+    /// x86-64 AVX2 with FMA (256-bit vectors).
+    Avx2,
+    /// x86-64 AVX-512 F and DQ (512-bit vectors).
+    Avx512,
+}
+
+impl Simd {
+    /// Every level, lowest first.
+    pub(crate) const ALL: [Simd; 3] = [Simd::Portable, Simd::Avx2, Simd::Avx512];
+
+    /// The best level this CPU supports.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(parmat::Simd::detected().is_available());
+    /// ```
+    pub fn detected() -> Simd {
+        static DETECTED: OnceLock<Simd> = OnceLock::new();
+        *DETECTED.get_or_init(|| {
+            [Simd::Avx512, Simd::Avx2]
+                .into_iter()
+                .find(|s| s.is_available())
+                .unwrap_or(Simd::Portable)
+        })
+    }
+
+    /// Whether this CPU can run the level's kernels.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(parmat::Simd::Portable.is_available());
+    /// ```
+    pub fn is_available(self) -> bool {
+        match self {
+            Simd::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The level used when none is asked for: [`Simd::detected`], capped by the
+    /// `PARMAT_SIMD` environment variable (read once).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(parmat::Simd::default_level() <= parmat::Simd::detected());
+    /// ```
+    pub fn default_level() -> Simd {
+        static LEVEL: OnceLock<Simd> = OnceLock::new();
+        *LEVEL.get_or_init(|| {
+            let cap = std::env::var("PARMAT_SIMD")
+                .ok()
+                .and_then(|v| v.parse::<Simd>().ok());
+            match cap {
+                Some(cap) => cap.supported(),
+                None => Simd::detected(),
+            }
+        })
+    }
+
+    /// This level if the CPU supports it, else the best supported level below it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::Simd;
+    /// assert_eq!(Simd::Portable.supported(), Simd::Portable);
+    /// assert!(Simd::Avx512.supported() <= Simd::Avx512);
+    /// ```
+    pub fn supported(self) -> Simd {
+        // Asked several times per product by the planner and the kernel registry: the
+        // feature checks are made once.
+        static AVAILABLE: OnceLock<[bool; 2]> = OnceLock::new();
+        let [avx2, avx512] =
+            *AVAILABLE.get_or_init(|| [Simd::Avx2.is_available(), Simd::Avx512.is_available()]);
+        match self {
+            Simd::Avx512 if avx512 => Simd::Avx512,
+            Simd::Avx512 | Simd::Avx2 if avx2 => Simd::Avx2,
+            _ => Simd::Portable,
+        }
+    }
+
+    /// The level's name: `portable`, `avx2` or `avx512`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(parmat::Simd::Avx2.name(), "avx2");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Simd::Portable => "portable",
+            Simd::Avx2 => "avx2",
+            Simd::Avx512 => "avx512",
+        }
+    }
+}
+
+impl std::fmt::Display for Simd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Simd {
+    type Err = crate::Error;
+
+    /// Parses `portable`, `avx2` or `avx512`.
+    fn from_str(s: &str) -> Result<Simd, crate::Error> {
+        [Simd::Portable, Simd::Avx2, Simd::Avx512]
+            .into_iter()
+            .find(|level| level.name() == s)
+            .ok_or_else(|| crate::Error::UnknownSimd { name: s.to_owned() })
+    }
+}

@@ -1,0 +1,427 @@
+//! The register-tile microkernel, written once over the [`Vector`] trait.
+//!
+//! A kernel computes one full `MR × NR` tile of C: NR is `NV` vectors along a row of C,
+//! and each of the MR rows broadcasts one value of A per step. The accumulators stay in
+//! vector registers for the whole depth and are written to C once. Four forms differ only
+//! in where they read A (and B):
+//!
+//! - [`packed`]: A from a packed panel (the MR values of a step side by side);
+//! - [`rows`]: A straight from MR rows of a row-major matrix;
+//! - [`columns`]: A straight from the columns of a column-major matrix;
+//! - [`packing_b`]: A through two strides, B straight from its rows, which it also writes
+//!   to a packed panel for the later tiles of the block.
+//!
+//! An instruction set supplies a [`Vector`] implementation per element type and compiles
+//! these forms with its features enabled ([`instruction_set_kernels!`]); how to add one is
+//! in docs/design.md ("Adding a kernel").
+
+use crate::element::Scalar;
+
+/// How many rows of B ahead the [`packing_b`] form prefetches: B's rows lie a page or more
+/// apart, where the hardware prefetchers do not follow
+/// (measured: docs/tuning-notes.md#b-prefetch-distance).
+pub(crate) const B_PREFETCH_ROWS: usize = 16;
+
+/// The vector operations a register-tile kernel is written in, for one element type on one
+/// instruction set. Implemented by a zero-sized marker type per (type, instruction set).
+///
+/// Every method is `#[inline(always)]` in its implementations and is only ever called from
+/// a kernel compiled with the instruction set's features enabled, into which it is
+/// inlined.
+///
+/// # Safety
+///
+/// `Register` holds exactly `LANES` values of `Elem`; the operations compute what their
+/// names say, lane by lane, in `Elem`'s own arithmetic (`Scalar::add` and `Scalar::mul`,
+/// with `mul_add` rounding like `acc + a · b` does in the kernels that use it: fused for
+/// floats only where the instruction set's kernels always fuse); and they use no
+/// instruction beyond those the instruction set's kernels enable.
+pub(crate) unsafe trait Vector {
+    /// The element type.
+    type Elem: Scalar;
+    /// A vector register of `LANES` elements.
+    type Register: Copy;
+    /// Elements in one register.
+    const LANES: usize;
+
+    /// All lanes zero.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set.
+    unsafe fn zero() -> Self::Register;
+    /// `LANES` values read from `p` (any alignment).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set; `p` is readable for `LANES` values.
+    unsafe fn load(p: *const Self::Elem) -> Self::Register;
+    /// Writes the lanes to `p` (any alignment).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set; `p` is writable for `LANES` values.
+    unsafe fn store(p: *mut Self::Elem, v: Self::Register);
+    /// `x` in every lane.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set.
+    unsafe fn splat(x: Self::Elem) -> Self::Register;
+    /// `acc + a · b`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set.
+    unsafe fn mul_add(acc: Self::Register, a: Self::Register, b: Self::Register)
+    -> Self::Register;
+    /// `a + b`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set.
+    unsafe fn add(a: Self::Register, b: Self::Register) -> Self::Register;
+}
+
+/// Asks for the cache line at `p` to be brought into L1. A hint: it never faults and has no
+/// effect on memory, wherever `p` points.
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `prefetcht0` is part of SSE, which every x86-64 CPU has, and never faults.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// The `packed` form: value i of step p of A at `a + p·MR + i`.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set; `a` is readable for `depth · MR` values and `b`
+/// for `depth · NR` (`NR = NV · LANES`); `c` points to an `MR × NR` tile, rows `ldc` apart,
+/// readable and writable, that nothing else accesses during the call.
+#[inline(always)]
+pub(crate) unsafe fn packed<V: Vector, const MR: usize, const NV: usize>(
+    depth: usize,
+    a: *const V::Elem,
+    b: *const V::Elem,
+    c: *mut V::Elem,
+    ldc: usize,
+    overwrite: bool,
+) {
+    // SAFETY: value i of step p is `a + p·MR + i`, inside the packed panel.
+    let a_at = |step: usize, i: usize| unsafe { *a.add(step * MR + i) };
+    // SAFETY: the caller's contract.
+    unsafe { from_packed_b::<V, MR, NV>(depth, a_at, b, c, ldc, overwrite) }
+}
+
+/// The `rows` form: A is `MR` rows `lda` apart, value i of step p at `a + i·lda + p`.
+///
+/// # Safety
+///
+/// As for [`packed`], with each row of A readable for `depth` consecutive values.
+#[inline(always)]
+pub(crate) unsafe fn rows<V: Vector, const MR: usize, const NV: usize>(
+    depth: usize,
+    a: *const V::Elem,
+    lda: usize,
+    b: *const V::Elem,
+    c: *mut V::Elem,
+    ldc: usize,
+    overwrite: bool,
+) {
+    // SAFETY: value i of step p is `a + i·lda + p`, inside row i of A.
+    let a_at = |step: usize, i: usize| unsafe { *a.add(i * lda + step) };
+    // SAFETY: the caller's contract.
+    unsafe { from_packed_b::<V, MR, NV>(depth, a_at, b, c, ldc, overwrite) }
+}
+
+/// The `columns` form: A is `depth` columns `lda` apart, each holding the step's `MR`
+/// values side by side (a transposed row-major matrix), value i of step p at
+/// `a + p·lda + i`.
+///
+/// # Safety
+///
+/// As for [`packed`], with each column of A readable for `MR` consecutive values.
+#[inline(always)]
+pub(crate) unsafe fn columns<V: Vector, const MR: usize, const NV: usize>(
+    depth: usize,
+    a: *const V::Elem,
+    lda: usize,
+    b: *const V::Elem,
+    c: *mut V::Elem,
+    ldc: usize,
+    overwrite: bool,
+) {
+    // SAFETY: value i of step p is `a + p·lda + i`, inside column p of A.
+    let a_at = |step: usize, i: usize| unsafe { *a.add(step * lda + i) };
+    // SAFETY: the caller's contract.
+    unsafe { from_packed_b::<V, MR, NV>(depth, a_at, b, c, ldc, overwrite) }
+}
+
+/// The loop of the three forms that read B from a packed panel; `a_at(p, i)` reads value
+/// i of step p of A.
+///
+/// # Safety
+///
+/// As for [`packed`], with `a_at` defined for every step below `depth` and i below MR.
+#[inline(always)]
+unsafe fn from_packed_b<V: Vector, const MR: usize, const NV: usize>(
+    depth: usize,
+    a_at: impl Fn(usize, usize) -> V::Elem,
+    b: *const V::Elem,
+    c: *mut V::Elem,
+    ldc: usize,
+    overwrite: bool,
+) {
+    let nr = NV * V::LANES;
+    // Ask for the C tile now: it is needed only after the depth loop, and by then its lines
+    // are in L1 instead of costing a cache miss each.
+    for i in 0..MR {
+        let row = c.wrapping_add(i * ldc);
+        prefetch(row);
+        prefetch(row.wrapping_add(nr - 1));
+    }
+    // SAFETY (all blocks): the CPU supports `V`'s instruction set (the caller's contract).
+    let zero = unsafe { V::zero() };
+    let mut acc = [[zero; NV]; MR];
+    let mut b = b;
+    for step in 0..depth {
+        let mut row_of_b = [zero; NV];
+        for (v, slot) in row_of_b.iter_mut().enumerate() {
+            // SAFETY: this step's NR values of `b` are inside the panel.
+            *slot = unsafe { V::load(b.add(v * V::LANES)) };
+        }
+        for (i, acc_row) in acc.iter_mut().enumerate() {
+            let a_i = unsafe { V::splat(a_at(step, i)) };
+            for (acc_iv, &b_v) in acc_row.iter_mut().zip(&row_of_b) {
+                *acc_iv = unsafe { V::mul_add(*acc_iv, a_i, b_v) };
+            }
+        }
+        // SAFETY: advancing within (or one past) the panel of `depth` steps.
+        b = unsafe { b.add(nr) };
+    }
+    // SAFETY: the tile is MR rows of NR values, `ldc` apart (the caller's contract).
+    unsafe { store_tile::<V, MR, NV>(&acc, c, ldc, overwrite) }
+}
+
+/// The `packing_b` form: value i of step p of A at `a + i·a_row + p·a_step` (a packed
+/// panel: `a_row` 1, `a_step` MR; rows of a row-major matrix: `a_row` their stride,
+/// `a_step` 1), B read straight from `depth` rows of `NR` contiguous values `ldb` apart,
+/// each row written to `b_out` as it is loaded, so that `b_out` then holds the panel the
+/// [`packed`] form reads.
+///
+/// # Safety
+///
+/// As for [`packed`], with A readable at every `a + i·a_row + p·a_step` (i < MR,
+/// p < depth), B's rows each readable for NR consecutive values from `b + p·ldb`, and
+/// `b_out` writable for `depth · NR` values that nothing else accesses during the call.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn packing_b<V: Vector, const MR: usize, const NV: usize>(
+    depth: usize,
+    a: *const V::Elem,
+    a_row: usize,
+    a_step: usize,
+    b: *const V::Elem,
+    ldb: usize,
+    b_out: *mut V::Elem,
+    c: *mut V::Elem,
+    ldc: usize,
+    overwrite: bool,
+) {
+    let nr = NV * V::LANES;
+    // SAFETY (all blocks): the CPU supports `V`'s instruction set (the caller's contract).
+    let zero = unsafe { V::zero() };
+    let mut acc = [[zero; NV]; MR];
+    let (mut b, mut b_out) = (b, b_out);
+    let b_first = b;
+    for step in 0..depth {
+        // Ask for the row of B `B_PREFETCH_ROWS` steps on (past the last row, the first
+        // rows of the next panel to the right).
+        let ahead = step + B_PREFETCH_ROWS;
+        let row = if ahead < depth {
+            b.wrapping_add(B_PREFETCH_ROWS * ldb)
+        } else {
+            b_first.wrapping_add(nr + (ahead - depth) * ldb)
+        };
+        prefetch(row);
+        prefetch(row.wrapping_add(nr - 1));
+        let mut row_of_b = [zero; NV];
+        for (v, slot) in row_of_b.iter_mut().enumerate() {
+            // SAFETY: row `step` of B holds NR values at `b`; the panel being packed holds
+            // NR values for it at `b_out`.
+            unsafe {
+                *slot = V::load(b.add(v * V::LANES));
+                V::store(b_out.add(v * V::LANES), *slot);
+            }
+        }
+        for (i, acc_row) in acc.iter_mut().enumerate() {
+            // SAFETY: value i of step `step` is `a + i·a_row + step·a_step`.
+            let a_i = unsafe { V::splat(*a.add(i * a_row + step * a_step)) };
+            for (acc_iv, &b_v) in acc_row.iter_mut().zip(&row_of_b) {
+                *acc_iv = unsafe { V::mul_add(*acc_iv, a_i, b_v) };
+            }
+        }
+        // Moving to the next row of B (one past the last after the final step).
+        b = b.wrapping_add(ldb);
+        // SAFETY: advancing within (or one past) the panel of `depth` steps.
+        b_out = unsafe { b_out.add(nr) };
+    }
+    // SAFETY: the tile is MR rows of NR values, `ldc` apart (the caller's contract).
+    unsafe { store_tile::<V, MR, NV>(&acc, c, ldc, overwrite) }
+}
+
+/// Writes the accumulators to the tile at `c` (rows `ldc` apart): overwriting it when
+/// `overwrite`, adding to it otherwise.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set; `c` points to `MR` rows of `NV · LANES`
+/// readable and writable values, `ldc` apart, that nothing else accesses during the call.
+#[inline(always)]
+unsafe fn store_tile<V: Vector, const MR: usize, const NV: usize>(
+    acc: &[[V::Register; NV]; MR],
+    c: *mut V::Elem,
+    ldc: usize,
+    overwrite: bool,
+) {
+    for (i, acc_row) in acc.iter().enumerate() {
+        for (v, &acc_iv) in acc_row.iter().enumerate() {
+            // SAFETY: (i, v·LANES..(v + 1)·LANES) is inside the MR × NR tile.
+            unsafe {
+                let p = c.add(i * ldc + v * V::LANES);
+                let value = if overwrite {
+                    acc_iv
+                } else {
+                    V::add(V::load(p), acc_iv)
+                };
+                V::store(p, value);
+            }
+        }
+    }
+}
+
+/// Defines, inside an instruction set's module, the four forms of the tile kernel compiled
+/// with that instruction set's `features`, and `instance::<S, V, MR, NV>()`, which builds
+/// the [`Microkernel`](crate::kernel::Microkernel) for an `MR × NV·LANES` tile of `V` when
+/// `S` has `V::Elem`'s arithmetic (see `same_arithmetic`) and `None` otherwise.
+///
+/// The module's `kernel::<S>()` lists its instances, one line each.
+macro_rules! instruction_set_kernels {
+    (features = $features:literal, level = $level:expr) => {
+        use $crate::kernel::tile::{self, Vector};
+
+        /// [`tile::packed`] with this instruction set's features.
+        ///
+        /// # Safety
+        ///
+        /// As for [`tile::packed`].
+        #[target_feature(enable = $features)]
+        unsafe fn packed<V: Vector, const MR: usize, const NV: usize>(
+            depth: usize,
+            a: *const V::Elem,
+            b: *const V::Elem,
+            c: *mut V::Elem,
+            ldc: usize,
+            overwrite: bool,
+        ) {
+            // SAFETY: the caller's contract, which includes the CPU's support.
+            unsafe { tile::packed::<V, MR, NV>(depth, a, b, c, ldc, overwrite) }
+        }
+
+        /// [`tile::rows`] with this instruction set's features.
+        ///
+        /// # Safety
+        ///
+        /// As for [`tile::rows`].
+        #[target_feature(enable = $features)]
+        unsafe fn rows<V: Vector, const MR: usize, const NV: usize>(
+            depth: usize,
+            a: *const V::Elem,
+            lda: usize,
+            b: *const V::Elem,
+            c: *mut V::Elem,
+            ldc: usize,
+            overwrite: bool,
+        ) {
+            // SAFETY: the caller's contract, which includes the CPU's support.
+            unsafe { tile::rows::<V, MR, NV>(depth, a, lda, b, c, ldc, overwrite) }
+        }
+
+        /// [`tile::columns`] with this instruction set's features.
+        ///
+        /// # Safety
+        ///
+        /// As for [`tile::columns`].
+        #[target_feature(enable = $features)]
+        unsafe fn columns<V: Vector, const MR: usize, const NV: usize>(
+            depth: usize,
+            a: *const V::Elem,
+            lda: usize,
+            b: *const V::Elem,
+            c: *mut V::Elem,
+            ldc: usize,
+            overwrite: bool,
+        ) {
+            // SAFETY: the caller's contract, which includes the CPU's support.
+            unsafe { tile::columns::<V, MR, NV>(depth, a, lda, b, c, ldc, overwrite) }
+        }
+
+        /// [`tile::packing_b`] with this instruction set's features.
+        ///
+        /// # Safety
+        ///
+        /// As for [`tile::packing_b`].
+        #[allow(clippy::too_many_arguments)]
+        #[target_feature(enable = $features)]
+        unsafe fn packing_b<V: Vector, const MR: usize, const NV: usize>(
+            depth: usize,
+            a: *const V::Elem,
+            a_row: usize,
+            a_step: usize,
+            b: *const V::Elem,
+            ldb: usize,
+            b_out: *mut V::Elem,
+            c: *mut V::Elem,
+            ldc: usize,
+            overwrite: bool,
+        ) {
+            // SAFETY: the caller's contract, which includes the CPU's support.
+            unsafe {
+                tile::packing_b::<V, MR, NV>(
+                    depth, a, a_row, a_step, b, ldb, b_out, c, ldc, overwrite,
+                )
+            }
+        }
+
+        /// The kernel for an `MR × NV·LANES` tile of `V`, as a kernel for `S`, when `S` has
+        /// `V::Elem`'s layout and arithmetic; `None` otherwise. Only called once the CPU
+        /// was found to support this instruction set.
+        #[inline(always)]
+        fn instance<S: 'static, V: Vector, const MR: usize, const NV: usize>()
+        -> Option<$crate::kernel::Microkernel<S>> {
+            if !$crate::kernel::same_arithmetic::<S, V::Elem>() {
+                return None;
+            }
+            let forms = $crate::kernel::TileForms {
+                packed: packed::<V, MR, NV>,
+                rows: rows::<V, MR, NV>,
+                columns: columns::<V, MR, NV>,
+                packing_b: packing_b::<V, MR, NV>,
+            };
+            // SAFETY: the forms have the contracts `Microkernel::new` asks for, for an
+            // `MR × NV·LANES` tile of `V::Elem` (the `Vector` contract); the caller found
+            // the instruction set available; `S` has `V::Elem`'s size, alignment, valid
+            // bit patterns and wrapping arithmetic (`same_arithmetic`), as `cast` asks.
+            Some(unsafe {
+                $crate::kernel::Microkernel::new(MR, NV * V::LANES, $level, forms).cast::<S>()
+            })
+        }
+    };
+}
+
+pub(crate) use instruction_set_kernels;

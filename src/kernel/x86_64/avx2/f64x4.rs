@@ -1,0 +1,48 @@
+//! AVX2 `f64`: four lanes, fused multiply-add (FMA3).
+
+use std::arch::x86_64::*;
+
+use crate::kernel::tile::Vector;
+
+/// Four `f64` lanes in a ymm register.
+#[derive(Debug)]
+pub(crate) struct F64x4;
+
+// SAFETY: `__m256d` holds 4 `f64` lanes; the operations are the named lane-wise ones in `f64`'s
+// arithmetic, using only instructions of the features this instruction set's kernels enable.
+unsafe impl Vector for F64x4 {
+    type Elem = f64;
+    type Register = __m256d;
+    const LANES: usize = 4;
+
+    #[inline(always)]
+    unsafe fn zero() -> __m256d {
+        // SAFETY: the CPU supports the instruction set (the trait's contract).
+        unsafe { _mm256_setzero_pd() }
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f64) -> __m256d {
+        // SAFETY: 4 readable values at `p`, unaligned access allowed; the CPU supports it.
+        unsafe { _mm256_loadu_pd(p) }
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f64, v: __m256d) {
+        // SAFETY: 4 writable values at `p`, unaligned access allowed; the CPU supports it.
+        unsafe { _mm256_storeu_pd(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn splat(x: f64) -> __m256d {
+        // SAFETY: the CPU supports the instruction set.
+        unsafe { _mm256_set1_pd(x) }
+    }
+    #[inline(always)]
+    unsafe fn mul_add(acc: __m256d, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: the CPU supports the instruction set.
+        unsafe { _mm256_fmadd_pd(a, b, acc) }
+    }
+    #[inline(always)]
+    unsafe fn add(a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: the CPU supports the instruction set.
+        unsafe { _mm256_add_pd(a, b) }
+    }
+}

@@ -1,0 +1,22 @@
+//! AVX-512 (F and DQ) kernels: 8 rows × 2 zmm vectors of accumulators (16 of the 32
+//! registers). Two vectors per row make NR a power of two, so power-of-two sizes have no
+//! edge tiles; 16 independent accumulators keep the FMA pipes full.
+
+mod f32x16;
+mod f64x8;
+mod i32x16;
+mod i64x8;
+
+use crate::kernel::{Microkernel, Simd};
+
+crate::kernel::tile::instruction_set_kernels!(features = "avx512f,avx512dq", level = Simd::Avx512);
+
+/// This instruction set's kernel for `S`, if it has one: one line per instance, naming the
+/// vector type and the tile (MR rows × NV vectors).
+#[inline(always)]
+pub(crate) fn kernel<S: 'static>() -> Option<Microkernel<S>> {
+    None.or_else(instance::<S, f64x8::F64x8, 8, 2>)
+        .or_else(instance::<S, f32x16::F32x16, 8, 2>)
+        .or_else(instance::<S, i32x16::I32x16, 8, 2>)
+        .or_else(instance::<S, i64x8::I64x8, 8, 2>)
+}
