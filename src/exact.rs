@@ -8,7 +8,6 @@
 //! does not fit the element type, and [`Matrix::widening_par_mul`] returns the product in a
 //! wider type (for example `i32 × i32 → i64`) computed with the fast kernels of that type.
 
-
 use crate::element::Element;
 use crate::error::{Error, check_product};
 use crate::matrix::{MatMut, MatRef, Matrix};

@@ -25,7 +25,7 @@
 //! let mut out = Matrix::zeros(2, 2);
 //! parmat::mul_into(&s, a.view(), b.view(), out.view_mut())?;
 //! // C = 2·(Bᵀ·Aᵀ)ᵀ + 1·C on transposed views, no copies of the inputs.
-//! parmat::gemm(2, b.t(), a.t(), 1, out.view_mut().t(), &parmat::Auto::default())?;
+//! parmat::gemm(&parmat::Auto::default(), 2, b.t(), a.t(), 1, out.view_mut().t())?;
 //! assert_eq!(out, matrix![[24, 42], [51, 96]]);
 //! println!("{}", parmat::plan::<f64>(1000, 1000, 1000)); // what Auto does, and why
 //! # Ok::<(), parmat::Error>(())
@@ -111,13 +111,14 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod dispatch;
 mod element;
 mod error;
 mod exact;
-mod gemm;
 mod kernel;
 mod matrix;
 pub mod plan;
+mod products;
 mod strategy;
 pub mod sync;
 mod workers;
@@ -132,10 +133,10 @@ mod ndarray;
 pub use element::Element;
 pub use error::Error;
 pub use exact::{CheckedInteger, Widen, checked_mul_into};
-pub use gemm::{gemm, mul, mul_into};
 pub use kernel::Simd;
 pub use matrix::{MatMut, MatRef, Matrix};
 pub use plan::{Plan, plan};
+pub use products::{gemm, mul, mul_into};
 pub use strategy::{
     Auto, Blocked, Calibration, MulStrategy, PerCell, RowParallel, Serial, SplitK, Strategy,
 };

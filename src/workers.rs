@@ -275,15 +275,18 @@ mod tests {
                     let mut out = vec![0usize; units * unit_len];
                     let starts = run_on_ranges(&mut out, units, unit_len, workers, |r, piece| {
                         assert_eq!(piece.len(), r.len() * unit_len);
-                        for (value, unit) in piece.iter_mut().zip(
-                            r.clone().flat_map(|u| std::iter::repeat_n(u, unit_len)),
-                        ) {
+                        for (value, unit) in piece
+                            .iter_mut()
+                            .zip(r.clone().flat_map(|u| std::iter::repeat_n(u, unit_len)))
+                        {
                             *value += unit + 1;
                         }
                         r.start
                     });
-                    let expected: Vec<usize> =
-                        balanced_ranges(units, workers).iter().map(|r| r.start).collect();
+                    let expected: Vec<usize> = balanced_ranges(units, workers)
+                        .iter()
+                        .map(|r| r.start)
+                        .collect();
                     assert_eq!(starts, expected);
                     let want: Vec<usize> = (0..units)
                         .flat_map(|u| std::iter::repeat_n(u + 1, unit_len))

@@ -46,7 +46,7 @@ fn wrong_output_shape_leaves_output_untouched() {
             "{s}"
         );
         assert_eq!(c, before, "{s} wrote into the output before failing");
-        let err = parmat::gemm(1, a.view(), b.view(), 1, c.view_mut(), &s).unwrap_err();
+        let err = parmat::gemm(&s, 1, a.view(), b.view(), 1, c.view_mut()).unwrap_err();
         assert!(matches!(err, Error::ShapeMismatch { .. }));
         assert_eq!(c, before);
     }

@@ -142,12 +142,12 @@ fn products_from_all_entry_points_agree() {
     assert_eq!(c, want);
     // gemm: C = 2AB - 1C on top of C = AB gives AB.
     parmat::gemm(
+        &parmat::Blocked::default(),
         2,
         a.view(),
         b.view(),
         -1,
         c.view_mut(),
-        &parmat::Blocked::default(),
     )
     .unwrap();
     assert_eq!(c, want);
@@ -160,7 +160,7 @@ fn gemm_with_beta_zero_ignores_nan_in_output() {
     let want = a.mul_with(&b, &parmat::Serial).unwrap();
     for s in parmat::Strategy::all() {
         let mut c = Matrix::from_fn(6, 7, |_, _| f64::NAN);
-        parmat::gemm(1.0, a.view(), b.view(), 0.0, c.view_mut(), &s).unwrap();
+        parmat::gemm(&s, 1.0, a.view(), b.view(), 0.0, c.view_mut()).unwrap();
         let scale_err: f64 = c
             .as_slice()
             .iter()
@@ -172,6 +172,6 @@ fn gemm_with_beta_zero_ignores_nan_in_output() {
     // α and β scale; integer gemm wraps.
     let mut c = Matrix::from_fn(1, 1, |_, _| i32::MAX);
     let one = matrix![[1i32]];
-    parmat::gemm(1, one.view(), one.view(), 1, c.view_mut(), &parmat::Serial).unwrap();
+    parmat::gemm(&parmat::Serial, 1, one.view(), one.view(), 1, c.view_mut()).unwrap();
     assert_eq!(c[(0, 0)], i32::MIN);
 }

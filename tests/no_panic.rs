@@ -55,7 +55,7 @@ proptest! {
             if !fits {
                 assert_eq!(c, before, "written before an error");
             }
-            let _ = parmat::gemm(2, a.view(), b.view(), 3, c.view_mut(), &s);
+            let _ = parmat::gemm(&s, 2, a.view(), b.view(), 3, c.view_mut());
             let _ = parmat::checked_mul_into(a.view(), b.view(), c.view_mut());
             let _ = a.mul_with(&b, &s);
             let _ = a.checked_par_mul(&b);

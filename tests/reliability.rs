@@ -73,12 +73,12 @@ fn panic_in_a_user_type_reaches_the_caller_and_leaves_the_output_untouched() {
         let mut d = Matrix::from_fn(40, 20, |_, _| Fragile(-1));
         let caught = catch_unwind(AssertUnwindSafe(|| {
             parmat::gemm(
+                &strategy,
                 Fragile(1),
                 a.view(),
                 b.view(),
                 Fragile(1),
                 d.view_mut(),
-                &strategy,
             )
         }));
         assert!(caught.is_err());

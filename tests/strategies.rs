@@ -240,7 +240,7 @@ fn gemm_alpha_beta_every_strategy() {
     for strategy in strategies() {
         for (alpha, beta) in [(1i64, 0i64), (0, 1), (2, -3), (-1, 1), (0, 0)] {
             let mut c = c0.clone();
-            parmat::gemm(alpha, a.view(), b.view(), beta, c.view_mut(), &strategy).unwrap();
+            parmat::gemm(&strategy, alpha, a.view(), b.view(), beta, c.view_mut()).unwrap();
             let want = Matrix::from_fn(23, 19, |i, j| alpha * ab[(i, j)] + beta * c0[(i, j)]);
             assert_eq!(c, want, "{strategy:?} α = {alpha}, β = {beta}");
         }

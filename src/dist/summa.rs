@@ -8,7 +8,7 @@ use mpi::traits::{Communicator, Root};
 
 use super::matrix::{check_message_size, local_ranges};
 use super::{DistElement, DistMatrix, agree, block_owner, block_range};
-use crate::element::add_assign;
+use crate::dispatch::add_assign;
 use crate::error::check_product;
 use crate::{Auto, Error, MatRef, Matrix};
 

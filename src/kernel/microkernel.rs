@@ -108,17 +108,15 @@ impl<S> Microkernel<S> {
             // layout (the caller's contract), so the function ABI is identical.
             packed: unsafe { std::mem::transmute::<TileFn<S>, TileFn<U>>(self.packed) },
             // SAFETY: as for `packed`.
-            rows: unsafe {
-                std::mem::transmute::<TileStridedAFn<S>, TileStridedAFn<U>>(self.rows)
-            },
+            rows: unsafe { std::mem::transmute::<TileStridedAFn<S>, TileStridedAFn<U>>(self.rows) },
             // SAFETY: as for `packed`.
-            columns: self.columns.map(|f| unsafe {
-                std::mem::transmute::<TileStridedAFn<S>, TileStridedAFn<U>>(f)
-            }),
+            columns: self
+                .columns
+                .map(|f| unsafe { std::mem::transmute::<TileStridedAFn<S>, TileStridedAFn<U>>(f) }),
             // SAFETY: as for `packed`.
-            packing_b: self.packing_b.map(|f| unsafe {
-                std::mem::transmute::<TilePackingBFn<S>, TilePackingBFn<U>>(f)
-            }),
+            packing_b: self
+                .packing_b
+                .map(|f| unsafe { std::mem::transmute::<TilePackingBFn<S>, TilePackingBFn<U>>(f) }),
         }
     }
 }

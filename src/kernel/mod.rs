@@ -92,29 +92,4 @@ pub(crate) fn same_arithmetic<S: 'static, E: 'static>() -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `supported` caches the feature checks: it must still give, for every level, the best
-    /// available level at or below it.
-    #[test]
-    fn supported_is_the_best_available_level_at_or_below() {
-        for level in [Simd::Portable, Simd::Avx2, Simd::Avx512] {
-            let expected = [Simd::Avx512, Simd::Avx2, Simd::Portable]
-                .into_iter()
-                .find(|&s| s <= level && s.is_available())
-                .unwrap_or(Simd::Portable);
-            assert_eq!(level.supported(), expected, "{level:?}");
-        }
-    }
-
-    #[test]
-    fn simd_levels_parse_and_order() {
-        for s in [Simd::Portable, Simd::Avx2, Simd::Avx512] {
-            assert_eq!(s.name().parse::<Simd>().unwrap(), s);
-            assert!(s.supported() <= s);
-            assert!(s.supported().is_available());
-        }
-        assert!("sse".parse::<Simd>().is_err());
-    }
-}
+mod tests;

@@ -73,8 +73,7 @@ pub(crate) unsafe trait Vector {
     /// # Safety
     ///
     /// The CPU supports the instruction set.
-    unsafe fn mul_add(acc: Self::Register, a: Self::Register, b: Self::Register)
-    -> Self::Register;
+    unsafe fn mul_add(acc: Self::Register, a: Self::Register, b: Self::Register) -> Self::Register;
     /// `a + b`.
     ///
     /// # Safety

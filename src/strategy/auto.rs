@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::element::dispatch;
+use crate::dispatch::dispatch;
 use crate::element::{Element, ElementClass};
 use crate::error::Error;
 use crate::kernel::Simd;

@@ -1,6 +1,7 @@
 //! The blocked strategy: packed, cache-blocked loops around a register-tile microkernel.
 
-use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
+use crate::dispatch::{ProductKernel, dispatch};
+use crate::element::{Element, ElementClass, Scalar};
 use crate::error::Error;
 use crate::kernel::blocked::{multiply_blocked, units_for};
 use crate::kernel::{Simd, kernel_level_for, microkernel_for};

@@ -1,6 +1,7 @@
 //! The per-cell strategy: every output cell is its own unit of work.
 
-use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
+use crate::dispatch::{ProductKernel, dispatch};
+use crate::element::{Element, ElementClass, Scalar};
 use crate::error::Error;
 use crate::kernel::{dot, pack};
 use crate::matrix::{MatMut, MatRef};

@@ -1,6 +1,7 @@
 //! The row-parallel strategy: each worker owns a band of output rows.
 
-use crate::element::{Element, ElementClass, ProductKernel, Scalar, dispatch};
+use crate::dispatch::{ProductKernel, dispatch};
+use crate::element::{Element, ElementClass, Scalar};
 use crate::error::Error;
 use crate::kernel::{pack, rows};
 use crate::matrix::{MatMut, MatRef};

@@ -1,6 +1,7 @@
 //! The serial strategy: one worker, the cache-blocked i-k-j loop.
 
-use crate::element::{Element, ProductKernel, Scalar, dispatch};
+use crate::dispatch::{ProductKernel, dispatch};
+use crate::element::{Element, Scalar};
 use crate::error::Error;
 use crate::kernel::{pack, rows};
 use crate::matrix::{MatMut, MatRef};

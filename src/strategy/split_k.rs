@@ -1,7 +1,8 @@
 //! The split-k strategy: the shared dimension is cut into parts, each part's partial
 //! product is computed on its own, and the partials are added in a fixed order.
 
-use crate::element::{Element, ProductKernel, Scalar, add_assign, dispatch};
+use crate::dispatch::{ProductKernel, add_assign, dispatch};
+use crate::element::{Element, Scalar};
 use crate::error::Error;
 use crate::kernel::{Simd, blocked::multiply_blocked};
 use crate::kernel::{dot, microkernel_for, pack, rows};

@@ -111,7 +111,8 @@ pub use lock_set::LockSet;
 pub use reduction::{Reduction, split_k_mul};
 pub use tracker::Registry;
 
-use crate::element::{Element, ElementClass, add_assign};
+use crate::dispatch::add_assign;
+use crate::element::{Element, ElementClass};
 use crate::matrix::{MatMut, MatRef, Matrix};
 use guard::Timer;
 

@@ -7,10 +7,11 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::SharedMatrix;
-use crate::element::{Element, add_assign};
+use crate::dispatch::add_assign;
+use crate::element::Element;
 use crate::error::{Error, check_product};
-use crate::gemm::mul;
 use crate::matrix::{MatRef, Matrix, element_count};
+use crate::products::mul;
 use crate::strategy::Serial;
 
 /// How [`split_k_mul`] sums the partial products of its workers.

@@ -1,6 +1,8 @@
-//! The entry points that are not methods: [`mul`], [`mul_into`] and [`gemm`].
+//! Every way to multiply: [`Matrix::par_mul`], [`Matrix::mul_with`], `&a * &b`, and the
+//! functions [`mul`], [`mul_into`] and [`gemm`].
 
-use crate::element::{Element, ProductKernel, Scalar, dispatch, same_scalar};
+use crate::dispatch::{ProductKernel, dispatch};
+use crate::element::{Element, Scalar, same_scalar};
 use crate::error::{Error, check_product};
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::strategy::MulStrategy;
@@ -62,7 +64,8 @@ pub fn mul_into<T: Element, S: MulStrategy>(
     strategy.mul_into(a, b, c)
 }
 
-/// The BLAS operation `C = α·A·B + β·C`, with any strategy and any strides.
+/// The BLAS operation `C = α·A·B + β·C`, with any strategy and any strides. The strategy
+/// comes first, as in [`mul`] and [`mul_into`].
 ///
 /// When `beta` is zero the old contents of `c` are not read, so a NaN or infinity left in
 /// `c` does not leak into the result. Integer arithmetic wraps, as everywhere in the crate.
@@ -79,21 +82,21 @@ pub fn mul_into<T: Element, S: MulStrategy>(
 /// let a = parmat::matrix![[1.0, 2.0], [3.0, 4.0]];
 /// let mut c = parmat::matrix![[1.0, 1.0], [1.0, 1.0]];
 /// // C = 2·Aᵀ·A + 1·C
-/// parmat::gemm(2.0, a.t(), a.view(), 1.0, c.view_mut(), &Auto::default())?;
+/// parmat::gemm(&Auto::default(), 2.0, a.t(), a.view(), 1.0, c.view_mut())?;
 /// assert_eq!(c, parmat::matrix![[21.0, 29.0], [29.0, 41.0]]);
 ///
 /// let mut d = parmat::matrix![[f64::NAN, 0.0], [0.0, 0.0]];
-/// parmat::gemm(1.0, a.view(), a.view(), 0.0, d.view_mut(), &Auto::default())?;
+/// parmat::gemm(&Auto::default(), 1.0, a.view(), a.view(), 0.0, d.view_mut())?;
 /// assert_eq!(d, parmat::matrix![[7.0, 10.0], [15.0, 22.0]]); // β = 0: the NaN is ignored
 /// # Ok::<(), parmat::Error>(())
 /// ```
 pub fn gemm<T: Element, S: MulStrategy>(
+    strategy: &S,
     alpha: T,
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
     beta: T,
     c: MatMut<'_, T>,
-    strategy: &S,
 ) -> Result<(), Error> {
     check_product(
         "accumulate the product of",
@@ -140,5 +143,65 @@ impl<T: Element> ProductKernel for Combine<T> {
             }
         }
         c.for_each_mut(|i, j, x| *x = combined[i * cols + j]);
+    }
+}
+
+impl<T: Element> Matrix<T> {
+    /// `self · rhs` with the [`Auto`](crate::Auto) strategy: the planner picks the strategy
+    /// and the number of workers (in the current rayon pool).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] if `self.cols() != rhs.rows()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = parmat::Matrix::from_fn(64, 64, |i, j| (i * j % 7) as f64);
+    /// let c = a.par_mul(&a)?;
+    /// assert_eq!(c.shape(), (64, 64));
+    /// # Ok::<(), parmat::Error>(())
+    /// ```
+    pub fn par_mul(&self, rhs: &Matrix<T>) -> Result<Matrix<T>, Error> {
+        self.mul_with(rhs, &crate::Auto::default())
+    }
+
+    /// `self · rhs` with the given strategy.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] if `self.cols() != rhs.rows()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{Matrix, RowParallel};
+    /// let a = Matrix::from_fn(3, 3, |i, j| (i + j) as i32);
+    /// let by_rows = a.mul_with(&a, &RowParallel::with_workers(2))?;
+    /// assert_eq!(by_rows, a.mul_with(&a, &parmat::Serial)?);
+    /// # Ok::<(), parmat::Error>(())
+    /// ```
+    pub fn mul_with<S: MulStrategy>(
+        &self,
+        rhs: &Matrix<T>,
+        strategy: &S,
+    ) -> Result<Matrix<T>, Error> {
+        mul(strategy, self.view(), rhs.view())
+    }
+}
+
+impl<T: Element> std::ops::Mul for &Matrix<T> {
+    type Output = Matrix<T>;
+
+    /// `&a * &b` with the [`Auto`](crate::Auto) strategy.
+    ///
+    /// # Panics
+    ///
+    /// If the shapes do not fit, with the message of [`Error::ShapeMismatch`].
+    fn mul(self, rhs: &Matrix<T>) -> Matrix<T> {
+        match self.par_mul(rhs) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        }
     }
 }

@@ -1,0 +1,210 @@
+//! One check run on every registered kernel instance, every form, against a naive tile.
+//!
+//! Products over whole matrices (edge tiles, depths around `kc`, the loop nest's paths) are
+//! checked in `blocked/tests.rs`; this file checks each kernel on its own, so that a new
+//! instance is covered by adding its registration line.
+
+use super::*;
+use crate::matrix::{MatMut, MatRef};
+
+/// Values whose products and sums of up to a few hundred terms are exact in every element
+/// type checked here (multiples of 1/8 below 8 in magnitude for floats).
+trait Exact: Scalar + PartialEq + std::fmt::Debug {
+    fn from_seed(v: i64) -> Self;
+}
+impl Exact for f64 {
+    fn from_seed(v: i64) -> Self {
+        (v % 64) as f64 / 8.0
+    }
+}
+impl Exact for f32 {
+    fn from_seed(v: i64) -> Self {
+        (v % 64) as f32 / 8.0
+    }
+}
+impl Exact for i32 {
+    fn from_seed(v: i64) -> Self {
+        (v as i32).wrapping_mul(40_503)
+    }
+}
+impl Exact for u32 {
+    fn from_seed(v: i64) -> Self {
+        (v as u32).wrapping_mul(2_654_435_761)
+    }
+}
+impl Exact for i64 {
+    fn from_seed(v: i64) -> Self {
+        v.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64)
+    }
+}
+impl Exact for u64 {
+    fn from_seed(v: i64) -> Self {
+        (v as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+fn values<S: Exact>(len: usize, seed: u64) -> Vec<S> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            S::from_seed((state % 2001) as i64 - 1000)
+        })
+        .collect()
+}
+
+/// The depths checked: every count of steps up to past the packing form's prefetch
+/// distance twice over, so every remainder and the prefetch's wrap onto the next panel run.
+const DEPTHS: std::ops::RangeInclusive<usize> = 0..=2 * tile::B_PREFETCH_ROWS + 3;
+
+/// Extra values between rows of C (a strided tile) and of A and B, which no form may
+/// touch or read into the result.
+const GAP: usize = 3;
+
+/// Runs every form of `kernel` at every depth, overwriting and adding, into a strided C,
+/// and compares each against the naive tile and each other; the packing forms' panel of B
+/// must equal the packed panel.
+fn check_a_kernel<S: Exact>(kernel: Microkernel<S>, what: &str) {
+    let (mr, nr) = (kernel.mr, kernel.nr);
+    let ldc = nr + GAP;
+    for depth in DEPTHS {
+        let what = format!("{what}, depth {depth}");
+        // A: `mr × depth`, row-major with gaps; B: `depth × nr`, row-major with gaps.
+        let (lda, ldb) = (depth + GAP, nr + GAP);
+        let a_rows: Vec<S> = values(mr * lda, depth as u64 * 7 + 1);
+        let b_rows: Vec<S> = values(depth * ldb, depth as u64 * 5 + 2);
+        let a_at = |i: usize, p: usize| a_rows[i * lda + p];
+        let b_at = |p: usize, j: usize| b_rows[p * ldb + j];
+        // The same A as packed panels and as columns (`mr + GAP` apart); B as a panel.
+        let a_panel: Vec<S> = (0..depth * mr).map(|x| a_at(x % mr, x / mr)).collect();
+        let a_columns_stride = mr + GAP;
+        let a_columns: Vec<S> = (0..depth * a_columns_stride)
+            .map(|x| {
+                let (p, i) = (x / a_columns_stride, x % a_columns_stride);
+                if i < mr {
+                    a_at(i, p)
+                } else {
+                    S::from_seed(977)
+                }
+            })
+            .collect();
+        let b_panel: Vec<S> = (0..depth * nr).map(|x| b_at(x / nr, x % nr)).collect();
+        let c_start: Vec<S> = values(mr * ldc, 99);
+        for overwrite in [true, false] {
+            let want: Vec<S> = (0..mr * ldc)
+                .map(|x| {
+                    let (i, j) = (x / ldc, x % ldc);
+                    if j >= nr {
+                        return c_start[x];
+                    }
+                    let sum =
+                        (0..depth).fold(S::zero(), |acc, p| a_at(i, p).mul_add(b_at(p, j), acc));
+                    if overwrite { sum } else { c_start[x].add(sum) }
+                })
+                .collect();
+            let a_view = MatRef::from_slice_strided(&a_rows, mr, depth, lda, 1).unwrap();
+            let a_cols_view =
+                MatRef::from_slice_strided(&a_columns, mr, depth, 1, a_columns_stride).unwrap();
+            let b_view = MatRef::from_slice_strided(&b_rows, depth, nr, ldb, 1).unwrap();
+            let mut results: Vec<(&str, Vec<S>, Option<Vec<S>>)> = Vec::new();
+            let mut run = |form: &'static str, f: &dyn Fn(MatMut<'_, S>, &mut [S])| {
+                let mut c = c_start.clone();
+                let mut b_out = vec![S::from_seed(555); depth * nr];
+                f(tile_view(&mut c, mr, nr, ldc), &mut b_out);
+                results.push((form, c, Some(b_out)));
+            };
+            run("packed", &|c, _| {
+                kernel.run_tile(depth, &a_panel, &b_panel, c, overwrite)
+            });
+            run("rows", &|c, _| {
+                kernel.run_tile_rows(a_view, &b_panel, c, overwrite)
+            });
+            if kernel.reads_a_columns() {
+                run("columns", &|c, _| {
+                    kernel.run_tile_columns(a_cols_view, &b_panel, c, overwrite)
+                });
+            }
+            if kernel.packs_b_while_running() {
+                run("packed, packing B", &|c, b_out| {
+                    kernel.run_tile_packing_b(depth, &a_panel, b_view, b_out, c, overwrite)
+                });
+                run("rows, packing B", &|c, b_out| {
+                    kernel.run_tile_rows_packing_b(a_view, b_view, b_out, c, overwrite)
+                });
+                run("columns, packing B", &|c, b_out| {
+                    kernel.run_tile_columns_packing_b(a_cols_view, b_view, b_out, c, overwrite)
+                });
+            }
+            for (form, c, b_out) in &results {
+                assert!(
+                    *c == want,
+                    "{what}, {form} form, overwrite {overwrite}: got {c:?}, want {want:?}"
+                );
+                if form.ends_with("packing B") {
+                    assert!(
+                        b_out.as_deref() == Some(&b_panel[..]),
+                        "{what}, {form} form: the packed panel of B is wrong"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The `mr × nr` tile at the start of `c`, rows `ldc` apart.
+fn tile_view<S>(c: &mut [S], mr: usize, nr: usize, ldc: usize) -> MatMut<'_, S> {
+    MatMut::from_slice_strided(c, mr, nr, ldc, 1).unwrap()
+}
+
+/// Checks `S`'s kernel at `level` if that level registers one.
+fn check_level<S: Exact>(level: Simd, type_name: &str, checked: &mut Vec<String>) {
+    if let Some(kernel) = simd_kernel::<S>(level) {
+        assert_eq!(kernel.simd, level);
+        check_a_kernel(
+            kernel,
+            &format!("{level} {type_name} {}×{}", kernel.mr, kernel.nr),
+        );
+        checked.push(format!("{level} {type_name}"));
+    }
+}
+
+#[test]
+fn every_kernel_instance_computes_its_tile() {
+    let mut checked = Vec::new();
+    check_a_kernel(Microkernel::<f64>::portable(), "portable f64");
+    check_a_kernel(Microkernel::<i32>::portable(), "portable i32");
+    for level in Simd::ALL.into_iter().filter(|&l| l != Simd::Portable) {
+        if !level.is_available() {
+            eprintln!("skipping the {level} kernels: this CPU does not support {level}");
+            continue;
+        }
+        check_level::<f64>(level, "f64", &mut checked);
+        check_level::<f32>(level, "f32", &mut checked);
+        check_level::<i32>(level, "i32", &mut checked);
+        check_level::<u32>(level, "u32", &mut checked);
+        check_level::<i64>(level, "i64", &mut checked);
+        check_level::<u64>(level, "u64", &mut checked);
+    }
+    eprintln!("checked kernels: {}", checked.join(", "));
+}
+
+/// Types without an instance get none at any level, and every instance is found by the
+/// fallback the blocked loops use.
+#[test]
+fn the_registry_answers_by_type() {
+    for level in Simd::ALL.into_iter().filter(|l| l.is_available()) {
+        assert!(simd_kernel::<i16>(level).is_none());
+        assert!(simd_kernel::<crate::element::Generic<f64>>(level).is_none());
+        assert_eq!(kernel_level_for::<i16>(level), Simd::Portable);
+        for kernel_level in [
+            kernel_level_for::<f64>(level),
+            kernel_level_for::<u64>(level),
+        ] {
+            assert!(kernel_level <= level);
+        }
+    }
+    assert!(same_arithmetic::<u32, i32>() && same_arithmetic::<u64, i64>());
+    assert!(!same_arithmetic::<i32, u32>() && !same_arithmetic::<f32, i32>());
+}

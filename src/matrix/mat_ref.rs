@@ -1,0 +1,452 @@
+//! [`MatRef`]: a read-only view with any strides.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Index;
+
+use crate::error::Error;
+
+use super::*;
+
+/// A read-only view of a matrix: any row and column strides, no ownership.
+///
+/// `MatRef` is `Copy`; it is what every multiplication reads. Make one with
+/// [`Matrix::view`], [`Matrix::t`], [`MatRef::from_slice`], [`MatRef::from_slice_strided`]
+/// or (feature `ndarray`) `MatRef::from(array.view())`.
+///
+/// # Examples
+///
+/// ```
+/// use parmat::{MatRef, Matrix};
+///
+/// let data = [1, 2, 3, 4, 5, 6];
+/// let v = MatRef::from_slice(&data, 2, 3)?;       // [[1, 2, 3], [4, 5, 6]]
+/// assert_eq!(v.get(1, 2), Some(&6));
+/// let t = v.t();                                 // 3×2, no copy
+/// assert_eq!(t.shape(), (3, 2));
+/// assert_eq!(t.get(2, 1), Some(&6));
+/// // Every other column: a 2×2 strided view.
+/// let cols = MatRef::from_slice_strided(&data, 2, 2, 3, 2)?;
+/// assert_eq!(cols.to_matrix(), parmat::matrix![[1, 3], [4, 6]]);
+/// # Ok::<(), parmat::Error>(())
+/// ```
+pub struct MatRef<'a, T> {
+    pub(super) ptr: *const T,
+    pub(super) rows: usize,
+    pub(super) cols: usize,
+    pub(super) row_stride: isize,
+    pub(super) col_stride: isize,
+    pub(super) _marker: PhantomData<&'a T>,
+}
+
+impl<T> Clone for MatRef<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for MatRef<'_, T> {}
+
+// SAFETY: a `MatRef` is a shared borrow of `T`s, exactly like `&[T]`.
+unsafe impl<T: Sync> Send for MatRef<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: Sync> Sync for MatRef<'_, T> {}
+
+impl<T: fmt::Debug> fmt::Debug for MatRef<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MatRef")
+            .field("rows", &self.rows)
+            .field("cols", &self.cols)
+            .field("row_stride", &self.row_stride)
+            .field("col_stride", &self.col_stride)
+            .field("data", &DebugRows(*self))
+            .finish()
+    }
+}
+
+pub(super) struct DebugRows<'a, T>(pub(super) MatRef<'a, T>);
+
+impl<T: fmt::Debug> fmt::Debug for DebugRows<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = self.0;
+        f.debug_list()
+            .entries((0..m.rows).map(|i| DebugRow(m, i)))
+            .finish()
+    }
+}
+
+struct DebugRow<'a, T>(MatRef<'a, T>, usize);
+
+impl<T: fmt::Debug> fmt::Debug for DebugRow<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (m, i) = (self.0, self.1);
+        f.debug_list()
+            .entries((0..m.cols).map(|j| &m[(i, j)]))
+            .finish()
+    }
+}
+
+impl<'a, T> MatRef<'a, T> {
+    /// A view of a row-major `rows × cols` slice.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLength`] if `data.len() != rows * cols`, [`Error::SizeOverflow`] if
+    /// `rows * cols` overflows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let v = parmat::MatRef::from_slice(&[1.0, 2.0, 3.0, 4.0], 2, 2)?;
+    /// assert_eq!(v[(1, 0)], 3.0);
+    /// assert!(parmat::MatRef::from_slice(&[1.0, 2.0, 3.0], 2, 2).is_err());
+    /// # Ok::<(), parmat::Error>(())
+    /// ```
+    pub fn from_slice(data: &'a [T], rows: usize, cols: usize) -> Result<Self, Error> {
+        let expected = element_count(rows, cols)?;
+        if data.len() != expected {
+            return Err(Error::InvalidLength {
+                rows,
+                cols,
+                expected,
+                actual: data.len(),
+            });
+        }
+        Ok(Self::from_slice_unchecked_layout(data, rows, cols, cols, 1))
+    }
+
+    /// A view of `rows × cols` elements of `data`, element (`i`, `j`) at
+    /// `data[i * row_stride + j * col_stride]`. Strides may be zero (a broadcast view).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLength`] if an element would fall outside `data`,
+    /// [`Error::SizeOverflow`] or [`Error::InvalidLayout`] for strides too large to address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // A column-major 2×3 matrix.
+    /// let data = [1, 4, 2, 5, 3, 6];
+    /// let v = parmat::MatRef::from_slice_strided(&data, 2, 3, 1, 2)?;
+    /// assert_eq!(v.to_matrix(), parmat::matrix![[1, 2, 3], [4, 5, 6]]);
+    /// # Ok::<(), parmat::Error>(())
+    /// ```
+    pub fn from_slice_strided(
+        data: &'a [T],
+        rows: usize,
+        cols: usize,
+        row_stride: usize,
+        col_stride: usize,
+    ) -> Result<Self, Error> {
+        check_layout(data.len(), rows, cols, row_stride, col_stride, false)?;
+        Ok(Self::from_slice_unchecked_layout(
+            data, rows, cols, row_stride, col_stride,
+        ))
+    }
+
+    pub(super) fn from_slice_unchecked_layout(
+        data: &'a [T],
+        rows: usize,
+        cols: usize,
+        row_stride: usize,
+        col_stride: usize,
+    ) -> Self {
+        MatRef {
+            ptr: data.as_ptr(),
+            rows,
+            cols,
+            row_stride: row_stride as isize,
+            col_stride: col_stride as isize,
+            _marker: PhantomData,
+        }
+    }
+
+    /// A view from a raw pointer and strides (for interop with other matrix libraries).
+    ///
+    /// # Safety
+    ///
+    /// For every `i < rows` and `j < cols`, `ptr.offset(i * row_stride + j * col_stride)`
+    /// must point to an initialised `T` inside one allocation, readable for `'a` and not
+    /// mutated during `'a`; the offsets must not overflow `isize`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let data = [1, 2, 3, 4];
+    /// // SAFETY: both elements of the reversed 1×2 view lie inside `data`.
+    /// let v = unsafe { parmat::MatRef::from_raw_parts(data.as_ptr().add(3), 1, 2, 0, -1) };
+    /// assert_eq!(v.to_matrix(), parmat::matrix![[4, 3]]);
+    /// ```
+    pub unsafe fn from_raw_parts(
+        ptr: *const T,
+        rows: usize,
+        cols: usize,
+        row_stride: isize,
+        col_stride: isize,
+    ) -> Self {
+        MatRef {
+            ptr,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Number of rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(parmat::Matrix::<u8>::zeros(2, 3).view().rows(), 2);
+    /// ```
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of columns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(parmat::Matrix::<u8>::zeros(2, 3).view().cols(), 3);
+    /// ```
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// `(rows, cols)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(parmat::Matrix::<u8>::zeros(2, 3).t().shape(), (3, 2));
+    /// ```
+    pub fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    /// Distance in elements from one row to the next.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = parmat::Matrix::<u8>::zeros(2, 3);
+    /// assert_eq!((m.view().row_stride(), m.t().row_stride()), (3, 1));
+    /// ```
+    pub fn row_stride(&self) -> isize {
+        self.row_stride
+    }
+
+    /// Distance in elements from one column to the next.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = parmat::Matrix::<u8>::zeros(2, 3);
+    /// assert_eq!((m.view().col_stride(), m.t().col_stride()), (1, 3));
+    /// ```
+    pub fn col_stride(&self) -> isize {
+        self.col_stride
+    }
+
+    /// The element at row `i`, column `j`, or `None` outside the matrix.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = parmat::matrix![[1, 2], [3, 4]];
+    /// assert_eq!(m.view().get(0, 1), Some(&2));
+    /// assert_eq!(m.view().get(2, 0), None);
+    /// ```
+    pub fn get(&self, i: usize, j: usize) -> Option<&'a T> {
+        if i < self.rows && j < self.cols {
+            // SAFETY: (i, j) is inside the view, whose layout was validated (or promised by
+            // the caller of `from_raw_parts`).
+            Some(unsafe {
+                &*self
+                    .ptr
+                    .offset(offset(i, j, self.row_stride, self.col_stride))
+            })
+        } else {
+            None
+        }
+    }
+
+    /// The transposed view (`cols × rows`), without copying.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = parmat::matrix![[1, 2, 3]];
+    /// assert_eq!(m.view().t().to_matrix(), parmat::matrix![[1], [2], [3]]);
+    /// ```
+    pub fn t(self) -> MatRef<'a, T> {
+        MatRef {
+            ptr: self.ptr,
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The `rows × cols` block whose top-left element is (`row`, `col`).
+    ///
+    /// # Panics
+    ///
+    /// If the block does not fit inside the view.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = parmat::matrix![[1, 2, 3], [4, 5, 6], [7, 8, 9]];
+    /// assert_eq!(m.view().submatrix(1, 1, 2, 2).to_matrix(), parmat::matrix![[5, 6], [8, 9]]);
+    /// ```
+    pub fn submatrix(self, row: usize, col: usize, rows: usize, cols: usize) -> MatRef<'a, T> {
+        assert!(
+            row.checked_add(rows).is_some_and(|end| end <= self.rows)
+                && col.checked_add(cols).is_some_and(|end| end <= self.cols),
+            "submatrix: a {rows}×{cols} block at ({row}, {col}) does not fit in a {}×{} view",
+            self.rows,
+            self.cols
+        );
+        let ptr = if rows == 0 || cols == 0 {
+            self.ptr
+        } else {
+            self.ptr
+                .wrapping_offset(offset(row, col, self.row_stride, self.col_stride))
+        };
+        MatRef {
+            ptr,
+            rows,
+            cols,
+            ..self
+        }
+    }
+
+    /// Row `i` as a slice, when the view's rows are contiguous (column stride 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = parmat::matrix![[1, 2], [3, 4]];
+    /// assert_eq!(m.view().row(1), Some(&[3, 4][..]));
+    /// assert_eq!(m.t().row(1), None); // columns of `m` are strided
+    /// ```
+    pub fn row(&self, i: usize) -> Option<&'a [T]> {
+        if i >= self.rows || (self.col_stride != 1 && self.cols > 1) {
+            return None;
+        }
+        if self.cols == 0 {
+            return Some(&[]);
+        }
+        // SAFETY: the row's `cols` elements are consecutive (column stride 1) and inside the
+        // view, so they form one valid slice borrowed for 'a.
+        Some(unsafe {
+            std::slice::from_raw_parts(self.ptr.offset(offset(i, 0, self.row_stride, 1)), self.cols)
+        })
+    }
+
+    /// The whole view as one row-major slice, when it is laid out that way.
+    pub(crate) fn as_row_major_slice(&self) -> Option<&'a [T]> {
+        let contiguous = (self.cols <= 1 || self.col_stride == 1)
+            && (self.rows <= 1 || self.row_stride == self.cols as isize);
+        if !contiguous {
+            return None;
+        }
+        let len = self.rows * self.cols;
+        if len == 0 {
+            return Some(&[]);
+        }
+        // SAFETY: the layout is exactly row-major and every element is inside the view,
+        // so the `rows · cols` elements are consecutive from `ptr`.
+        Some(unsafe { std::slice::from_raw_parts(self.ptr, len) })
+    }
+
+    /// Pointer to element (0, 0) (dangling when the view is empty).
+    pub(crate) fn as_ptr(&self) -> *const T {
+        self.ptr
+    }
+
+    /// Reads element (`i`, `j`) without a bounds check.
+    ///
+    /// # Safety
+    ///
+    /// `i < rows` and `j < cols`.
+    #[inline(always)]
+    pub(crate) unsafe fn get_unchecked(&self, i: usize, j: usize) -> &'a T {
+        // SAFETY: the caller keeps (i, j) inside the view.
+        unsafe {
+            &*self
+                .ptr
+                .offset(offset(i, j, self.row_stride, self.col_stride))
+        }
+    }
+
+    /// Reinterprets the view as one of another element type.
+    ///
+    /// # Safety
+    ///
+    /// `U` must have the size and alignment of `T`, and every `T` in the view must be a
+    /// valid `U`.
+    pub(crate) unsafe fn cast<U>(self) -> MatRef<'a, U> {
+        MatRef {
+            ptr: self.ptr.cast::<U>(),
+            rows: self.rows,
+            cols: self.cols,
+            row_stride: self.row_stride,
+            col_stride: self.col_stride,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Copies the view into a new row-major [`Matrix`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = parmat::matrix![[1, 2], [3, 4]];
+    /// assert_eq!(m.t().to_matrix(), parmat::matrix![[1, 3], [2, 4]]);
+    /// ```
+    pub fn to_matrix(&self) -> Matrix<T>
+    where
+        T: Clone,
+    {
+        let data = if let Some(slice) = self.as_row_major_slice() {
+            slice.to_vec()
+        } else {
+            let mut data = Vec::with_capacity(self.rows * self.cols);
+            for i in 0..self.rows {
+                for j in 0..self.cols {
+                    // SAFETY: i < rows, j < cols.
+                    data.push(unsafe { self.get_unchecked(i, j) }.clone());
+                }
+            }
+            data
+        };
+        Matrix {
+            data,
+            rows: self.rows,
+            cols: self.cols,
+        }
+    }
+}
+
+impl<T> Index<(usize, usize)> for MatRef<'_, T> {
+    type Output = T;
+
+    /// # Panics
+    ///
+    /// If (`i`, `j`) is outside the view.
+    fn index(&self, (i, j): (usize, usize)) -> &T {
+        self.get(i, j).unwrap_or_else(|| {
+            panic!(
+                "index ({i}, {j}) is out of bounds for a {}×{} matrix",
+                self.rows, self.cols
+            )
+        })
+    }
+}

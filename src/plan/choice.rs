@@ -1,0 +1,110 @@
+//! The choice [`Auto`](crate::Auto) runs: a strategy, its workers and its depth parts.
+
+use super::*;
+
+/// What [`Auto`](crate::Auto) runs for one product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Choice {
+    /// The strategy, or for a split product the one-worker strategy of every part.
+    pub(crate) strategy: Strategy,
+    pub(crate) workers: usize,
+    /// Parts of `k` (1: not split).
+    pub(crate) depth_parts: usize,
+}
+
+impl Choice {
+    /// One worker, unsplit, on the strategy that runs `kernel`.
+    pub(crate) fn one_worker(kernel: OneWorkerKernel) -> Choice {
+        Choice {
+            strategy: one_worker_strategy(kernel),
+            workers: 1,
+            depth_parts: 1,
+        }
+    }
+}
+
+/// The one-worker strategy that runs `kernel`.
+fn one_worker_strategy(kernel: OneWorkerKernel) -> Strategy {
+    match kernel {
+        OneWorkerKernel::Rows => Strategy::Serial,
+        OneWorkerKernel::Dots => Strategy::PerCell(PerCell::with_workers(1)),
+        OneWorkerKernel::Blocked => Strategy::Blocked(Blocked::with_workers(1)),
+    }
+}
+
+/// The decision of [`plan`] without the explanation: what [`Auto`](crate::Auto) runs.
+/// Products too small for two workers are decided without looking at the pool.
+pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> Choice {
+    let single = |strategy, workers| Choice {
+        strategy,
+        workers,
+        depth_parts: 1,
+    };
+    if is_small_matvec(m, k, n, t) {
+        return single(Strategy::PerCell(PerCell::with_workers(1)), 1);
+    }
+    if is_tiny(m, k, n) {
+        return single(Strategy::Serial, 1);
+    }
+    let kernel = one_worker_kernel::<T>(m, k, n);
+    if kernel_cost::<T>(kernel, m, k, n) < 2 * t.for_kernel::<T>(kernel, m, n) {
+        // One worker in any pool, and no split (that needs two workers' worth): what the
+        // rules below give, decided in a fraction of their time, which shows on products
+        // this small (measured: docs/tuning-notes.md#planner-fast-path).
+        return Choice::one_worker(kernel);
+    }
+    let work = multiply_adds(m, k, n);
+    let parts = depth_parts::<T>(m, k, n, t);
+    if parts > 1 {
+        let workers = split_k_workers::<T>(m, k, n, parts, t, None);
+        let part_kernel = one_worker_kernel::<T>(m, k.div_ceil(parts), n);
+        return Choice {
+            strategy: one_worker_strategy(part_kernel),
+            workers,
+            depth_parts: parts,
+        };
+    }
+    match one_worker_kernel::<T>(m, k, n) {
+        OneWorkerKernel::Blocked => {
+            let level = Simd::default_level();
+            let workers = blocked_workers::<T>(level, m, k, n, t.blocked_per_worker);
+            return single(Strategy::Blocked(Blocked::with_workers(workers)), workers);
+        }
+        OneWorkerKernel::Dots if n == 1 => {
+            let per_worker = t.for_kernel::<T>(OneWorkerKernel::Dots, m, n);
+            let workers = worker_cap_with(per_worker, work, m, None);
+            return single(Strategy::PerCell(PerCell::with_workers(workers)), workers);
+        }
+        OneWorkerKernel::Dots => {
+            // A few deep integer cells that split-k did not take: one worker. Splitting the
+            // cells leaves the transposition of B to one thread and gained nothing
+            // (measured: docs/tuning-notes.md#integer-dot-products).
+            return single(Strategy::PerCell(PerCell::with_workers(1)), 1);
+        }
+        OneWorkerKernel::Rows => {}
+    }
+    let has_kernels = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
+    let per_worker = t.for_kernel::<T>(OneWorkerKernel::Rows, m, n);
+    let work = kernel_cost::<T>(OneWorkerKernel::Rows, m, k, n);
+    if work < 2 * per_worker {
+        return single(Strategy::Serial, 1);
+    }
+    // The strategy depends on the shape alone and the pool only sets the worker count, so
+    // that a float result never depends on the size of the pool (row bands add like the
+    // serial loop; per-cell dot products add in another order). Types with hand-written
+    // kernels get here only with a few rows (see `one_worker_kernel`): they stay on the
+    // i-k-j loop, in bands when there are rows to share — a per-cell split would transpose
+    // all of B first (measured: docs/tuning-notes.md#what-the-sweep-changed-in-the-planner).
+    if m >= ROW_BAND_MIN_ROWS || has_kernels {
+        let cap = worker_cap_with(per_worker, work, m, None);
+        let strategy = if cap == 1 {
+            Strategy::Serial
+        } else {
+            Strategy::RowParallel(RowParallel::with_workers(cap))
+        };
+        single(strategy, cap)
+    } else {
+        let cap = worker_cap_with(per_worker, work, m.saturating_mul(n), None);
+        single(Strategy::PerCell(PerCell::with_workers(cap)), cap)
+    }
+}

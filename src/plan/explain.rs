@@ -1,0 +1,230 @@
+//! [`Plan`]: the planner's decision with its reasons, and the sentence that explains it.
+
+use super::*;
+
+/// What [`Auto`](crate::Auto) will do for one product, and why.
+///
+/// Get one with [`plan`]. `Display` explains the decision in one sentence.
+///
+/// # Examples
+///
+/// ```
+/// let p = parmat::plan::<f64>(12, 12, 12);
+/// assert_eq!(p.workers(), 1);
+/// assert_eq!(p.strategy(), parmat::Strategy::Serial);
+/// println!("{p}"); // serial: 12×12×12 is 1728 multiply-adds, below the 4096 from which ...
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub(super) m: usize,
+    pub(super) k: usize,
+    pub(super) n: usize,
+    pub(super) class: ElementClass,
+    pub(super) strategy: Strategy,
+    pub(super) workers: usize,
+    pub(super) threads: usize,
+    pub(super) work: u128,
+    pub(super) cost: u128,
+    pub(super) min_work: u128,
+    pub(super) blocked_kernels: bool,
+    pub(super) units: usize,
+    pub(super) kernel_level: Simd,
+    pub(super) depth_parts: usize,
+    /// Workers the output could feed unsplit (see `unsplit_limit`).
+    pub(super) output_units: usize,
+    /// Whether the cost is the i-k-j loop's on a short output (see `kernel_cost`).
+    pub(super) short_output: bool,
+    /// Whether the i-k-j loop runs for an outer product (see `shallow_on_rows`).
+    pub(super) shallow_rows: bool,
+}
+
+impl Plan {
+    /// The strategy `Auto` runs, with its worker count fixed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{MulStrategy, plan};
+    /// assert_eq!(plan::<i32>(8, 8, 8).strategy().name(), "serial");
+    /// ```
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    /// Number of workers (1 means the product runs on the calling thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(parmat::plan::<f64>(2048, 2048, 2048).workers() <= rayon::current_num_threads());
+    /// ```
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Threads in the rayon pool the plan was made for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = parmat::plan::<f64>(1, 1, 1);
+    /// assert_eq!(p.threads(), rayon::current_num_threads());
+    /// ```
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Multiply-adds of the product (`m·k·n`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(parmat::plan::<f32>(2, 3, 4).work(), 24);
+    /// ```
+    pub fn work(&self) -> u128 {
+        self.work
+    }
+
+    /// Parts the shared dimension `k` is cut into: 1 unless the product has work for more
+    /// workers than its output can be shared by (a small output of a large depth, such as
+    /// 4×1 000 000×4), and each part keeps a depth of at least 256. Then each part runs
+    /// [`strategy`](Plan::strategy) on one worker, the parts are shared among [`workers`](Plan::workers) workers ([`SplitK`]), and the
+    /// partial products are added in part order, so the result does not depend on the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(parmat::plan::<f64>(512, 512, 512).depth_parts(), 1);
+    /// let reduction = parmat::plan::<f64>(4, 1_000_000, 4);
+    /// assert!(reduction.depth_parts() > 1, "{reduction}");
+    /// ```
+    pub fn depth_parts(&self) -> usize {
+        self.depth_parts
+    }
+
+    /// The element class the plan was sized for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::plan::ElementClass;
+    /// assert_eq!(parmat::plan::<u8>(1, 1, 1).element_class(), ElementClass::Integer);
+    /// ```
+    pub fn element_class(&self) -> ElementClass {
+        self.class
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Plan {
+            m,
+            k,
+            n,
+            class,
+            strategy,
+            workers,
+            threads,
+            work,
+            cost,
+            min_work,
+            blocked_kernels,
+            units,
+            kernel_level,
+            depth_parts,
+            output_units,
+            short_output,
+            shallow_rows,
+        } = self;
+        let class_name = match class {
+            ElementClass::Float => "floating-point",
+            ElementClass::Integer => "integer",
+            ElementClass::Generic => "generic",
+        };
+        let has_kernels = *kernel_level != Simd::Portable;
+        // What runs, and why this strategy.
+        if *depth_parts > 1 {
+            write!(
+                f,
+                "split-k: {m}×{k}×{n} is {work} multiply-adds, work for {} workers, but its output can be shared by only {output_units} (its rows, cells or tiles, and for the blocked kernels the work of each depth block); k is cut into {depth_parts} parts, each a one-worker {strategy} product, added in part order",
+                cost / min_work
+            )?;
+        } else {
+            write!(f, "{strategy}: {m}×{k}×{n} is {work} multiply-adds")?;
+            match strategy {
+                Strategy::PerCell(_) if *n == 1 => write!(
+                    f,
+                    ", a matrix–vector product: one contiguous dot product per output cell"
+                )?,
+                Strategy::Blocked(b) => write!(
+                    f,
+                    ", enough for the packed {} kernels (from {MIN_BLOCKED_WORK})",
+                    b.simd()
+                )?,
+                _ if *work < MIN_BLOCKED_WORK && has_kernels => write!(
+                    f,
+                    ", below the {MIN_BLOCKED_WORK} from which packing for the blocked kernels pays"
+                )?,
+                Strategy::Serial | Strategy::RowParallel(_) if has_kernels && *n == 1 => write!(
+                    f,
+                    ", a matrix–vector product too shallow for dot products: the i-k-j loop"
+                )?,
+                Strategy::Serial | Strategy::RowParallel(_) if has_kernels && *shallow_rows => {
+                    write!(
+                        f,
+                        ", an outer product: the i-k-j loop writes each row of C in one pass, where the blocked kernels would pack A and B for nothing to reuse"
+                    )?
+                }
+                Strategy::Serial | Strategy::RowParallel(_) if has_kernels => write!(
+                    f,
+                    ", only {m} output row(s): the i-k-j loop streams B once, where packing B for the blocked kernels would cost as much as the product"
+                )?,
+                _ => {}
+            }
+        }
+        // Why this many workers.
+        let per_worker = format!(
+            "the minimum of {min_work} per worker for {class_name} elements{}",
+            if *blocked_kernels {
+                " on the packed kernels"
+            } else {
+                ""
+            }
+        );
+        let padding = match (cost != work, *blocked_kernels) {
+            (false, _) => "",
+            (true, true) => ", counting edge-tile padding and the writes of C",
+            (true, false) if *short_output => {
+                ", counting B's short rows as whole vectors, twice over for the i-k-j loop on a short output"
+            }
+            (true, false) if *shallow_rows && *class == ElementClass::Integer => {
+                ", counted at the cost of the blocked kernels, which the loop stands in for"
+            }
+            (true, false) if *shallow_rows => {
+                ", counting B's rows as whole vectors and C's writes by the byte (an 8-byte cell twice)"
+            }
+            (true, false) => ", counting B's short rows as whole vectors",
+        };
+        if *workers > 1 {
+            return write!(
+                f,
+                "; {workers} workers of the pool's {threads} threads, {} multiply-adds each{padding} ({per_worker})",
+                cost / *workers as u128
+            );
+        }
+        if *threads == 1 {
+            write!(f, "; the current pool has 1 thread, so one worker")
+        } else if *cost < 2 * min_work {
+            write!(
+                f,
+                "; one worker on the calling thread: its {cost} multiply-adds{padding}{} are below the {} that two workers need at {per_worker}",
+                if padding.is_empty() { "" } else { "," },
+                2 * min_work
+            )
+        } else if *units <= 1 {
+            write!(f, "; one unit of work, so one worker")
+        } else {
+            write!(f, "; one worker on the calling thread")
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The planner behind [`Auto`](crate::Auto): which strategy a product gets, on how many
+//! workers, and why.
+//!
+//! More workers is not always better. Handing work to rayon and waiting for it costs a
+//! fixed time, far more from outside the pool than inside it (measured:
+//! docs/tuning-notes.md#fork-join-cost), so a worker must carry enough multiply-adds to pay
+//! for it. The cap is
+//!
+//! ```text
+//! workers = min(threads in the current pool, independent units of work,
+//!               ⌊multiply-adds ÷ minimum multiply-adds per worker⌋)   (at least 1)
+//! ```
+//!
+//! with the minimum per element class in [`min_work_per_worker`]. [`plan`] tells what
+//! [`Auto`](crate::Auto) would do for a shape, and its [`Plan`] explains why.
+//!
+//! Inside the crate the planner has three parts: the cost model (`cost.rs`), the choice
+//! (`choice.rs`) and the explanation (`explain.rs`). It names strategies and never runs
+//! them; running a choice is the `auto` strategy's work.
+//!
+//! # Examples
+//!
+//! ```
+//! use parmat::plan::{ElementClass, min_work_per_worker};
+//! let p = parmat::plan::<f64>(2000, 2000, 2000);
+//! assert_eq!(p.element_class(), ElementClass::Float);
+//! assert!(min_work_per_worker(ElementClass::Float) > 0);
+//! println!("{p}");
+//! ```
+
+mod choice;
+mod cost;
+mod explain;
+
+pub(crate) use choice::*;
+pub(crate) use cost::*;
+pub use explain::Plan;
+
+pub use crate::element::ElementClass;
+pub use crate::workers::min_work_per_worker;
+
+use std::fmt;
+
+use crate::element::Element;
+use crate::kernel::blocked::{tile_for, units_for};
+use crate::kernel::{Simd, kernel_level_for};
+use crate::strategy::{Blocked, PerCell, RowParallel, Strategy};
+use crate::workers::{
+    MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_cost, blocked_limit, blocked_workers,
+    multiply_adds, worker_cap_with,
+};
+
+/// The plan [`Auto`](crate::Auto) follows for an `m×k · k×n` product of `T` in the current
+/// rayon pool.
+///
+/// The rule (docs/guide.md explains it; docs/tuning-notes.md has the measurements behind
+/// it):
+/// 1. Products below 4096 multiply-adds (16³) run [`Serial`](crate::Serial), except
+///    matrix–vector products of depth 4 or more (dot products, step 2).
+/// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`]) for a
+///    matrix–vector product of depth 4 or more; the i-k-j loop for outputs of at most half
+///    a register tile of rows (a row vector times a matrix), for floating-point outer
+///    products (`k = 1`) of up to 24 MiB of output, 32-bit integer ones of 16 to 24 MiB
+///    and smaller outer products of other types, and for types without hand-written
+///    kernels; otherwise [`Blocked`] (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on a CPU
+///    with AVX2 or AVX-512).
+/// 3. Products with work for more workers than their output can be shared by (its rows,
+///    cells or tiles; for the blocked kernels also the work of each depth block) are cut
+///    along `k` into [`depth_parts`](Plan::depth_parts) parts ([`SplitK`]): one per minimum
+///    of work per worker, at most 16, rounded up to a power of two, each at least 256 deep.
+///    The cut is made only where it gives more workers than the whole product could have.
+/// 4. The worker cap (see the module docs) over the strategy's units of work — tile rows ×
+///    column blocks, rows, cells or depth parts — sets the workers. Below two workers'
+///    worth of work the i-k-j loop runs as [`Serial`](crate::Serial); above, outputs of at
+///    least 16 rows (or any rows, for types with hand-written kernels) run [`RowParallel`]
+///    and shorter ones [`PerCell`].
+///
+/// Only step 4 looks at the pool, so the size of the pool never changes a float result.
+///
+/// # Examples
+///
+/// ```
+/// let p = parmat::plan::<f64>(12, 12, 12);
+/// assert_eq!(p.workers(), 1);
+/// assert!(p.to_string().starts_with("serial: 12×12×12 is 1728 multiply-adds"));
+/// ```
+pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
+    plan_with::<T>(m, k, n, &Thresholds::DEFAULT)
+}
+
+/// [`plan`] with the given minimums of work per worker.
+pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> Plan {
+    let class = ElementClass::of::<T>();
+    let Choice {
+        strategy,
+        workers,
+        depth_parts,
+    } = choose::<T>(m, k, n, t);
+    // The kernel whose minimum and cost set the workers (for a split product, that of the
+    // whole product, as in `choose`).
+    let kernel = match strategy {
+        _ if depth_parts > 1 => one_worker_kernel::<T>(m, k, n),
+        Strategy::Blocked(b) if kernel_level_for::<T>(b.simd()) != Simd::Portable => {
+            OneWorkerKernel::Blocked
+        }
+        Strategy::PerCell(_) => OneWorkerKernel::Dots,
+        _ => OneWorkerKernel::Rows,
+    };
+    Plan {
+        m,
+        k,
+        n,
+        class,
+        strategy,
+        workers,
+        threads: rayon::current_num_threads(),
+        work: multiply_adds(m, k, n),
+        cost: kernel_cost::<T>(kernel, m, k, n),
+        min_work: t.for_kernel::<T>(kernel, m, n),
+        blocked_kernels: kernel == OneWorkerKernel::Blocked,
+        units: if depth_parts > 1 {
+            depth_parts
+        } else {
+            match strategy {
+                Strategy::Blocked(b) => units_for::<T>(b.simd(), m, n),
+                Strategy::Serial | Strategy::RowParallel(_) => m,
+                _ => m.saturating_mul(n),
+            }
+        },
+        kernel_level: kernel_level_for::<T>(Simd::default_level()),
+        depth_parts,
+        output_units: unsplit_limit::<T>(kernel, m, k, n),
+        short_output: kernel == OneWorkerKernel::Rows && rows_for_a_short_output::<T>(m, k, n),
+        shallow_rows: kernel == OneWorkerKernel::Rows && shallow_on_rows::<T>(m, k, n),
+    }
+}
