@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use parking_lot::RwLock;
-use parmat::sync::{Reduction, Registry, SharedMatrix, split_k_mul};
+use parmat::sync::{Reduction, Registry, SharedMatrix, mul_by_depth_parts};
 use parmat::{Element, Matrix, Serial};
 
 fn locks(c: &mut Criterion) {
@@ -60,10 +60,10 @@ fn split_k_type<T: Element>(c: &mut Criterion, name: &str, value: impl Fn(usize,
         bench.iter(|| a.mul_with(&b, &Serial).unwrap())
     });
     group.bench_function("fixed-order", |bench| {
-        bench.iter(|| split_k_mul(a.view(), b.view(), parts, Reduction::FixedOrder).unwrap())
+        bench.iter(|| mul_by_depth_parts(a.view(), b.view(), parts, Reduction::FixedOrder).unwrap())
     });
     group.bench_function("shared", |bench| {
-        bench.iter(|| split_k_mul(a.view(), b.view(), parts, Reduction::Shared).unwrap())
+        bench.iter(|| mul_by_depth_parts(a.view(), b.view(), parts, Reduction::Shared).unwrap())
     });
     group.finish();
 }

@@ -202,7 +202,7 @@ impl fmt::Display for Error {
             ),
             Error::UnknownStrategy { name } => write!(
                 f,
-                "unknown strategy {name:?}: expected one of serial, row-parallel, per-cell, blocked, auto"
+                "unknown strategy {name:?}: expected one of serial, row-parallel, per-cell, blocked, split-k, auto"
             ),
             Error::UnknownSimd { name } => write!(
                 f,

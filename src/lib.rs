@@ -76,8 +76,9 @@
 //! programs whose own threads read and update one matrix: shared reads, all-or-nothing
 //! multi-block updates, lock timers (`…_for(timeout)`) and a deadlock tracker that answers
 //! a wait that can never end with [`sync::LockError::Deadlock`] instead of hanging.
-//! [`sync::split_k_mul`] runs reduction-shaped products (large `k`, small output) with the
-//! depth split between workers, summing either in a fixed order or into a shared matrix.
+//! [`sync::mul_by_depth_parts`] runs reduction-shaped products (large `k`, small output)
+//! with the depth split between workers, summing either in a fixed order or into a shared
+//! matrix under a lock ([`SplitK`] is the lock-free strategy `Auto` uses for them).
 //!
 //! # Features
 //!

@@ -2,7 +2,7 @@
 
 use parmat::{Error, MatMut, MatRef, Matrix, MulStrategy, Strategy};
 
-fn all_strategies() -> [Strategy; 5] {
+fn all_strategies() -> [Strategy; 6] {
     Strategy::all()
 }
 

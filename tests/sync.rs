@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use parmat::sync::{
-    Access, Blocker, LockError, LockSet, Reduction, Registry, SharedMatrix, split_k_mul,
+    Access, Blocker, LockError, LockSet, Reduction, Registry, SharedMatrix, mul_by_depth_parts,
 };
 use parmat::{Matrix, Serial, matrix};
 
@@ -600,7 +600,7 @@ fn split_k_reductions_agree_with_the_serial_product() {
     for parts in [1, 2, 3, 8, 5000] {
         for reduction in [Reduction::FixedOrder, Reduction::Shared] {
             assert_eq!(
-                split_k_mul(a.view(), b.view(), parts, reduction).unwrap(),
+                mul_by_depth_parts(a.view(), b.view(), parts, reduction).unwrap(),
                 expected,
                 "{parts} parts, {reduction:?}"
             );
@@ -608,13 +608,14 @@ fn split_k_reductions_agree_with_the_serial_product() {
     }
     let af = Matrix::from_fn(5, 2000, |i, p| ((i + p) % 13) as f64 / 7.0 - 0.9);
     let bf = Matrix::from_fn(2000, 4, |p, j| ((p * j) % 11) as f64 / 3.0 - 1.7);
-    let first = split_k_mul(af.view(), bf.view(), 4, Reduction::FixedOrder).unwrap();
+    let first = mul_by_depth_parts(af.view(), bf.view(), 4, Reduction::FixedOrder).unwrap();
     for threads in [1, 2, 4] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
-        let again = pool.install(|| split_k_mul(af.view(), bf.view(), 4, Reduction::FixedOrder));
+        let again =
+            pool.install(|| mul_by_depth_parts(af.view(), bf.view(), 4, Reduction::FixedOrder));
         assert!(
             again
                 .unwrap()
@@ -623,13 +624,14 @@ fn split_k_reductions_agree_with_the_serial_product() {
                 .zip(first.as_slice())
                 .all(|(x, y)| x.to_bits() == y.to_bits())
         );
-        let shared = pool.install(|| split_k_mul(af.view(), bf.view(), 4, Reduction::Shared));
+        let shared =
+            pool.install(|| mul_by_depth_parts(af.view(), bf.view(), 4, Reduction::Shared));
         for (x, y) in shared.unwrap().as_slice().iter().zip(first.as_slice()) {
             assert!((x - y).abs() <= 1e-9 * (1.0 + y.abs()));
         }
     }
-    assert!(split_k_mul(a.view(), a.view(), 2, Reduction::default()).is_err());
-    let empty = split_k_mul(
+    assert!(mul_by_depth_parts(a.view(), a.view(), 2, Reduction::default()).is_err());
+    let empty = mul_by_depth_parts(
         Matrix::<i32>::zeros(3, 0).view(),
         Matrix::zeros(0, 2).view(),
         4,

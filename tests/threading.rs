@@ -78,7 +78,15 @@ fn worker_counts() {
                     "{s}: a tiny product gets one worker"
                 );
                 let big = s.workers_for::<f64>(1024, 1024, 1024);
-                let expected = if s == Strategy::Serial { 1 } else { threads };
+                // Split-k gives at most one worker per depth part, and the shape decides
+                // the parts (none for a square product).
+                let expected = match s {
+                    Strategy::Serial => 1,
+                    Strategy::SplitK(split) => {
+                        split.parts_for::<f64>(1024, 1024, 1024).min(threads)
+                    }
+                    _ => threads,
+                };
                 assert_eq!(big, expected, "{s} in a {threads}-thread pool");
             }
             let p = parmat::plan::<f64>(1024, 1024, 1024);

@@ -62,8 +62,8 @@ pub trait MulStrategy {
 
 /// Any strategy, chosen at run time (for example from a command-line flag).
 ///
-/// `FromStr` accepts `serial`, `row-parallel`, `per-cell`, `blocked` and `auto` (the
-/// parallel ones with their default worker cap); `Display` prints the same names.
+/// `FromStr` accepts `serial`, `row-parallel`, `per-cell`, `blocked`, `split-k` and `auto`
+/// (the parallel ones with their default worker cap); `Display` prints the same names.
 ///
 /// # Examples
 ///
@@ -87,6 +87,8 @@ pub enum Strategy {
     PerCell(PerCell),
     /// [`Blocked`].
     Blocked(Blocked),
+    /// [`SplitK`].
+    SplitK(SplitK),
     /// [`Auto`].
     Auto(Auto),
 }
@@ -98,14 +100,15 @@ impl Strategy {
     ///
     /// ```
     /// let names: Vec<_> = parmat::Strategy::all().iter().map(|s| s.to_string()).collect();
-    /// assert_eq!(names, ["serial", "row-parallel", "per-cell", "blocked", "auto"]);
+    /// assert_eq!(names, ["serial", "row-parallel", "per-cell", "blocked", "split-k", "auto"]);
     /// ```
-    pub fn all() -> [Strategy; 5] {
+    pub fn all() -> [Strategy; 6] {
         [
             Strategy::Serial,
             Strategy::RowParallel(RowParallel::default()),
             Strategy::PerCell(PerCell::default()),
             Strategy::Blocked(Blocked::default()),
+            Strategy::SplitK(SplitK::default()),
             Strategy::Auto(Auto::default()),
         ]
     }
@@ -126,6 +129,7 @@ impl Strategy {
             Strategy::RowParallel(_) => Strategy::RowParallel(RowParallel::with_workers(workers)),
             Strategy::PerCell(_) => Strategy::PerCell(PerCell::with_workers(workers)),
             Strategy::Blocked(_) => Strategy::Blocked(Blocked::with_workers(workers)),
+            Strategy::SplitK(_) => Strategy::SplitK(SplitK::with_workers(workers)),
             other => other,
         }
     }
@@ -148,6 +152,7 @@ impl Strategy {
             Strategy::RowParallel(s) => s.workers_for::<T>(m, k, n),
             Strategy::PerCell(s) => s.workers_for::<T>(m, k, n),
             Strategy::Blocked(s) => s.workers_for::<T>(m, k, n),
+            Strategy::SplitK(s) => s.workers_for::<T>(m, k, n),
             Strategy::Auto(s) => s.plan::<T>(m, k, n).workers(),
         }
     }
@@ -165,6 +170,7 @@ impl MulStrategy for Strategy {
             Strategy::RowParallel(s) => s.mul_into(a, b, c),
             Strategy::PerCell(s) => s.mul_into(a, b, c),
             Strategy::Blocked(s) => s.mul_into(a, b, c),
+            Strategy::SplitK(s) => s.mul_into(a, b, c),
             Strategy::Auto(s) => s.mul_into(a, b, c),
         }
     }
@@ -175,6 +181,7 @@ impl MulStrategy for Strategy {
             Strategy::RowParallel(s) => s.name(),
             Strategy::PerCell(s) => s.name(),
             Strategy::Blocked(s) => s.name(),
+            Strategy::SplitK(s) => s.name(),
             Strategy::Auto(s) => s.name(),
         }
     }
@@ -215,6 +222,11 @@ impl From<PerCell> for Strategy {
 impl From<Blocked> for Strategy {
     fn from(s: Blocked) -> Self {
         Strategy::Blocked(s)
+    }
+}
+impl From<SplitK> for Strategy {
+    fn from(s: SplitK) -> Self {
+        Strategy::SplitK(s)
     }
 }
 impl From<Auto> for Strategy {

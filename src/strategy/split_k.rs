@@ -28,8 +28,9 @@ use crate::workers::{balanced_ranges, run_on_ranges, with_row_major_output};
 /// small for the shapes it is meant for (asked for before anything runs:
 /// [`Error::AllocationFailed`] when it cannot be had).
 ///
-/// Not part of [`Strategy`](crate::Strategy)'s five named strategies: it is the planner's
-/// tool for one family of shapes, usable directly when you know your product is one.
+/// Its runtime name is `split-k` (see [`Strategy`](crate::Strategy)). Reach for it directly
+/// when you know your product is one of these shapes; [`Auto`](crate::Auto) already picks it
+/// for them.
 ///
 /// # Examples
 ///

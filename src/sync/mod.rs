@@ -108,7 +108,7 @@ use parking_lot::RwLock;
 pub use error::{Access, BlockId, Blocker, LockError, MatrixId, ThreadLabel, WaitEdge};
 pub use guard::{ReadGuard, WriteGuard};
 pub use lock_set::LockSet;
-pub use reduction::{Reduction, split_k_mul};
+pub use reduction::{Reduction, mul_by_depth_parts};
 pub use tracker::Registry;
 
 use crate::dispatch::add_assign;

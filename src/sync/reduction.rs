@@ -14,7 +14,7 @@ use crate::matrix::{MatRef, Matrix, element_count};
 use crate::products::mul;
 use crate::strategy::Serial;
 
-/// How [`split_k_mul`] sums the partial products of its workers.
+/// How [`mul_by_depth_parts`] sums the partial products of its workers.
 ///
 /// The default is [`FixedOrder`](Reduction::FixedOrder): it is deterministic (the same
 /// bits on every run for a given number of parts, whatever the scheduling), and for
@@ -52,6 +52,11 @@ pub enum Reduction {
 /// splitting `k` gives every worker an equal share. `parts` is clamped to `1..=k` (one part
 /// when `k` is 0). Integers wrap on overflow, as everywhere in the crate.
 ///
+/// The strategy [`SplitK`](crate::SplitK) cuts the depth the same way and is what
+/// [`Auto`](crate::Auto) uses: it sums in part order without locks. Reach for this function
+/// to sum the parts into one shared output under a lock ([`Reduction::Shared`]) or to
+/// compare that with the fixed order.
+///
 /// # Errors
 ///
 /// [`Error::ShapeMismatch`] if `a.cols() != b.rows()`, [`Error::SizeOverflow`] if the
@@ -60,16 +65,16 @@ pub enum Reduction {
 /// # Examples
 ///
 /// ```
-/// use parmat::{Matrix, Serial, sync::{split_k_mul, Reduction}};
+/// use parmat::{Matrix, Serial, sync::{mul_by_depth_parts, Reduction}};
 ///
 /// let a = Matrix::from_fn(4, 10_000, |i, p| ((i + p) % 7) as i64 - 3);
 /// let b = Matrix::from_fn(10_000, 3, |p, j| ((p * j) % 5) as i64 - 2);
 /// let expected = a.mul_with(&b, &Serial)?;
-/// assert_eq!(split_k_mul(a.view(), b.view(), 4, Reduction::FixedOrder)?, expected);
-/// assert_eq!(split_k_mul(a.view(), b.view(), 4, Reduction::Shared)?, expected);
+/// assert_eq!(mul_by_depth_parts(a.view(), b.view(), 4, Reduction::FixedOrder)?, expected);
+/// assert_eq!(mul_by_depth_parts(a.view(), b.view(), 4, Reduction::Shared)?, expected);
 /// # Ok::<(), parmat::Error>(())
 /// ```
-pub fn split_k_mul<T: Element>(
+pub fn mul_by_depth_parts<T: Element>(
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
     parts: usize,
