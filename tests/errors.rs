@@ -201,7 +201,7 @@ fn unknown_strategy_names_the_input() {
     );
     assert_eq!(
         err.to_string(),
-        "unknown strategy \"fast\": expected one of serial, row-parallel, per-cell, blocked, auto"
+        "unknown strategy \"fast\": expected one of serial, row-parallel, per-cell, blocked, split-k, auto"
     );
     for s in Strategy::all() {
         assert_eq!(s.to_string().parse::<Strategy>().unwrap(), s);
