@@ -1,4 +1,5 @@
-//! The [`Element`] trait and the type dispatch from a user's element type to the kernels.
+//! The [`Element`] trait and the arithmetic the kernels are written in ([`Scalar`]); the
+//! dispatch from one to the other is in `dispatch.rs`.
 //!
 //! `Element` is blanket-implemented, so users never implement it. Inside the crate every
 //! product is run by kernels written once over the private [`Scalar`] trait. A product over
@@ -186,8 +187,8 @@ impl<T: Element> Scalar for Generic<T> {
     }
 }
 
-/// Converts a `T` to the [`Scalar`] type that [`dispatch`](crate::dispatch::dispatch) runs for `T` (`T` itself or
-/// `Generic<T>`).
+/// Converts a `T` to the [`Scalar`] type that [`dispatch`](crate::dispatch::dispatch) runs
+/// for `T` (`T` itself or `Generic<T>`).
 ///
 /// # Panics
 ///

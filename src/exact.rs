@@ -99,6 +99,9 @@ impl<T: Widen> Matrix<T> {
     /// `self · rhs` accumulated in the wider type [`Widen::Wide`], with the
     /// [`Auto`](crate::Auto) strategy of that type (so `i32` inputs run the `i64` kernels).
     ///
+    /// Reach for it when the products of small integers (pixels, counts, quantised
+    /// weights) must not wrap and the wider result is what you want.
+    ///
     /// # Errors
     ///
     /// [`Error::ShapeMismatch`] if `self.cols() != rhs.rows()`.
@@ -134,6 +137,9 @@ impl<T: CheckedInteger> Matrix<T> {
     /// the additions: a cell overflows only if its true value is out of range. Rows are
     /// split between workers like [`RowParallel`](crate::RowParallel)'s.
     ///
+    /// Reach for it when a wrapped result would be wrong and you need to know: it is far
+    /// slower than [`Matrix::par_mul`] (no SIMD kernel), the price of exactness.
+    ///
     /// # Errors
     ///
     /// [`Error::ShapeMismatch`] if `self.cols() != rhs.rows()`; [`Error::Overflow`] as
@@ -159,6 +165,7 @@ impl<T: CheckedInteger> Matrix<T> {
 
 /// Writes `a · b` into `c`, or returns [`Error::Overflow`] for the first output cell (in
 /// row-major order) whose exact value does not fit in `T` — leaving `c` untouched.
+/// [`Matrix::checked_par_mul`] into an existing buffer or view.
 ///
 /// # Errors
 ///

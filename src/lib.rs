@@ -8,7 +8,7 @@
 //! so that it is as fast as possible and never slower than not splitting it at all: below
 //! some amount of work per worker, handing work to threads costs more than it saves. The
 //! [`Auto`] strategy (used by [`Matrix::par_mul`] and `&a * &b`) measures that question
-//! against constants set on real hardware, and [`plan`] explains its answer.
+//! against constants set on real hardware, and [`plan`](plan()) explains its answer.
 //!
 //! # Examples
 //!
@@ -40,7 +40,7 @@
 //! | [`PerCell`] | each output cell is a unit; cells grouped into one chunk per worker | few rows and many columns (a row vector times a matrix) |
 //! | [`Blocked`] | BLIS-style packed blocks around a hand-written AVX-512 / AVX2 register-tile microkernel ([`Simd`]); workers own tile rows × column blocks | anything but tiny products: the fastest by far for `f32`, `f64`, `i32`, `u32`, `i64`, `u64` |
 //! | [`SplitK`] | cuts the shared dimension `k` into parts, one partial product each, summed in part order | a small output of a large depth (4 × 1 000 000 × 4, a row vector times a large matrix) |
-//! | [`Auto`] | asks [`plan`]: the shape picks the one-worker kernel (blocked for SIMD types from 16³, dot products for a matrix–vector product, the i-k-j loop for a few rows), outputs too small to share are split along `k`, and the worker cap sets the workers | by default |
+//! | [`Auto`] | asks [`plan`](plan()): the shape picks the one-worker kernel (blocked for SIMD types from 16³, dot products for a matrix–vector product, the i-k-j loop for a few rows), outputs too small to share are split along `k`, and the worker cap sets the workers | by default |
 //!
 //! Every strategy accepts views with any strides ([`Matrix::t`] is a transposed view, not
 //! a copy), checks shapes before touching the output, and returns the same integers:

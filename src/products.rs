@@ -9,6 +9,9 @@ use crate::strategy::MulStrategy;
 
 /// `a · b` into a new matrix, with any strategy and any input strides.
 ///
+/// Reach for it when the operands are views (a transpose, a sub-matrix, an ndarray view)
+/// rather than owned matrices; for two `Matrix` values, [`Matrix::mul_with`] says the same.
+///
 /// # Errors
 ///
 /// [`Error::ShapeMismatch`] if `a.cols() != b.rows()`; [`Error::SizeOverflow`] if the
@@ -38,6 +41,9 @@ pub fn mul<T: Element, S: MulStrategy>(
 /// Writes `a · b` into an existing output view (any non-aliasing strides), with any
 /// strategy. The same as `strategy.mul_into(a, b, c)`.
 ///
+/// Reach for it in a loop that multiplies many times into the same buffer (no allocation
+/// per product), or to write into part of a larger matrix.
+///
 /// # Errors
 ///
 /// [`Error::ShapeMismatch`] unless `a` is `m×k`, `b` is `k×n` and `c` is `m×n`; `c` is then
@@ -66,6 +72,9 @@ pub fn mul_into<T: Element, S: MulStrategy>(
 
 /// The BLAS operation `C = α·A·B + β·C`, with any strategy and any strides. The strategy
 /// comes first, as in [`mul`] and [`mul_into`].
+///
+/// Reach for it to accumulate into an existing result or to scale the product; for a plain
+/// product, [`mul_into`] does less work.
 ///
 /// When `beta` is zero the old contents of `c` are not read, so a NaN or infinity left in
 /// `c` does not leak into the result. Integer arithmetic wraps, as everywhere in the crate.
@@ -150,6 +159,9 @@ impl<T: Element> Matrix<T> {
     /// `self · rhs` with the [`Auto`](crate::Auto) strategy: the planner picks the strategy
     /// and the number of workers (in the current rayon pool).
     ///
+    /// The one to reach for first: it is never slower than [`Serial`](crate::Serial) on
+    /// small products and close to the best strategy on large ones.
+    ///
     /// # Errors
     ///
     /// [`Error::ShapeMismatch`] if `self.cols() != rhs.rows()`.
@@ -167,6 +179,9 @@ impl<T: Element> Matrix<T> {
     }
 
     /// `self · rhs` with the given strategy.
+    ///
+    /// Reach for it to fix the strategy or the number of workers (experiments, benchmarks, a
+    /// strategy read from the command line as a [`Strategy`](crate::Strategy)).
     ///
     /// # Errors
     ///
@@ -193,7 +208,8 @@ impl<T: Element> Matrix<T> {
 impl<T: Element> std::ops::Mul for &Matrix<T> {
     type Output = Matrix<T>;
 
-    /// `&a * &b` with the [`Auto`](crate::Auto) strategy.
+    /// `&a * &b` with the [`Auto`](crate::Auto) strategy: [`Matrix::par_mul`] for code
+    /// that reads like a formula and knows its shapes fit.
     ///
     /// # Panics
     ///

@@ -88,7 +88,7 @@ impl Plan {
     /// Parts the shared dimension `k` is cut into: 1 unless the product has work for more
     /// workers than its output can be shared by (a small output of a large depth, such as
     /// 4×1 000 000×4), and each part keeps a depth of at least 256. Then each part runs
-    /// [`strategy`](Plan::strategy) on one worker, the parts are shared among [`workers`](Plan::workers) workers ([`SplitK`]), and the
+    /// [`strategy`](Plan::strategy) on one worker, the parts are shared among [`workers`](Plan::workers) workers ([`SplitK`](crate::SplitK)), and the
     /// partial products are added in part order, so the result does not depend on the pool.
     ///
     /// # Examples

@@ -32,7 +32,7 @@ use crate::workers::{MIN_BLOCKED_WORK, multiply_adds, run_tasks};
 const ONE_WORKER_WORK: u128 = 1 << 13;
 const _: () = assert!(ONE_WORKER_WORK <= Thresholds::DEFAULT.least_per_worker());
 
-/// Lets the planner choose: [`plan`](crate::plan) decides the strategy and the number of
+/// Lets the planner choose: [`plan`](crate::plan()) decides the strategy and the number of
 /// workers from the shape, the element type and the current rayon pool, and `Auto` runs
 /// exactly that plan. It is what [`Matrix::par_mul`](crate::Matrix::par_mul) and `&a * &b`
 /// use.
@@ -99,7 +99,7 @@ impl Auto {
     }
 
     /// The plan this `Auto` follows for an `m×k · k×n` product of `T` in the current pool
-    /// (for `Auto::default()` the same as [`plan`](crate::plan)).
+    /// (for `Auto::default()` the same as [`plan`](crate::plan())).
     ///
     /// # Examples
     ///

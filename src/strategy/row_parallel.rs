@@ -15,7 +15,7 @@ use crate::workers::{multiply_adds, run_on_ranges, with_row_major_output, worker
 /// so no locks are needed. A unit of work is one output row. Results are bit-identical to
 /// [`Serial`](crate::Serial) whatever the number of workers.
 ///
-/// `RowParallel::default()` applies the crate's worker cap (see [`plan`](crate::plan)); when
+/// `RowParallel::default()` applies the crate's worker cap (see [`plan`](crate::plan())); when
 /// the cap leaves a single worker the product runs the [`Serial`](crate::Serial) loop on the
 /// calling thread. [`RowParallel::with_workers`] uses exactly `min(n, rows)` workers.
 ///
