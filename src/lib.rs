@@ -61,10 +61,10 @@
 //!     ⌊multiply-adds ÷ minimum multiply-adds per worker⌋)
 //! ```
 //!
-//! ([`min_work_per_worker`](plan::min_work_per_worker); the blocked strategy's hand-written kernels use a larger
-//! minimum, since they do each multiply-add several times faster), so small products never
-//! pay for threads; when that leaves one worker, the product runs on the calling thread and
-//! nothing is handed to rayon. The minimums were measured on the development machine;
+//! ([`min_work_per_worker`](plan::min_work_per_worker); the blocked strategy's hand-written
+//! kernels use a larger minimum, since they do each multiply-add several times faster), so
+//! small products never pay for threads; when that leaves one worker, the product runs on
+//! the calling thread and nothing is handed to rayon. The minimums were measured on the development machine;
 //! [`Auto::calibrated`] measures them on yours. Inside your own `par_iter` over many small
 //! products, `par_mul` keeps each on its calling thread, so the batch is not slowed.
 //! `with_workers(n)` constructors ([`RowParallel::with_workers`] and the others) use

@@ -43,16 +43,19 @@ pub(crate) const L2_BUDGET_BYTES: usize = 512 * 1024;
 /// Bytes of the per-core level-1 data cache the innermost working set should fit in.
 pub(crate) const L1_BUDGET_BYTES: usize = 16 * 1024;
 
-/// The hand-written kernel for `S` at `simd`, if that instruction set has one for `S`.
-/// `simd` must be available on this CPU.
+/// The hand-written kernel for `S` at `simd`, if that instruction set has one for `S` and
+/// this CPU supports it (so the kernel's instructions can always run).
 pub(crate) fn simd_kernel<S: 'static>(simd: Simd) -> Option<Microkernel<S>> {
-    debug_assert!(simd.is_available());
+    if simd.supported() != simd {
+        return None;
+    }
+    // SAFETY (each arm): the CPU supports the level (checked above, cached).
     match simd {
         Simd::Portable => None,
         #[cfg(target_arch = "x86_64")]
-        Simd::Avx2 => x86_64::avx2::kernel::<S>(),
+        Simd::Avx2 => unsafe { x86_64::avx2::kernel::<S>() },
         #[cfg(target_arch = "x86_64")]
-        Simd::Avx512 => x86_64::avx512::kernel::<S>(),
+        Simd::Avx512 => unsafe { x86_64::avx512::kernel::<S>() },
         #[cfg(not(target_arch = "x86_64"))]
         _ => None,
     }

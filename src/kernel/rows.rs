@@ -42,8 +42,8 @@ pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &
     //   once per block of p.
     //   (Both measured: docs/tuning-notes.md#short-rows-on-the-loop.)
     // A single row has nothing to group and nobody to share lines with, and products
-    // shallower than NARROW_MIN_DEPTH take a few dozen nanoseconds, where the copies in
-    // and out would show: both keep the plain loop.
+    // shallower than NARROW_MIN_DEPTH are so short that the copies in and out would show:
+    // both keep the plain loop.
     let segment_bytes = nc.min(n) * size;
     let narrow = m >= 2
         && k >= NARROW_MIN_DEPTH
@@ -228,8 +228,8 @@ const STACK_WORDS: usize = ROW_GROUP * SHORT_SEGMENT_BYTES / std::mem::size_of::
 /// integer rows was slower (measured: docs/tuning-notes.md#short-rows-on-the-loop).
 const SHORT_INTEGER_SEGMENT_BYTES: usize = 32;
 
-/// Depth from which short segments take the narrow path: shallower products are a few
-/// dozen nanoseconds, where copying the sums in and out would show.
+/// Depth from which short segments take the narrow path: shallower products are so short
+/// that copying the sums in and out would show.
 const NARROW_MIN_DEPTH: usize = 16;
 
 /// Columns `jc..jc + width` of `R` consecutive rows of C from `first_row`, over the steps

@@ -1,8 +1,9 @@
 //! One check run on every registered kernel instance, every form, against a naive tile.
 //!
 //! Products over whole matrices (edge tiles, depths around `kc`, the loop nest's paths) are
-//! checked in `blocked/tests.rs`; this file checks each kernel on its own, so that a new
-//! instance is covered by adding its registration line.
+//! checked in `blocked/tests.rs`; this file checks each kernel on its own: every form on
+//! exact values, the float kernels' order of operations bit for bit, and the table of
+//! registered instances.
 
 use super::*;
 use crate::matrix::{MatMut, MatRef};
@@ -190,8 +191,156 @@ fn every_kernel_instance_computes_its_tile() {
     eprintln!("checked kernels: {}", checked.join(", "));
 }
 
-/// Types without an instance get none at any level, and every instance is found by the
-/// fallback the blocked loops use.
+/// Floats whose products and sums round: the hand-written kernels must still give the bits
+/// of one fused multiply-add per step, in step order, then one addition to C.
+trait Fused: Scalar + PartialEq + std::fmt::Debug {
+    fn inexact(seed: u64) -> Self;
+    fn fused(a: Self, b: Self, acc: Self) -> Self;
+}
+impl Fused for f64 {
+    fn inexact(seed: u64) -> Self {
+        (seed % 1_000_003) as f64 / 7.3 - 60_000.0
+    }
+    fn fused(a: Self, b: Self, acc: Self) -> Self {
+        a.mul_add(b, acc)
+    }
+}
+impl Fused for f32 {
+    fn inexact(seed: u64) -> Self {
+        (seed % 1_000_003) as f32 / 7.3 - 60_000.0
+    }
+    fn fused(a: Self, b: Self, acc: Self) -> Self {
+        a.mul_add(b, acc)
+    }
+}
+
+/// Every form of a hand-written float kernel against a fused reference, bit for bit, on
+/// values whose arithmetic rounds: a change of the order of the steps or of the final
+/// addition shows here, where the exact values of `check_a_kernel` hide it.
+fn check_fused_order<S: Fused>(kernel: Microkernel<S>, what: &str) {
+    let (mr, nr) = (kernel.mr, kernel.nr);
+    let mut seed = 0x2545_F491_4F6C_DD1D_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        S::inexact(seed)
+    };
+    for depth in [1, 7, 2 * tile::B_PREFETCH_ROWS + 3] {
+        let a_rows: Vec<S> = (0..mr * depth).map(|_| next()).collect();
+        let b_rows: Vec<S> = (0..depth * nr).map(|_| next()).collect();
+        let c_start: Vec<S> = (0..mr * nr).map(|_| next()).collect();
+        let a_panel: Vec<S> = (0..depth * mr)
+            .map(|x| a_rows[(x % mr) * depth + x / mr])
+            .collect();
+        let a_view = MatRef::from_slice(&a_rows, mr, depth).unwrap();
+        let a_cols_view = MatRef::from_slice(&a_panel, depth, mr).unwrap().t();
+        let b_view = MatRef::from_slice(&b_rows, depth, nr).unwrap();
+        for overwrite in [true, false] {
+            let want: Vec<S> = (0..mr * nr)
+                .map(|x| {
+                    let (i, j) = (x / nr, x % nr);
+                    let sum = (0..depth).fold(S::zero(), |acc, p| {
+                        S::fused(a_rows[i * depth + p], b_rows[p * nr + j], acc)
+                    });
+                    if overwrite { sum } else { c_start[x].add(sum) }
+                })
+                .collect();
+            let forms: [(&str, &dyn Fn(MatMut<'_, S>, &mut [S])); 6] = [
+                ("packed", &|c, _| {
+                    kernel.run_tile(depth, &a_panel, &b_rows, c, overwrite)
+                }),
+                ("rows", &|c, _| {
+                    kernel.run_tile_rows(a_view, &b_rows, c, overwrite)
+                }),
+                ("columns", &|c, _| {
+                    kernel.run_tile_columns(a_cols_view, &b_rows, c, overwrite)
+                }),
+                ("packed, packing B", &|c, b_out| {
+                    kernel.run_tile_packing_b(depth, &a_panel, b_view, b_out, c, overwrite)
+                }),
+                ("rows, packing B", &|c, b_out| {
+                    kernel.run_tile_rows_packing_b(a_view, b_view, b_out, c, overwrite)
+                }),
+                ("columns, packing B", &|c, b_out| {
+                    kernel.run_tile_columns_packing_b(a_cols_view, b_view, b_out, c, overwrite)
+                }),
+            ];
+            for (form, run) in forms {
+                let mut c = c_start.clone();
+                let mut b_out = vec![S::zero(); depth * nr];
+                run(MatMut::from_slice(&mut c, mr, nr).unwrap(), &mut b_out);
+                assert!(
+                    c == want,
+                    "{what}, depth {depth}, {form}, overwrite {overwrite}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn hand_written_float_kernels_fuse_each_step_in_order() {
+    for level in Simd::ALL.into_iter().filter(|&l| l != Simd::Portable) {
+        if !level.is_available() {
+            eprintln!("skipping the {level} kernels: this CPU does not support {level}");
+            continue;
+        }
+        if let Some(kernel) = simd_kernel::<f64>(level) {
+            check_fused_order(kernel, &format!("{level} f64"));
+        }
+        if let Some(kernel) = simd_kernel::<f32>(level) {
+            check_fused_order(kernel, &format!("{level} f32"));
+        }
+    }
+}
+
+/// The instances each level registers, with their tiles: a registration line lost or
+/// changed fails here, and so does a level that stops being found by the fallback the
+/// blocked loops use.
+#[test]
+fn registered_instances() {
+    fn tile<S: 'static>(level: Simd) -> Option<(usize, usize)> {
+        simd_kernel::<S>(level).map(|k| (k.mr, k.nr))
+    }
+    let expected = [
+        (
+            Simd::Avx512,
+            [(8, 16), (8, 32), (8, 32), (8, 32), (8, 16), (8, 16)],
+        ),
+        (
+            Simd::Avx2,
+            [(6, 8), (6, 16), (6, 16), (6, 16), (4, 8), (4, 8)],
+        ),
+    ];
+    for (level, tiles) in expected {
+        if !level.is_available() {
+            eprintln!("skipping the {level} kernels: this CPU does not support {level}");
+            assert!(
+                simd_kernel::<f64>(level).is_none(),
+                "{level} is not available"
+            );
+            continue;
+        }
+        let got = [
+            tile::<f64>(level),
+            tile::<f32>(level),
+            tile::<i32>(level),
+            tile::<u32>(level),
+            tile::<i64>(level),
+            tile::<u64>(level),
+        ];
+        assert_eq!(
+            got,
+            tiles.map(Some),
+            "{level}: f64, f32, i32, u32, i64, u64"
+        );
+        assert_eq!(microkernel_for::<f64>(level).simd, level);
+        assert_eq!(kernel_level_for::<u64>(level), level);
+    }
+}
+
+/// Types without an instance get none at any level and run the portable kernel.
 #[test]
 fn the_registry_answers_by_type() {
     for level in Simd::ALL.into_iter().filter(|l| l.is_available()) {

@@ -29,13 +29,16 @@ pub(crate) const B_PREFETCH_ROWS: usize = 16;
 /// a kernel compiled with the instruction set's features enabled, into which it is
 /// inlined.
 ///
+/// The operations work lane by lane. Integers wrap, as everywhere in the crate; floats use
+/// IEEE arithmetic, and `mul_add` is fused (one rounding) in the x86-64 instances, so a
+/// hand-written kernel's float bits can differ from the portable kernel's in the last
+/// place, while every form of one kernel gives the same bits.
+///
 /// # Safety
 ///
-/// `Register` holds exactly `LANES` values of `Elem`; the operations compute what their
-/// names say, lane by lane, in `Elem`'s own arithmetic (`Scalar::add` and `Scalar::mul`,
-/// with `mul_add` rounding like `acc + a · b` does in the kernels that use it: fused for
-/// floats only where the instruction set's kernels always fuse); and they use no
-/// instruction beyond those the instruction set's kernels enable.
+/// `Register` holds exactly `LANES` values of `Elem`; `load` reads and `store` writes
+/// exactly `LANES` values at the pointer, with any alignment; and no method uses an
+/// instruction beyond those of the instruction set whose kernels call it.
 pub(crate) unsafe trait Vector {
     /// The element type.
     type Elem: Scalar;
@@ -398,10 +401,13 @@ macro_rules! instruction_set_kernels {
         }
 
         /// The kernel for an `MR × NV·LANES` tile of `V`, as a kernel for `S`, when `S` has
-        /// `V::Elem`'s layout and arithmetic; `None` otherwise. Only called once the CPU
-        /// was found to support this instruction set.
+        /// `V::Elem`'s layout and arithmetic; `None` otherwise.
+        ///
+        /// # Safety
+        ///
+        /// The CPU supports this instruction set.
         #[inline(always)]
-        fn instance<S: 'static, V: Vector, const MR: usize, const NV: usize>()
+        unsafe fn instance<S: 'static, V: Vector, const MR: usize, const NV: usize>()
         -> Option<$crate::kernel::Microkernel<S>> {
             if !$crate::kernel::same_arithmetic::<S, V::Elem>() {
                 return None;
@@ -413,9 +419,10 @@ macro_rules! instruction_set_kernels {
                 packing_b: packing_b::<V, MR, NV>,
             };
             // SAFETY: the forms have the contracts `Microkernel::new` asks for, for an
-            // `MR × NV·LANES` tile of `V::Elem` (the `Vector` contract); the caller found
-            // the instruction set available; `S` has `V::Elem`'s size, alignment, valid
-            // bit patterns and wrapping arithmetic (`same_arithmetic`), as `cast` asks.
+            // `MR × NV·LANES` tile of `V::Elem` (the `Vector` contract); the CPU supports
+            // the instruction set (this function's contract); `S` has `V::Elem`'s size,
+            // alignment, valid bit patterns and wrapping arithmetic (`same_arithmetic`), as
+            // `cast` asks.
             Some(unsafe {
                 $crate::kernel::Microkernel::new(MR, NV * V::LANES, $level, forms).cast::<S>()
             })

@@ -66,8 +66,9 @@ use crate::workers::{
 ///    with AVX2 or AVX-512).
 /// 3. Products with work for more workers than their output can be shared by (its rows,
 ///    cells or tiles; for the blocked kernels also the work of each depth block) are cut
-///    along `k` into [`depth_parts`](Plan::depth_parts) parts ([`SplitK`](crate::SplitK)): one per minimum
-///    of work per worker, at most 16, rounded up to a power of two, each at least 256 deep.
+///    along `k` into [`depth_parts`](Plan::depth_parts) parts ([`SplitK`](crate::SplitK)):
+///    one per minimum of work per worker, at most 16, rounded up to a power of two, each at
+///    least 256 deep.
 ///    The cut is made only where it gives more workers than the whole product could have.
 /// 4. The worker cap (see the module docs) over the strategy's units of work — tile rows ×
 ///    column blocks, rows, cells or depth parts — sets the workers. Below two workers'

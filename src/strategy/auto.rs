@@ -131,8 +131,8 @@ impl MulStrategy for Auto {
         let work = multiply_adds(m, k, n);
         if work < MIN_BLOCKED_WORK {
             // What the planner decides for every such product (`is_tiny`,
-            // `is_small_matvec`), without asking it: on a 2×2 product even a few
-            // nanoseconds of planning show. The constants' minimums are all far
+            // `is_small_matvec`), without asking it: on a 2×2 product even the
+            // planner's few comparisons show. The constants' minimums are all far
             // above these products; calibrated ones are checked.
             if small_runs_serial(k, n) {
                 serial_product(a, b, c);

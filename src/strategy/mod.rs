@@ -129,7 +129,7 @@ impl Strategy {
             Strategy::RowParallel(_) => Strategy::RowParallel(RowParallel::with_workers(workers)),
             Strategy::PerCell(_) => Strategy::PerCell(PerCell::with_workers(workers)),
             Strategy::Blocked(_) => Strategy::Blocked(Blocked::with_workers(workers)),
-            Strategy::SplitK(_) => Strategy::SplitK(SplitK::with_workers(workers)),
+            Strategy::SplitK(s) => Strategy::SplitK(s.with_workers_kept_parts(workers)),
             other => other,
         }
     }

@@ -88,8 +88,8 @@ impl ProductKernel for PerCellKernel {
         let b_columns = pack::row_major(b.t());
         let (a_rows, b_columns): (&[S], &[S]) = (&a_rows, &b_columns);
         if self.workers <= 1 {
-            // No split to plan: a small matrix–vector product takes a few dozen
-            // nanoseconds, as much as the task list below.
+            // No split to plan: a small matrix–vector product costs about as much as
+            // building the task list below.
             with_row_major_output(c, |out| {
                 dot::dot_cells(a_rows, b_columns, k, n, 0..out.len(), out);
             });

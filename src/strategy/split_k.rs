@@ -66,6 +66,14 @@ impl SplitK {
         }
     }
 
+    /// The same strategy on exactly `min(workers, parts)` workers, its parts kept.
+    pub(crate) fn with_workers_kept_parts(self, workers: usize) -> Self {
+        SplitK {
+            workers: Some(workers.max(1)),
+            ..self
+        }
+    }
+
     /// The same strategy with `k` cut into exactly `min(parts, k)` parts (0 is taken as
     /// 1). The number of parts, not of workers, decides the order of the additions.
     ///

@@ -8,8 +8,8 @@ use crate::kernel::tile::Vector;
 #[derive(Debug)]
 pub(crate) struct F32x8;
 
-// SAFETY: `__m256` holds 8 `f32` lanes; the operations are the named lane-wise ones in `f32`'s
-// arithmetic, using only instructions of the features this instruction set's kernels enable.
+// SAFETY: `__m256` holds 8 `f32` lanes; `load` and `store` move exactly 8 values; every
+// intrinsic used belongs to the features this instruction set's kernels enable.
 unsafe impl Vector for F32x8 {
     type Elem = f32;
     type Register = __m256;

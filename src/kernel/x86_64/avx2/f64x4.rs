@@ -8,8 +8,8 @@ use crate::kernel::tile::Vector;
 #[derive(Debug)]
 pub(crate) struct F64x4;
 
-// SAFETY: `__m256d` holds 4 `f64` lanes; the operations are the named lane-wise ones in `f64`'s
-// arithmetic, using only instructions of the features this instruction set's kernels enable.
+// SAFETY: `__m256d` holds 4 `f64` lanes; `load` and `store` move exactly 4 values; every
+// intrinsic used belongs to the features this instruction set's kernels enable.
 unsafe impl Vector for F64x4 {
     type Elem = f64;
     type Register = __m256d;

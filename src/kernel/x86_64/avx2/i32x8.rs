@@ -8,8 +8,8 @@ use crate::kernel::tile::Vector;
 #[derive(Debug)]
 pub(crate) struct I32x8;
 
-// SAFETY: `__m256i` holds 8 `i32` lanes; the operations are the named lane-wise ones in `i32`'s
-// arithmetic, using only instructions of the features this instruction set's kernels enable.
+// SAFETY: `__m256i` holds 8 `i32` lanes; `load` and `store` move exactly 8 values; every
+// intrinsic used belongs to the features this instruction set's kernels enable.
 unsafe impl Vector for I32x8 {
     type Elem = i32;
     type Register = __m256i;

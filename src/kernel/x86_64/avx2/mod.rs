@@ -12,10 +12,17 @@ crate::kernel::tile::instruction_set_kernels!(features = "avx2,fma", level = Sim
 
 /// This instruction set's kernel for `S`, if it has one: one line per instance, naming the
 /// vector type and the tile (MR rows × NV vectors).
+///
+/// # Safety
+///
+/// The CPU supports this instruction set.
 #[inline(always)]
-pub(crate) fn kernel<S: 'static>() -> Option<Microkernel<S>> {
-    None.or_else(instance::<S, f64x4::F64x4, 6, 2>)
-        .or_else(instance::<S, f32x8::F32x8, 6, 2>)
-        .or_else(instance::<S, i32x8::I32x8, 6, 2>)
-        .or_else(instance::<S, i64x4::I64x4, 4, 2>)
+pub(crate) unsafe fn kernel<S: 'static>() -> Option<Microkernel<S>> {
+    // SAFETY (every line): the CPU supports this instruction set (the caller's contract).
+    unsafe {
+        instance::<S, f64x4::F64x4, 6, 2>()
+            .or_else(|| instance::<S, f32x8::F32x8, 6, 2>())
+            .or_else(|| instance::<S, i32x8::I32x8, 6, 2>())
+            .or_else(|| instance::<S, i64x4::I64x4, 4, 2>())
+    }
 }

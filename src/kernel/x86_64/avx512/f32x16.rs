@@ -8,8 +8,8 @@ use crate::kernel::tile::Vector;
 #[derive(Debug)]
 pub(crate) struct F32x16;
 
-// SAFETY: `__m512` holds 16 `f32` lanes; the operations are the named lane-wise ones in `f32`'s
-// arithmetic, using only instructions of the features this instruction set's kernels enable.
+// SAFETY: `__m512` holds 16 `f32` lanes; `load` and `store` move exactly 16 values; every
+// intrinsic used belongs to the features this instruction set's kernels enable.
 unsafe impl Vector for F32x16 {
     type Elem = f32;
     type Register = __m512;

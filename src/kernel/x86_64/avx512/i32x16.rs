@@ -8,8 +8,8 @@ use crate::kernel::tile::Vector;
 #[derive(Debug)]
 pub(crate) struct I32x16;
 
-// SAFETY: `__m512i` holds 16 `i32` lanes; the operations are the named lane-wise ones in `i32`'s
-// arithmetic, using only instructions of the features this instruction set's kernels enable.
+// SAFETY: `__m512i` holds 16 `i32` lanes; `load` and `store` move exactly 16 values; every
+// intrinsic used belongs to the features this instruction set's kernels enable.
 unsafe impl Vector for I32x16 {
     type Elem = i32;
     type Register = __m512i;

@@ -8,8 +8,8 @@ use crate::kernel::tile::Vector;
 #[derive(Debug)]
 pub(crate) struct I64x8;
 
-// SAFETY: `__m512i` holds 8 `i64` lanes; the operations are the named lane-wise ones in `i64`'s
-// arithmetic, using only instructions of the features this instruction set's kernels enable.
+// SAFETY: `__m512i` holds 8 `i64` lanes; `load` and `store` move exactly 8 values; every
+// intrinsic used belongs to the features this instruction set's kernels enable.
 unsafe impl Vector for I64x8 {
     type Elem = i64;
     type Register = __m512i;

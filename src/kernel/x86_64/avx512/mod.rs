@@ -13,10 +13,17 @@ crate::kernel::tile::instruction_set_kernels!(features = "avx512f,avx512dq", lev
 
 /// This instruction set's kernel for `S`, if it has one: one line per instance, naming the
 /// vector type and the tile (MR rows × NV vectors).
+///
+/// # Safety
+///
+/// The CPU supports this instruction set.
 #[inline(always)]
-pub(crate) fn kernel<S: 'static>() -> Option<Microkernel<S>> {
-    None.or_else(instance::<S, f64x8::F64x8, 8, 2>)
-        .or_else(instance::<S, f32x16::F32x16, 8, 2>)
-        .or_else(instance::<S, i32x16::I32x16, 8, 2>)
-        .or_else(instance::<S, i64x8::I64x8, 8, 2>)
+pub(crate) unsafe fn kernel<S: 'static>() -> Option<Microkernel<S>> {
+    // SAFETY (every line): the CPU supports this instruction set (the caller's contract).
+    unsafe {
+        instance::<S, f64x8::F64x8, 8, 2>()
+            .or_else(|| instance::<S, f32x16::F32x16, 8, 2>())
+            .or_else(|| instance::<S, i32x16::I32x16, 8, 2>())
+            .or_else(|| instance::<S, i64x8::I64x8, 8, 2>())
+    }
 }
