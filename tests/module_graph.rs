@@ -1,8 +1,11 @@
-//! The crate's files import each other without a circle.
+//! The crate's modules import each other without a circle.
 //!
-//! Walks `src/`, reads every `crate::…` path outside comments, resolves each to the file of
-//! the deepest module it names, and fails on a cycle among files. A module's own `mod`
-//! declarations and relative `use` of its children are containment, not edges.
+//! Walks `src/`, reads every `crate::…` path outside comments (in `use` declarations and in
+//! code), resolves each to the top-level module it names (a root re-export to the module
+//! it comes from), and fails on a cycle among the top-level modules (`element`, `matrix`,
+//! `kernel`, `workers`, `plan`, `strategy`, …). Inside one module, files may refer to each
+//! other (a parent's type used by its children and the children's items re-exported by the
+//! parent is how Rust modules are built); between modules, imports go one way.
 //! `cargo test --test module_graph -- --nocapture` (or `scripts/module-graph.sh`) prints
 //! the graph.
 
@@ -19,17 +22,6 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
-}
-
-/// The file defining the deepest module named by the leading segments of `segments`
-/// (relative to `src/`), if any.
-fn module_file(src: &Path, segments: &[&str]) -> Option<String> {
-    (1..=segments.len()).rev().find_map(|len| {
-        let dir = segments[..len].join("/");
-        [format!("{dir}.rs"), format!("{dir}/mod.rs")]
-            .into_iter()
-            .find(|candidate| src.join(candidate).is_file())
-    })
 }
 
 /// The paths `crate::…` in `line`, with use-groups (`crate::a::{b, c::d}`) expanded.
@@ -120,9 +112,30 @@ fn logical_lines(source: &str) -> Vec<String> {
     lines
 }
 
+/// The crate's top-level modules (`src/x.rs` or `src/x/`), each with the files in it.
+fn top_level_modules(src: &Path) -> BTreeMap<String, Vec<PathBuf>> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let mut modules: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for file in files {
+        let relative = file.strip_prefix(src).unwrap();
+        let first = relative
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
+        let name = first.trim_end_matches(".rs").to_string();
+        if name != "lib" {
+            modules.entry(name).or_default().push(file);
+        }
+    }
+    modules
+}
+
 /// The names `lib.rs` re-exports at the crate root (`pub use module::{A, B};`), each with
-/// the file of the module it comes from, so that `crate::A` counts as an import of that
-/// file rather than of the root.
+/// the top-level module it comes from, so that `crate::A` counts as an import of that
+/// module rather than of the root.
 fn root_reexports(src: &Path) -> BTreeMap<String, String> {
     let lib = std::fs::read_to_string(src.join("lib.rs")).expect("src/lib.rs is readable");
     let mut names = BTreeMap::new();
@@ -137,50 +150,42 @@ fn root_reexports(src: &Path) -> BTreeMap<String, String> {
             &mut paths,
         );
         for path in paths {
-            let segments: Vec<&str> = path.iter().map(String::as_str).collect();
-            if let (Some(name), Some(file)) = (segments.last(), module_file(src, &segments)) {
-                names.insert(name.to_string(), file);
+            if let (Some(module), Some(name)) = (path.first(), path.last()) {
+                names.insert(name.clone(), module.clone());
             }
         }
     }
     names
 }
 
-/// File → the files it imports from.
+/// Top-level module → the top-level modules its files name through `crate::` paths (in
+/// `use` declarations and in code, comments and docs excluded), root re-exports resolved
+/// to the module they come from. Paths inside one module (`super::`, `self::`, a child's
+/// name) are that module's own business and are not edges.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let modules = top_level_modules(&src);
     let root = root_reexports(&src);
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
     let mut graph = BTreeMap::new();
-    for file in files {
-        let name = file
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let source = std::fs::read_to_string(&file).expect("a source file is readable");
+    for (module, files) in &modules {
         let mut targets = BTreeSet::new();
-        for line in logical_lines(&source) {
-            for path in crate_paths(&line) {
-                let segments: Vec<&str> = path.iter().map(String::as_str).collect();
-                let target = module_file(&src, &segments)
-                    .or_else(|| root.get(segments[0]).cloned())
-                    .unwrap_or_else(|| "lib.rs".into());
-                // A module's file naming its own descendants (re-exports, its children's
-                // items) is containment rather than an import.
-                let contains = |parent: &str, child: &str| {
-                    parent == "lib.rs"
-                        || parent
-                            .strip_suffix("mod.rs")
-                            .is_some_and(|dir| child.starts_with(dir))
-                };
-                if target != name && !contains(&name, &target) {
-                    targets.insert(target);
+        for file in files {
+            let source = std::fs::read_to_string(file).expect("a source file is readable");
+            for line in logical_lines(&source) {
+                for path in crate_paths(&line) {
+                    let first = path[0].as_str();
+                    let target = if modules.contains_key(first) {
+                        Some(first.to_string())
+                    } else {
+                        root.get(first).cloned()
+                    };
+                    if let Some(target) = target.filter(|t| t != module) {
+                        targets.insert(target);
+                    }
                 }
             }
         }
-        graph.insert(name, targets);
+        graph.insert(module.clone(), targets);
     }
     graph
 }
@@ -226,14 +231,17 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
 }
 
 #[test]
-fn no_file_imports_itself_through_others() {
+fn no_module_imports_itself_through_others() {
     let graph = graph();
     for (file, targets) in &graph {
         let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
         println!("{file} -> {}", targets.join(", "));
     }
     if let Some(cycle) = find_cycle(&graph) {
-        panic!("import cycle among src/ files: {}", cycle.join(" -> "));
+        panic!(
+            "import cycle among the modules of src/: {}",
+            cycle.join(" -> ")
+        );
     }
 }
 

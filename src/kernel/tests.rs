@@ -214,6 +214,9 @@ impl Fused for f32 {
     }
 }
 
+/// A way to run a kernel into a tile, given the tile and a buffer for B's panel.
+type TileForm<'k, S> = dyn Fn(MatMut<'_, S>, &mut [S]) + 'k;
+
 /// Every form of a hand-written float kernel against a fused reference, bit for bit, on
 /// values whose arithmetic rounds: a change of the order of the steps or of the final
 /// addition shows here, where the exact values of `check_a_kernel` hide it.
@@ -246,7 +249,7 @@ fn check_fused_order<S: Fused>(kernel: Microkernel<S>, what: &str) {
                     if overwrite { sum } else { c_start[x].add(sum) }
                 })
                 .collect();
-            let forms: [(&str, &dyn Fn(MatMut<'_, S>, &mut [S])); 6] = [
+            let forms: [(&str, &TileForm<S>); 6] = [
                 ("packed", &|c, _| {
                     kernel.run_tile(depth, &a_panel, &b_rows, c, overwrite)
                 }),

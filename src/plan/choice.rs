@@ -1,12 +1,30 @@
 //! The choice [`Auto`](crate::Auto) runs: a strategy, its workers and its depth parts.
+//!
+//! The planner names strategies in its own terms ([`Route`]) and imports none of them;
+//! the `auto` strategy runs a [`Choice`], and [`Plan::strategy`] maps a route to the public
+//! [`Strategy`](crate::Strategy) (both in `src/strategy/`).
 
 use super::*;
+
+/// Which strategy the planner picks, in its own terms: the strategy of the same name with
+/// its default kernel level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Route {
+    /// [`Serial`](crate::Serial).
+    Serial,
+    /// [`RowParallel`](crate::RowParallel).
+    RowParallel,
+    /// [`PerCell`](crate::PerCell).
+    PerCell,
+    /// [`Blocked`](crate::Blocked).
+    Blocked,
+}
 
 /// What [`Auto`](crate::Auto) runs for one product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Choice {
     /// The strategy, or for a split product the one-worker strategy of every part.
-    pub(crate) strategy: Strategy,
+    pub(crate) route: Route,
     pub(crate) workers: usize,
     /// Parts of `k` (1: not split).
     pub(crate) depth_parts: usize,
@@ -16,35 +34,49 @@ impl Choice {
     /// One worker, unsplit, on the strategy that runs `kernel`.
     pub(crate) fn one_worker(kernel: OneWorkerKernel) -> Choice {
         Choice {
-            strategy: one_worker_strategy(kernel),
+            route: Route::running(kernel),
             workers: 1,
             depth_parts: 1,
         }
     }
 }
 
-/// The one-worker strategy that runs `kernel`.
-fn one_worker_strategy(kernel: OneWorkerKernel) -> Strategy {
-    match kernel {
-        OneWorkerKernel::Rows => Strategy::Serial,
-        OneWorkerKernel::Dots => Strategy::PerCell(PerCell::with_workers(1)),
-        OneWorkerKernel::Blocked => Strategy::Blocked(Blocked::with_workers(1)),
+impl fmt::Display for Route {
+    /// The strategy's runtime name.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Route::Serial => "serial",
+            Route::RowParallel => "row-parallel",
+            Route::PerCell => "per-cell",
+            Route::Blocked => "blocked",
+        })
+    }
+}
+
+impl Route {
+    /// The route whose one worker runs `kernel`.
+    pub(crate) fn running(kernel: OneWorkerKernel) -> Route {
+        match kernel {
+            OneWorkerKernel::Rows => Route::Serial,
+            OneWorkerKernel::Dots => Route::PerCell,
+            OneWorkerKernel::Blocked => Route::Blocked,
+        }
     }
 }
 
 /// The decision of [`plan`] without the explanation: what [`Auto`](crate::Auto) runs.
 /// Products too small for two workers are decided without looking at the pool.
 pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> Choice {
-    let single = |strategy, workers| Choice {
-        strategy,
+    let single = |route, workers| Choice {
+        route,
         workers,
         depth_parts: 1,
     };
     if is_small_matvec(m, k, n, t) {
-        return single(Strategy::PerCell(PerCell::with_workers(1)), 1);
+        return single(Route::PerCell, 1);
     }
     if is_tiny(m, k, n) {
-        return single(Strategy::Serial, 1);
+        return single(Route::Serial, 1);
     }
     let kernel = one_worker_kernel::<T>(m, k, n);
     if kernel_cost::<T>(kernel, m, k, n) < 2 * t.for_kernel::<T>(kernel, m, n) {
@@ -59,7 +91,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         let workers = split_k_workers::<T>(m, k, n, parts, t, None);
         let part_kernel = one_worker_kernel::<T>(m, k.div_ceil(parts), n);
         return Choice {
-            strategy: one_worker_strategy(part_kernel),
+            route: Route::running(part_kernel),
             workers,
             depth_parts: parts,
         };
@@ -68,18 +100,18 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         OneWorkerKernel::Blocked => {
             let level = Simd::default_level();
             let workers = blocked_workers::<T>(level, m, k, n, t.blocked_per_worker);
-            return single(Strategy::Blocked(Blocked::with_workers(workers)), workers);
+            return single(Route::Blocked, workers);
         }
         OneWorkerKernel::Dots if n == 1 => {
             let per_worker = t.for_kernel::<T>(OneWorkerKernel::Dots, m, n);
             let workers = worker_cap_with(per_worker, work, m, None);
-            return single(Strategy::PerCell(PerCell::with_workers(workers)), workers);
+            return single(Route::PerCell, workers);
         }
         OneWorkerKernel::Dots => {
             // A few deep integer cells that split-k did not take: one worker. Splitting the
             // cells leaves the transposition of B to one thread and gained nothing
             // (measured: docs/tuning-notes.md#integer-dot-products).
-            return single(Strategy::PerCell(PerCell::with_workers(1)), 1);
+            return single(Route::PerCell, 1);
         }
         OneWorkerKernel::Rows => {}
     }
@@ -87,7 +119,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
     let per_worker = t.for_kernel::<T>(OneWorkerKernel::Rows, m, n);
     let work = kernel_cost::<T>(OneWorkerKernel::Rows, m, k, n);
     if work < 2 * per_worker {
-        return single(Strategy::Serial, 1);
+        return single(Route::Serial, 1);
     }
     // The strategy depends on the shape alone and the pool only sets the worker count, so
     // that a float result never depends on the size of the pool (row bands add like the
@@ -97,14 +129,14 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
     // all of B first (measured: docs/tuning-notes.md#what-the-sweep-changed-in-the-planner).
     if m >= ROW_BAND_MIN_ROWS || has_kernels {
         let cap = worker_cap_with(per_worker, work, m, None);
-        let strategy = if cap == 1 {
-            Strategy::Serial
+        let route = if cap == 1 {
+            Route::Serial
         } else {
-            Strategy::RowParallel(RowParallel::with_workers(cap))
+            Route::RowParallel
         };
-        single(strategy, cap)
+        single(route, cap)
     } else {
         let cap = worker_cap_with(per_worker, work, m.saturating_mul(n), None);
-        single(Strategy::PerCell(PerCell::with_workers(cap)), cap)
+        single(Route::PerCell, cap)
     }
 }

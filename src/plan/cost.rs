@@ -231,7 +231,7 @@ pub(crate) fn rows_for_a_short_output<T: Element>(m: usize, k: usize, n: usize) 
         && !shallow_on_rows::<T>(m, k, n)
 }
 
-/// Workers for [`SplitK`] on an `m×k · k×n` product of `T` cut into `parts` parts: the cap
+/// Workers for [`SplitK`](crate::SplitK) on an `m×k · k×n` product of `T` cut into `parts` parts: the cap
 /// at the minimum for the kernel the parts run, over the parts.
 pub(crate) fn split_k_workers<T: Element>(
     m: usize,
@@ -275,9 +275,9 @@ pub(crate) const MAX_DEPTH_PARTS: usize = 16;
 pub(crate) enum OneWorkerKernel {
     /// The serial i-k-j loop over rows of B ([`Serial`](crate::Serial)).
     Rows,
-    /// One dot product per output cell ([`PerCell`]).
+    /// One dot product per output cell ([`PerCell`](crate::PerCell)).
     Dots,
-    /// The packed, cache-blocked microkernels ([`Blocked`]).
+    /// The packed, cache-blocked microkernels ([`Blocked`](crate::Blocked)).
     Blocked,
 }
 

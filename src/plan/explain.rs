@@ -20,7 +20,7 @@ pub struct Plan {
     pub(super) k: usize,
     pub(super) n: usize,
     pub(super) class: ElementClass,
-    pub(super) strategy: Strategy,
+    pub(super) route: Route,
     pub(super) workers: usize,
     pub(super) threads: usize,
     pub(super) work: u128,
@@ -39,16 +39,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The strategy `Auto` runs, with its worker count fixed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use parmat::{MulStrategy, plan};
-    /// assert_eq!(plan::<i32>(8, 8, 8).strategy().name(), "serial");
-    /// ```
-    pub fn strategy(&self) -> Strategy {
-        self.strategy
+    /// The strategy the plan names, in the planner's terms (see `Plan::strategy`).
+    pub(crate) fn route(&self) -> Route {
+        self.route
     }
 
     /// Number of workers (1 means the product runs on the calling thread).
@@ -122,7 +115,7 @@ impl fmt::Display for Plan {
             k,
             n,
             class,
-            strategy,
+            route: strategy,
             workers,
             threads,
             work,
@@ -152,30 +145,28 @@ impl fmt::Display for Plan {
         } else {
             write!(f, "{strategy}: {m}×{k}×{n} is {work} multiply-adds")?;
             match strategy {
-                Strategy::PerCell(_) if *n == 1 => write!(
+                Route::PerCell if *n == 1 => write!(
                     f,
                     ", a matrix–vector product: one contiguous dot product per output cell"
                 )?,
-                Strategy::Blocked(b) => write!(
+                Route::Blocked => write!(
                     f,
                     ", enough for the packed {} kernels (from {MIN_BLOCKED_WORK})",
-                    b.simd()
+                    Simd::default_level().supported()
                 )?,
                 _ if *work < MIN_BLOCKED_WORK && has_kernels => write!(
                     f,
                     ", below the {MIN_BLOCKED_WORK} from which packing for the blocked kernels pays"
                 )?,
-                Strategy::Serial | Strategy::RowParallel(_) if has_kernels && *n == 1 => write!(
+                Route::Serial | Route::RowParallel if has_kernels && *n == 1 => write!(
                     f,
                     ", a matrix–vector product too shallow for dot products: the i-k-j loop"
                 )?,
-                Strategy::Serial | Strategy::RowParallel(_) if has_kernels && *shallow_rows => {
-                    write!(
-                        f,
-                        ", an outer product: the i-k-j loop writes each row of C in one pass, where the blocked kernels would pack A and B for nothing to reuse"
-                    )?
-                }
-                Strategy::Serial | Strategy::RowParallel(_) if has_kernels => write!(
+                Route::Serial | Route::RowParallel if has_kernels && *shallow_rows => write!(
+                    f,
+                    ", an outer product: the i-k-j loop writes each row of C in one pass, where the blocked kernels would pack A and B for nothing to reuse"
+                )?,
+                Route::Serial | Route::RowParallel if has_kernels => write!(
                     f,
                     ", only {m} output row(s): the i-k-j loop streams B once, where packing B for the blocked kernels would cost as much as the product"
                 )?,

@@ -44,7 +44,6 @@ use std::fmt;
 use crate::element::Element;
 use crate::kernel::blocked::{tile_for, units_for};
 use crate::kernel::{Simd, kernel_level_for};
-use crate::strategy::{Blocked, PerCell, RowParallel, Strategy};
 use crate::workers::{
     MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_cost, blocked_limit, blocked_workers,
     multiply_adds, worker_cap_with,
@@ -57,12 +56,12 @@ use crate::workers::{
 /// it):
 /// 1. Products below 4096 multiply-adds (16³) run [`Serial`](crate::Serial), except
 ///    matrix–vector products of depth 4 or more (dot products, step 2).
-/// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`]) for a
+/// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`](crate::PerCell)) for a
 ///    matrix–vector product of depth 4 or more; the i-k-j loop for outputs of at most half
 ///    a register tile of rows (a row vector times a matrix), for floating-point outer
 ///    products (`k = 1`) of up to 24 MiB of output, 32-bit integer ones of 16 to 24 MiB
 ///    and smaller outer products of other types, and for types without hand-written
-///    kernels; otherwise [`Blocked`] (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on a CPU
+///    kernels; otherwise [`Blocked`](crate::Blocked) (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on a CPU
 ///    with AVX2 or AVX-512).
 /// 3. Products with work for more workers than their output can be shared by (its rows,
 ///    cells or tiles; for the blocked kernels also the work of each depth block) are cut
@@ -73,8 +72,8 @@ use crate::workers::{
 /// 4. The worker cap (see the module docs) over the strategy's units of work — tile rows ×
 ///    column blocks, rows, cells or depth parts — sets the workers. Below two workers'
 ///    worth of work the i-k-j loop runs as [`Serial`](crate::Serial); above, outputs of at
-///    least 16 rows (or any rows, for types with hand-written kernels) run [`RowParallel`]
-///    and shorter ones [`PerCell`].
+///    least 16 rows (or any rows, for types with hand-written kernels) run [`RowParallel`](crate::RowParallel)
+///    and shorter ones [`PerCell`](crate::PerCell).
 ///
 /// Only step 4 looks at the pool, so the size of the pool never changes a float result.
 ///
@@ -93,18 +92,19 @@ pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
 pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> Plan {
     let class = ElementClass::of::<T>();
     let Choice {
-        strategy,
+        route,
         workers,
         depth_parts,
     } = choose::<T>(m, k, n, t);
+    let level = Simd::default_level();
     // The kernel whose minimum and cost set the workers (for a split product, that of the
     // whole product, as in `choose`).
-    let kernel = match strategy {
+    let kernel = match route {
         _ if depth_parts > 1 => one_worker_kernel::<T>(m, k, n),
-        Strategy::Blocked(b) if kernel_level_for::<T>(b.simd()) != Simd::Portable => {
+        Route::Blocked if kernel_level_for::<T>(level) != Simd::Portable => {
             OneWorkerKernel::Blocked
         }
-        Strategy::PerCell(_) => OneWorkerKernel::Dots,
+        Route::PerCell => OneWorkerKernel::Dots,
         _ => OneWorkerKernel::Rows,
     };
     Plan {
@@ -112,7 +112,7 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         k,
         n,
         class,
-        strategy,
+        route,
         workers,
         threads: rayon::current_num_threads(),
         work: multiply_adds(m, k, n),
@@ -122,9 +122,9 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         units: if depth_parts > 1 {
             depth_parts
         } else {
-            match strategy {
-                Strategy::Blocked(b) => units_for::<T>(b.simd(), m, n),
-                Strategy::Serial | Strategy::RowParallel(_) => m,
+            match route {
+                Route::Blocked => units_for::<T>(level.supported(), m, n),
+                Route::Serial | Route::RowParallel => m,
                 _ => m.saturating_mul(n),
             }
         },

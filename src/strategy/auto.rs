@@ -11,13 +11,13 @@ use crate::error::Error;
 use crate::kernel::Simd;
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{
-    Choice, OneWorkerKernel, Plan, Thresholds, choose, is_small_matvec, one_worker_kernel,
+    Choice, OneWorkerKernel, Plan, Route, Thresholds, choose, is_small_matvec, one_worker_kernel,
     plan_with, small_runs_serial,
 };
 use crate::strategy::blocked::BlockedKernel;
 use crate::strategy::per_cell::PerCellKernel;
 use crate::strategy::serial::serial_product;
-use crate::strategy::{Blocked, MulStrategy, Serial, SplitK, Strategy, check_into};
+use crate::strategy::{Blocked, MulStrategy, PerCell, RowParallel, Serial, SplitK, check_into};
 use crate::workers::{MIN_BLOCKED_WORK, multiply_adds, run_tasks};
 
 /// Multiply-adds below which the planner gives every product one worker with the crate's
@@ -163,25 +163,29 @@ fn run_choice<T: Element>(
     b: MatRef<'_, T>,
     c: MatMut<'_, T>,
 ) -> Result<(), Error> {
-    if choice.strategy == Strategy::Serial && choice.depth_parts == 1 {
-        // Most tiny products end here: skip the second shape check, which would cost as
-        // much as a 2×2 product itself.
-        serial_product(a, b, c);
-        Ok(())
-    } else if let (Strategy::Blocked(blocked), 1) = (choice.strategy, choice.depth_parts) {
-        // Likewise: the plan already fixed the workers (never more than the units).
-        let kernel = BlockedKernel {
-            workers: choice.workers,
-            simd: blocked.simd(),
-        };
-        dispatch(&kernel, a, b, c);
-        Ok(())
-    } else if choice.depth_parts > 1 {
-        SplitK::with_workers(choice.workers)
+    if choice.depth_parts > 1 {
+        return SplitK::with_workers(choice.workers)
             .with_parts(choice.depth_parts)
-            .mul_into(a, b, c)
-    } else {
-        choice.strategy.mul_into(a, b, c)
+            .mul_into(a, b, c);
+    }
+    match choice.route {
+        Route::Serial => {
+            // Most tiny products end here: skip the second shape check, which would cost as
+            // much as a 2×2 product itself.
+            serial_product(a, b, c);
+            Ok(())
+        }
+        Route::Blocked => {
+            // Likewise: the plan already fixed the workers (never more than the units).
+            let kernel = BlockedKernel {
+                workers: choice.workers,
+                simd: Blocked::default().simd(),
+            };
+            dispatch(&kernel, a, b, c);
+            Ok(())
+        }
+        Route::RowParallel => RowParallel::with_workers(choice.workers).mul_into(a, b, c),
+        Route::PerCell => PerCell::with_workers(choice.workers).mul_into(a, b, c),
     }
 }
 
