@@ -32,7 +32,7 @@
 //! the first tile row of the block runs the kernel's packing form, which loads each row of
 //! B from B itself, uses it, and writes it to the panel that the later tile rows read. B
 //! then goes through the core once instead of twice, and its trip from memory overlaps the
-//! multiply-adds (see `Worker::packs_b_while_running`).
+//! multiply-adds (see `DepthBlock::packs_b_while_running`).
 //!
 //! A shallow depth block of B (an outer product, `k` of a few dozen) is packed whole by
 //! every worker, which then takes a band of whole rows of C.
@@ -263,6 +263,8 @@ pub(crate) fn multiply_blocked<S: Scalar>(
     }
 }
 
+/// One blocked product: the operands, the kernel and its blocking, the packed A that all
+/// workers share, and each worker's own buffers.
 struct Nest<'p, S> {
     a: MatRef<'p, S>,
     b: MatRef<'p, S>,
@@ -298,6 +300,9 @@ struct Unit<'c, S> {
 }
 
 impl<S: Scalar> Nest<'_, S> {
+    /// Runs the loop nest of the module docs: depth blocks, row blocks of packed A, and the
+    /// units shared out among the workers; or, where A is read in place and there are
+    /// several depth blocks, each worker's units through every depth block on its own.
     fn run(&mut self) {
         let (m, k) = self.a.shape();
         let Blocking { kc, mc_big, .. } = self.blocking;
@@ -364,7 +369,7 @@ impl<S: Scalar> Nest<'_, S> {
         );
         let workers = workers.min(units.len());
         let mut shares = share_by_work(units, workers);
-        let worker = Worker {
+        let block = DepthBlock {
             a: self.a,
             b: self.b,
             a_packed: &self.a_packed,
@@ -380,10 +385,10 @@ impl<S: Scalar> Nest<'_, S> {
             shares
                 .par_iter_mut()
                 .zip(buffers.par_iter_mut())
-                .for_each(|(share, buffers)| worker.run(share, buffers));
+                .for_each(|(share, buffers)| block.run(share, buffers));
         } else {
             for (share, buffers) in shares.iter_mut().zip(buffers) {
-                worker.run(share, buffers);
+                block.run(share, buffers);
             }
         }
     }
@@ -410,7 +415,7 @@ impl<S: Scalar> Nest<'_, S> {
         let (a, b, kernel) = (self.a, self.b, self.kernel);
         let run_share = |share: &mut Vec<Unit<'_, S>>, buffers: &mut WorkerBuffers<S>| {
             for pc in (0..k).step_by(kc) {
-                let worker = Worker {
+                let block = DepthBlock {
                     a,
                     b,
                     a_packed: &[],
@@ -422,7 +427,7 @@ impl<S: Scalar> Nest<'_, S> {
                     // Every later depth block is no deeper than the first.
                     whole_b,
                 };
-                worker.run(share, buffers);
+                block.run(share, buffers);
             }
         };
         shares
@@ -509,8 +514,9 @@ fn share_by_work<S>(units: Vec<Unit<'_, S>>, workers: usize) -> Vec<Vec<Unit<'_,
     shares
 }
 
-/// What every worker shares for one depth block.
-struct Worker<'w, S> {
+/// One depth block of A (rows `ic..`, columns `pc..pc + depth`) and B, as every worker
+/// reads it: the operands, how A is read, the kernel and whether B is packed whole.
+struct DepthBlock<'w, S> {
     a: MatRef<'w, S>,
     b: MatRef<'w, S>,
     /// Packed A (used only when `access` is `Packed`).
@@ -607,7 +613,8 @@ fn a_access<S: Scalar>(a: MatRef<'_, S>, kernel: &Microkernel<S>) -> AAccess {
     }
 }
 
-impl<S: Scalar> Worker<'_, S> {
+impl<S: Scalar> DepthBlock<'_, S> {
+    /// Multiplies one worker's share of this block's units, with that worker's buffers.
     fn run(&self, share: &mut [Unit<'_, S>], buffers: &mut WorkerBuffers<S>) {
         let nr = self.kernel.nr;
         if self.whole_b {
@@ -658,7 +665,7 @@ impl<S: Scalar> Worker<'_, S> {
 
     /// Multiplies one unit, whose first NR panel of B is panel `first_panel` of the packed
     /// block. With `packing`, the block's panels are not packed yet: the first tile row
-    /// packs each one (see [`Worker::packs_b_while_running`]).
+    /// packs each one (see [`DepthBlock::packs_b_while_running`]).
     fn multiply_unit(
         &self,
         unit: &mut Unit<'_, S>,
