@@ -163,24 +163,12 @@ impl<'a, T> MatMut<'a, T> {
         }
     }
 
-    /// Number of rows.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(parmat::Matrix::<u8>::zeros(2, 3).view_mut().rows(), 2);
-    /// ```
+    /// Number of rows. The example of [`shape`](Self::shape) shows it.
     pub fn rows(&self) -> usize {
         self.rows
     }
 
-    /// Number of columns.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(parmat::Matrix::<u8>::zeros(2, 3).view_mut().cols(), 3);
-    /// ```
+    /// Number of columns. The example of [`shape`](Self::shape) shows it.
     pub fn cols(&self) -> usize {
         self.cols
     }
@@ -190,7 +178,9 @@ impl<'a, T> MatMut<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(parmat::Matrix::<u8>::zeros(2, 3).view_mut().shape(), (2, 3));
+    /// let mut m = parmat::Matrix::<u8>::zeros(2, 3);
+    /// let v = m.view_mut();
+    /// assert_eq!((v.rows(), v.cols(), v.shape()), (2, 3, (2, 3)));
     /// ```
     pub fn shape(&self) -> (usize, usize) {
         (self.rows, self.cols)

@@ -194,24 +194,12 @@ impl<'a, T> MatRef<'a, T> {
         }
     }
 
-    /// Number of rows.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(parmat::Matrix::<u8>::zeros(2, 3).view().rows(), 2);
-    /// ```
+    /// Number of rows. The example of [`shape`](Self::shape) shows it.
     pub fn rows(&self) -> usize {
         self.rows
     }
 
-    /// Number of columns.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(parmat::Matrix::<u8>::zeros(2, 3).view().cols(), 3);
-    /// ```
+    /// Number of columns. The example of [`shape`](Self::shape) shows it.
     pub fn cols(&self) -> usize {
         self.cols
     }
@@ -221,7 +209,9 @@ impl<'a, T> MatRef<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(parmat::Matrix::<u8>::zeros(2, 3).t().shape(), (3, 2));
+    /// let m = parmat::Matrix::<u8>::zeros(2, 3);
+    /// let t = m.t();
+    /// assert_eq!((t.rows(), t.cols(), t.shape()), (3, 2, (3, 2)));
     /// ```
     pub fn shape(&self) -> (usize, usize) {
         (self.rows, self.cols)
@@ -233,20 +223,15 @@ impl<'a, T> MatRef<'a, T> {
     ///
     /// ```
     /// let m = parmat::Matrix::<u8>::zeros(2, 3);
-    /// assert_eq!((m.view().row_stride(), m.t().row_stride()), (3, 1));
+    /// assert_eq!((m.view().row_stride(), m.view().col_stride()), (3, 1));
+    /// assert_eq!((m.t().row_stride(), m.t().col_stride()), (1, 3)); // a transpose swaps them
     /// ```
     pub fn row_stride(&self) -> isize {
         self.row_stride
     }
 
-    /// Distance in elements from one column to the next.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m = parmat::Matrix::<u8>::zeros(2, 3);
-    /// assert_eq!((m.view().col_stride(), m.t().col_stride()), (1, 3));
-    /// ```
+    /// Distance in elements from one column to the next. The example of
+    /// [`row_stride`](Self::row_stride) shows it.
     pub fn col_stride(&self) -> isize {
         self.col_stride
     }

@@ -120,24 +120,12 @@ impl<T> Matrix<T> {
         Matrix { data, rows, cols }
     }
 
-    /// Number of rows.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(parmat::Matrix::<f64>::zeros(4, 5).rows(), 4);
-    /// ```
+    /// Number of rows. The example of [`shape`](Self::shape) shows it.
     pub fn rows(&self) -> usize {
         self.rows
     }
 
-    /// Number of columns.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(parmat::Matrix::<f64>::zeros(4, 5).cols(), 5);
-    /// ```
+    /// Number of columns. The example of [`shape`](Self::shape) shows it.
     pub fn cols(&self) -> usize {
         self.cols
     }
@@ -147,7 +135,8 @@ impl<T> Matrix<T> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(parmat::Matrix::<f64>::zeros(4, 5).shape(), (4, 5));
+    /// let m = parmat::Matrix::<f64>::zeros(4, 5);
+    /// assert_eq!((m.rows(), m.cols(), m.shape()), (4, 5, (4, 5)));
     /// ```
     pub fn shape(&self) -> (usize, usize) {
         (self.rows, self.cols)
