@@ -32,7 +32,7 @@ fn crate_paths(line: &str) -> Vec<Vec<String>> {
         let before = rest[..at].chars().last();
         rest = &rest[at + "crate::".len()..];
         // `$crate::` in a macro is the same path; anything else glued on is another word.
-        if before.is_some_and(|c| (c.is_alphanumeric() || c == '_') && c != '$') {
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
             continue;
         }
         expand(rest, Vec::new(), &mut paths);

@@ -810,4 +810,4 @@ pub(crate) fn tile_for<T: crate::Element>(simd: crate::kernel::Simd) -> (usize, 
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

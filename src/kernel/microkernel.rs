@@ -50,12 +50,6 @@ pub(crate) struct Microkernel<S> {
     packing_b: Option<TilePackingBFn<S>>,
 }
 
-impl<S> std::fmt::Debug for Microkernel<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}×{} kernel", self.simd, self.mr, self.nr)
-    }
-}
-
 impl<S: Scalar> Microkernel<S> {
     /// The portable `4 × 4` kernel.
     pub(crate) fn portable() -> Microkernel<S> {

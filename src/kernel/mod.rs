@@ -61,14 +61,14 @@ pub(crate) fn simd_kernel<S: 'static>(simd: Simd) -> Option<Microkernel<S>> {
     }
 }
 
-/// The best level at or below `simd` (capped to what the CPU supports) with a hand-written
-/// kernel for `T`, and that kernel; `None` when no such level has one.
+/// The best level at or below `simd` that this CPU supports and that has a hand-written
+/// kernel for `T`, and that kernel; `None` when no such level has one (`simd_kernel` skips
+/// the levels the CPU lacks).
 fn best_simd_kernel<T: 'static>(simd: Simd) -> Option<Microkernel<T>> {
-    let simd = simd.supported();
     Simd::ALL
         .into_iter()
         .rev()
-        .filter(|&level| level != Simd::Portable && level <= simd && level.supported() == level)
+        .filter(|&level| level != Simd::Portable && level <= simd)
         .find_map(simd_kernel::<T>)
 }
 

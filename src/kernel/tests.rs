@@ -45,15 +45,7 @@ impl Exact for u64 {
 }
 
 fn values<S: Exact>(len: usize, seed: u64) -> Vec<S> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            S::from_seed((state % 2001) as i64 - 1000)
-        })
-        .collect()
+    blocked::tests::values(len, seed, S::from_seed)
 }
 
 /// The depths checked: every count of steps up to past the packing form's prefetch
@@ -194,20 +186,20 @@ fn every_kernel_instance_computes_its_tile() {
 /// Floats whose products and sums round: the hand-written kernels must still give the bits
 /// of one fused multiply-add per step, in step order, then one addition to C.
 trait Fused: Scalar + PartialEq + std::fmt::Debug {
-    fn inexact(seed: u64) -> Self;
+    fn inexact(v: i64) -> Self;
     fn fused(a: Self, b: Self, acc: Self) -> Self;
 }
 impl Fused for f64 {
-    fn inexact(seed: u64) -> Self {
-        (seed % 1_000_003) as f64 / 7.3 - 60_000.0
+    fn inexact(v: i64) -> Self {
+        v as f64 / 7.3
     }
     fn fused(a: Self, b: Self, acc: Self) -> Self {
         a.mul_add(b, acc)
     }
 }
 impl Fused for f32 {
-    fn inexact(seed: u64) -> Self {
-        (seed % 1_000_003) as f32 / 7.3 - 60_000.0
+    fn inexact(v: i64) -> Self {
+        v as f32 / 7.3
     }
     fn fused(a: Self, b: Self, acc: Self) -> Self {
         a.mul_add(b, acc)
@@ -222,17 +214,11 @@ type TileForm<'k, S> = dyn Fn(MatMut<'_, S>, &mut [S]) + 'k;
 /// addition shows here, where the exact values of `check_a_kernel` hide it.
 fn check_fused_order<S: Fused>(kernel: Microkernel<S>, what: &str) {
     let (mr, nr) = (kernel.mr, kernel.nr);
-    let mut seed = 0x2545_F491_4F6C_DD1D_u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        S::inexact(seed)
-    };
     for depth in [1, 7, 2 * tile::B_PREFETCH_ROWS + 3] {
-        let a_rows: Vec<S> = (0..mr * depth).map(|_| next()).collect();
-        let b_rows: Vec<S> = (0..depth * nr).map(|_| next()).collect();
-        let c_start: Vec<S> = (0..mr * nr).map(|_| next()).collect();
+        let inexact = |len: usize, seed: u64| blocked::tests::values(len, seed, S::inexact);
+        let a_rows: Vec<S> = inexact(mr * depth, depth as u64 * 3 + 1);
+        let b_rows: Vec<S> = inexact(depth * nr, depth as u64 * 3 + 2);
+        let c_start: Vec<S> = inexact(mr * nr, depth as u64 * 3 + 3);
         let a_panel: Vec<S> = (0..depth * mr)
             .map(|x| a_rows[(x % mr) * depth + x / mr])
             .collect();

@@ -16,7 +16,12 @@ fn naive<S: Scalar>(a: &[S], b: &[S], m: usize, k: usize, n: usize) -> Vec<S> {
     c
 }
 
-fn values<S: Scalar>(len: usize, seed: u64, from: impl Fn(i64) -> S) -> Vec<S> {
+/// `len` values from a seeded xorshift, each `from` an integer in `-1000..=1000`.
+pub(in crate::kernel) fn values<S: Scalar>(
+    len: usize,
+    seed: u64,
+    from: impl Fn(i64) -> S,
+) -> Vec<S> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..len)
         .map(|_| {
