@@ -177,7 +177,7 @@ int!(i16);
 
 fn strategy(rng: &mut fastrand::Rng) -> Strategy {
     let workers = rng.usize(1..=5);
-    let simd = [Simd::Portable, Simd::Avx2, Simd::Avx512][rng.usize(0..3)];
+    let simd = Simd::all()[rng.usize(0..Simd::all().len())];
     match rng.u8(0..8) {
         0 => Strategy::Serial,
         1 => RowParallel::with_workers(workers).into(),

@@ -501,6 +501,11 @@ fn main() {
     println!(
         "parmat vs peers, GFLOP/s (Gop/s for integers), best of repeated runs; parmat = Blocked::with_workers(threads), p-auto = par_mul's planner"
     );
+    println!(
+        "{} with {cores} cores; parmat's kernels: {}",
+        std::env::consts::ARCH,
+        parmat::Simd::default_level()
+    );
     print_table(&results);
     if let Some(path) = &options.svg {
         match draw(&results, path) {

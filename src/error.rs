@@ -206,7 +206,7 @@ impl fmt::Display for Error {
             ),
             Error::UnknownSimd { name } => write!(
                 f,
-                "unknown instruction set {name:?}: expected one of portable, avx2, avx512"
+                "unknown instruction set {name:?}: expected one of portable, neon, avx2, avx512"
             ),
             Error::InvalidGrid {
                 rows,

@@ -38,7 +38,7 @@
 //! | [`Serial`] | one worker, cache-blocked i-k-j loop | small products; inside your own parallel loop |
 //! | [`RowParallel`] | each worker owns a band of output rows; A and B shared read-only | many rows; predictable, equals `Serial` bit for bit |
 //! | [`PerCell`] | each output cell is a unit; cells grouped into one chunk per worker | few rows and many columns (a row vector times a matrix) |
-//! | [`Blocked`] | BLIS-style packed blocks around a hand-written AVX-512 / AVX2 register-tile microkernel ([`Simd`]); workers own tile rows × column blocks | anything but tiny products: the fastest by far for `f32`, `f64`, `i32`, `u32`, `i64`, `u64` |
+//! | [`Blocked`] | BLIS-style packed blocks around a hand-written AVX-512 / AVX2 / NEON register-tile microkernel ([`Simd`]); workers own tile rows × column blocks | anything but tiny products: the fastest by far for `f32`, `f64`, `i32`, `u32`, `i64`, `u64` |
 //! | [`SplitK`] | cuts the shared dimension `k` into parts, one partial product each, summed in part order | a small output of a large depth (4 × 1 000 000 × 4, a row vector times a large matrix) |
 //! | [`Auto`] | asks [`plan`](plan()): the shape picks the one-worker kernel (blocked for SIMD types from 16³, dot products for a matrix–vector product, the i-k-j loop for a few rows), outputs too small to share are split along `k`, and the worker cap sets the workers | by default |
 //!
@@ -95,8 +95,9 @@
 //!
 //! On a 2-core Zen 4, [`Blocked`] runs `f32` and `f64` level with faer and ahead of
 //! matrixmultiply, and `i32` / `i64` several times faster than nalgebra (no Rust peer has
-//! a vectorised integer product).
-//! The kernels are chosen at run time; `PARMAT_SIMD=portable|avx2|avx512` caps them for a
+//! a vectorised integer product). On aarch64 the NEON kernels are tested under emulation
+//! but not yet measured on hardware.
+//! The kernels are chosen at run time; `PARMAT_SIMD=portable|neon|avx2|avx512` caps them for a
 //! process and [`Blocked::with_simd`] for one strategy. Measured numbers, the machines and
 //! the commands that produced them are in `docs/performance.md` in the repository; run
 //! `cargo run --release --example compare` (strategies) or `--example peers` (peers) to

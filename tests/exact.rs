@@ -1,5 +1,7 @@
 //! The checked and the widening integer products against exact `i128` arithmetic.
 
+mod common;
+
 use parmat::{Error, Matrix};
 use proptest::prelude::*;
 
@@ -82,7 +84,7 @@ where
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::proptest_cases(96), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn checked_i8((a, b) in pair(any::<i8>())) { check(&a, &b); }

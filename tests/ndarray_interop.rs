@@ -120,7 +120,7 @@ fn strided_view<T>(base: &Array2<T>, flip_rows: bool, flip_cols: bool) -> ArrayV
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::proptest_cases(48), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Random shapes with strided and negatively strided ndarray views, every strategy.
     #[test]

@@ -1,6 +1,8 @@
 //! No `Result`-returning API panics, whatever shapes, lengths and strides it is given: it
 //! returns `Ok` or an `Error`.
 
+mod common;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use parmat::{MatMut, MatRef, Matrix, MulStrategy, Strategy};
@@ -16,7 +18,7 @@ fn dim() -> impl proptest::strategy::Strategy<Value = usize> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::proptest_cases(256), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn constructors_return_errors_not_panics(

@@ -24,7 +24,7 @@ fn bits(m: &Matrix<f64>) -> Vec<u64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::proptest_cases(64), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Any number of parts and workers, any layout: the naive product (exact for
     /// integers, within the error bound for floats).

@@ -19,7 +19,7 @@ fn strategies() -> Vec<Strategy> {
         all.push(Blocked::with_workers(w).into());
     }
     // Every microkernel level this CPU has (each falls back to the best one below it).
-    for simd in [Simd::Portable, Simd::Avx2, Simd::Avx512] {
+    for &simd in Simd::all() {
         all.push(Blocked::with_workers(1).with_simd(simd).into());
         all.push(Blocked::with_workers(3).with_simd(simd).into());
     }
@@ -79,7 +79,7 @@ fn operands<T: std::fmt::Debug + Clone>(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::proptest_cases(64), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn i32_small_values((a, b) in operands(-100i32..=100), (la, lb, lc) in layouts()) {

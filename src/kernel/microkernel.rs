@@ -21,6 +21,7 @@ pub(crate) type TilePackingBFn<S> =
     unsafe fn(usize, *const S, usize, usize, *const S, usize, *mut S, *mut S, usize, bool);
 
 /// The four forms of a hand-written kernel (see [`tile`](crate::kernel::tile)).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[derive(Clone, Copy)]
 pub(crate) struct TileForms<S> {
     /// A from a packed panel.
@@ -65,6 +66,7 @@ impl<S: Scalar> Microkernel<S> {
     }
 }
 
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 impl<S> Microkernel<S> {
     /// A hand-written kernel with an `mr × nr` tile.
     ///

@@ -7,16 +7,14 @@
 //! - [`dot`]: the dot product of one row of A with one column of B (per-cell strategy).
 //! - [`blocked`]: the BLIS-style loop nest around a register-tile [`Microkernel`]: the
 //!   [`portable`] one for every type, or a hand-written one chosen at run time ([`Simd`]).
-//! - [`tile`]: the hand-written register-tile kernel, written once over a small
-//!   [`Vector`](tile::Vector) trait; each instruction set implements that trait per element
-//!   type (in [`x86_64`]) and registers the instances in its `kernel` function, which
-//!   [`simd_kernel`] asks.
+//! - `tile`: the hand-written register-tile kernel, written once over a small `Vector`
+//!   trait; each instruction set implements that trait per element type (in `x86_64` and
+//!   `aarch64`) and registers the instances in its `kernel` function, which
+//!   [`simd_kernel`] asks. On other architectures only the portable kernel exists.
 //!
 //! The strategies decide the number of workers; the row and dot loops run on the part of
 //! the output they are given, while the blocked nest forks and joins inside its depth loop
 //! (packing and multiplying alternate there).
-
-use std::any::TypeId;
 
 use crate::element::Scalar;
 
@@ -27,11 +25,17 @@ pub(crate) mod pack;
 pub(crate) mod portable;
 pub(crate) mod rows;
 mod simd;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) mod tile;
+
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod aarch64;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86_64;
 
-pub(crate) use microkernel::{Microkernel, TileForms};
+pub(crate) use microkernel::Microkernel;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) use microkernel::TileForms;
 pub use simd::Simd;
 
 /// Bytes of the per-core level-2 cache the blocked loops aim to fill about half of.
@@ -56,7 +60,8 @@ pub(crate) fn simd_kernel<S: 'static>(simd: Simd) -> Option<Microkernel<S>> {
         Simd::Avx2 => unsafe { x86_64::avx2::kernel::<S>() },
         #[cfg(target_arch = "x86_64")]
         Simd::Avx512 => unsafe { x86_64::avx512::kernel::<S>() },
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(target_arch = "aarch64")]
+        Simd::Neon => unsafe { aarch64::neon::kernel::<S>() },
         _ => None,
     }
 }
@@ -87,7 +92,9 @@ pub(crate) fn kernel_level_for<T: 'static>(simd: Simd) -> Simd {
 
 /// Whether a kernel written for `E` computes `S` products too: `S` is `E`, or its unsigned
 /// twin (same size and bits, and wrapping add and multiply do not depend on signedness).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) fn same_arithmetic<S: 'static, E: 'static>() -> bool {
+    use std::any::TypeId;
     let (s, e) = (TypeId::of::<S>(), TypeId::of::<E>());
     s == e
         || (e == TypeId::of::<i32>() && s == TypeId::of::<u32>())

@@ -5,13 +5,19 @@ use std::sync::OnceLock;
 /// The instruction set of the microkernel the [`Blocked`](crate::Blocked) strategy uses.
 ///
 /// By default the best one this CPU supports is used, detected once per process. Set the
-/// environment variable `PARMAT_SIMD` to `portable`, `avx2` or `avx512` (read once, at the
-/// first blocked product) to cap it, or choose per strategy with
+/// environment variable `PARMAT_SIMD` to `portable`, `neon`, `avx2` or `avx512` (read once,
+/// at the first blocked product) to cap it, or choose per strategy with
 /// [`Blocked::with_simd`](crate::Blocked::with_simd). A level the CPU lacks is never run:
 /// the best supported level below it is used instead.
 ///
-/// Hand-written kernels exist for `f32`, `f64`, `i32`, `u32`, `i64` and `u64`; every other
-/// element type always uses the portable kernel.
+/// The levels are ordered `Portable < Neon < Avx2 < Avx512`, so a cap reads as "at most":
+/// on an aarch64 CPU, `Avx512` or `Avx2` asks for the best level there is, NEON; on x86-64,
+/// `Neon` caps to the portable kernel.
+///
+/// Hand-written kernels exist for `f32`, `f64`, `i32`, `u32`, `i64` and `u64` on x86-64
+/// (AVX2, AVX-512), and for `f32`, `f64`, `i32` and `u32` on aarch64 (NEON, which has no
+/// 64-bit integer multiply); every other element type always uses the portable kernel.
+/// More levels may come: the enum is `#[non_exhaustive]`.
 ///
 /// # Examples
 ///
@@ -24,9 +30,12 @@ use std::sync::OnceLock;
 /// println!("blocked products run the {best} kernels");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Simd {
     /// The portable kernel: plain Rust, vectorised as far as the compiler manages.
     Portable,
+    /// aarch64 Advanced SIMD (NEON, 128-bit vectors), part of every aarch64 CPU.
+    Neon,
     /// x86-64 AVX2 with FMA (256-bit vectors).
     Avx2,
     /// x86-64 AVX-512 F and DQ (512-bit vectors).
@@ -35,7 +44,22 @@ pub enum Simd {
 
 impl Simd {
     /// Every level, lowest first.
-    pub(crate) const ALL: [Simd; 3] = [Simd::Portable, Simd::Avx2, Simd::Avx512];
+    pub(crate) const ALL: [Simd; 4] = [Simd::Portable, Simd::Neon, Simd::Avx2, Simd::Avx512];
+
+    /// Every level, lowest first, whether this CPU supports it or not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::Simd;
+    /// // The levels this CPU can run, best first.
+    /// let runnable: Vec<Simd> = Simd::all().iter().rev().copied().filter(|s| s.is_available()).collect();
+    /// assert_eq!(runnable[0], Simd::detected());
+    /// assert_eq!(*runnable.last().unwrap(), Simd::Portable);
+    /// ```
+    pub fn all() -> &'static [Simd] {
+        &Simd::ALL
+    }
 
     /// The best level this CPU supports.
     ///
@@ -47,8 +71,9 @@ impl Simd {
     pub fn detected() -> Simd {
         static DETECTED: OnceLock<Simd> = OnceLock::new();
         *DETECTED.get_or_init(|| {
-            [Simd::Avx512, Simd::Avx2]
+            Simd::ALL
                 .into_iter()
+                .rev()
                 .find(|s| s.is_available())
                 .unwrap_or(Simd::Portable)
         })
@@ -74,7 +99,8 @@ impl Simd {
                 std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512dq")
             }
-            #[cfg(not(target_arch = "x86_64"))]
+            #[cfg(target_arch = "aarch64")]
+            Simd::Neon => std::arch::is_aarch64_feature_detected!("neon"),
             _ => false,
         }
     }
@@ -112,17 +138,17 @@ impl Simd {
     pub fn supported(self) -> Simd {
         // Asked several times per product by the planner and the kernel registry: the
         // feature checks are made once.
-        static AVAILABLE: OnceLock<[bool; 2]> = OnceLock::new();
-        let [avx2, avx512] =
-            *AVAILABLE.get_or_init(|| [Simd::Avx2.is_available(), Simd::Avx512.is_available()]);
-        match self {
-            Simd::Avx512 if avx512 => Simd::Avx512,
-            Simd::Avx512 | Simd::Avx2 if avx2 => Simd::Avx2,
-            _ => Simd::Portable,
-        }
+        static AVAILABLE: OnceLock<[bool; Simd::ALL.len()]> = OnceLock::new();
+        let available = AVAILABLE.get_or_init(|| Simd::ALL.map(Simd::is_available));
+        Simd::ALL
+            .into_iter()
+            .zip(available)
+            .rev()
+            .find(|&(level, &yes)| yes && level <= self)
+            .map_or(Simd::Portable, |(level, _)| level)
     }
 
-    /// The level's name: `portable`, `avx2` or `avx512`.
+    /// The level's name: `portable`, `neon`, `avx2` or `avx512`.
     ///
     /// # Examples
     ///
@@ -132,6 +158,7 @@ impl Simd {
     pub fn name(self) -> &'static str {
         match self {
             Simd::Portable => "portable",
+            Simd::Neon => "neon",
             Simd::Avx2 => "avx2",
             Simd::Avx512 => "avx512",
         }
@@ -147,9 +174,9 @@ impl std::fmt::Display for Simd {
 impl std::str::FromStr for Simd {
     type Err = crate::Error;
 
-    /// Parses `portable`, `avx2` or `avx512`.
+    /// Parses `portable`, `neon`, `avx2` or `avx512`.
     fn from_str(s: &str) -> Result<Simd, crate::Error> {
-        [Simd::Portable, Simd::Avx2, Simd::Avx512]
+        Simd::ALL
             .into_iter()
             .find(|level| level.name() == s)
             .ok_or_else(|| crate::Error::UnknownSimd { name: s.to_owned() })
@@ -164,18 +191,27 @@ mod tests {
     /// available level at or below it.
     #[test]
     fn supported_is_the_best_available_level_at_or_below() {
-        for level in [Simd::Portable, Simd::Avx2, Simd::Avx512] {
-            let expected = [Simd::Avx512, Simd::Avx2, Simd::Portable]
+        for level in Simd::ALL {
+            let expected = [Simd::Avx512, Simd::Avx2, Simd::Neon, Simd::Portable]
                 .into_iter()
                 .find(|&s| s <= level && s.is_available())
                 .unwrap_or(Simd::Portable);
             assert_eq!(level.supported(), expected, "{level:?}");
         }
+        // Each architecture has its own levels; the other's cap to the best one below.
+        if cfg!(target_arch = "aarch64") {
+            assert!(Simd::Neon.is_available());
+            assert_eq!(Simd::Avx512.supported(), Simd::Neon);
+            assert!(!Simd::Avx2.is_available() && !Simd::Avx512.is_available());
+        } else {
+            assert!(!Simd::Neon.is_available());
+        }
     }
 
     #[test]
     fn simd_levels_parse_and_order() {
-        for s in [Simd::Portable, Simd::Avx2, Simd::Avx512] {
+        assert_eq!(Simd::all(), Simd::ALL);
+        for s in Simd::ALL {
             assert_eq!(s.name().parse::<Simd>().unwrap(), s);
             assert!(s.supported() <= s);
             assert!(s.supported().is_available());

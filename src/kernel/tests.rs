@@ -292,16 +292,47 @@ fn registered_instances() {
     fn tile<S: 'static>(level: Simd) -> Option<(usize, usize)> {
         simd_kernel::<S>(level).map(|k| (k.mr, k.nr))
     }
+    // Tiles of f64, f32, i32, u32, i64 and u64 per level (`None`: the portable kernel).
     let expected = [
         (
             Simd::Avx512,
-            [(8, 16), (8, 32), (8, 32), (8, 32), (8, 16), (8, 16)],
+            [
+                Some((8, 16)),
+                Some((8, 32)),
+                Some((8, 32)),
+                Some((8, 32)),
+                Some((8, 16)),
+                Some((8, 16)),
+            ],
         ),
         (
             Simd::Avx2,
-            [(6, 8), (6, 16), (6, 16), (6, 16), (4, 8), (4, 8)],
+            [
+                Some((6, 8)),
+                Some((6, 16)),
+                Some((6, 16)),
+                Some((6, 16)),
+                Some((4, 8)),
+                Some((4, 8)),
+            ],
+        ),
+        (
+            Simd::Neon,
+            [
+                Some((6, 8)),
+                Some((6, 16)),
+                Some((6, 16)),
+                Some((6, 16)),
+                None,
+                None,
+            ],
         ),
     ];
+    assert_eq!(
+        expected.len(),
+        Simd::ALL.len() - 1,
+        "a level is missing here"
+    );
     for (level, tiles) in expected {
         if !level.is_available() {
             eprintln!("skipping the {level} kernels: this CPU does not support {level}");
@@ -319,13 +350,14 @@ fn registered_instances() {
             tile::<i64>(level),
             tile::<u64>(level),
         ];
-        assert_eq!(
-            got,
-            tiles.map(Some),
-            "{level}: f64, f32, i32, u32, i64, u64"
-        );
+        assert_eq!(got, tiles, "{level}: f64, f32, i32, u32, i64, u64");
         assert_eq!(microkernel_for::<f64>(level).simd, level);
-        assert_eq!(kernel_level_for::<u64>(level), level);
+        let wide = if tiles[5].is_some() {
+            level
+        } else {
+            Simd::Portable
+        };
+        assert_eq!(kernel_level_for::<u64>(level), wide);
     }
 }
 

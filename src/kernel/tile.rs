@@ -94,8 +94,12 @@ fn prefetch<T>(p: *const T) {
     unsafe {
         std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast())
     };
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: `prfm` is in the aarch64 base instruction set; it is a hint that never faults
+    // and writes neither memory nor flags.
+    unsafe {
+        std::arch::asm!("prfm pldl1keep, [{0}]", in(reg) p, options(nostack, readonly, preserves_flags))
+    };
 }
 
 /// The `packed` form: value i of step p of A at `a + p·MR + i`.

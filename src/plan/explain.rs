@@ -151,8 +151,7 @@ impl fmt::Display for Plan {
                 )?,
                 Route::Blocked => write!(
                     f,
-                    ", enough for the packed {} kernels (from {MIN_BLOCKED_WORK})",
-                    Simd::default_level().supported()
+                    ", enough for the packed {kernel_level} kernels (from {MIN_BLOCKED_WORK})"
                 )?,
                 _ if *work < MIN_BLOCKED_WORK && has_kernels => write!(
                     f,

@@ -17,8 +17,8 @@ use crate::workers::{
 /// an `MR × NR` tile of C in vector registers while it runs along the shared dimension.
 ///
 /// For `f32`, `f64`, `i32`, `u32`, `i64` and `u64` the microkernel is hand-written for
-/// AVX-512 or AVX2 + FMA, chosen at run time ([`Simd`]); every other type uses a portable
-/// kernel. Integer kernels wrap, like every other strategy; float kernels use fused
+/// AVX-512 or AVX2 + FMA on x86-64 and for NEON on aarch64 (`f32`, `f64`, `i32`, `u32`),
+/// chosen at run time ([`Simd`]); every other type uses a portable kernel. Integer kernels wrap, like every other strategy; float kernels use fused
 /// multiply-add, so float results differ from [`Serial`](crate::Serial)'s in the last bits.
 ///
 /// A unit of work is a block of output rows × a block of output columns; workers own
@@ -96,6 +96,25 @@ impl Blocked {
     /// ```
     pub fn simd(&self) -> Simd {
         self.simd.unwrap_or_else(Simd::default_level).supported()
+    }
+
+    /// The instruction set of the microkernel this strategy runs for `T` on this CPU: at
+    /// most [`simd`](Blocked::simd), and [`Simd::Portable`] for types without a
+    /// hand-written kernel at any level up to it (every type but `f32`, `f64`, `i32`,
+    /// `u32`, `i64` and `u64`; on aarch64 also `i64` and `u64`, as NEON has no 64-bit
+    /// integer multiply).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{Blocked, Simd};
+    /// let blocked = Blocked::default();
+    /// assert!(blocked.kernel_level::<f64>() <= blocked.simd());
+    /// assert_eq!(blocked.kernel_level::<i16>(), Simd::Portable);
+    /// assert_eq!(blocked.with_simd(Simd::Portable).kernel_level::<f64>(), Simd::Portable);
+    /// ```
+    pub fn kernel_level<T: Element>(&self) -> Simd {
+        kernel_level_for::<T>(self.simd())
     }
 
     /// The number of workers for an `m×k · k×n` product of `T` in the current pool.

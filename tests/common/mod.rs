@@ -285,3 +285,21 @@ pub fn lcg_matrix(rows: usize, cols: usize, seed: u64) -> Matrix<i64> {
         ((state >> 33) % 201) as i64 - 100
     })
 }
+
+/// Proptest's case count for a property that runs `full` cases natively, scaled by the
+/// environment variable `PARMAT_PROPTEST_SCALE` (a factor in (0, 1], for slow runs such
+/// as an emulated target: scripts/cross-test.sh), and never below one case.
+///
+/// # Panics
+///
+/// If the variable is set to anything but a number in (0, 1].
+pub fn proptest_cases(full: u32) -> u32 {
+    let scale = match std::env::var("PARMAT_PROPTEST_SCALE") {
+        Err(_) => 1.0,
+        Ok(text) => match text.parse::<f64>() {
+            Ok(scale) if scale > 0.0 && scale <= 1.0 => scale,
+            _ => panic!("PARMAT_PROPTEST_SCALE={text:?}: expected a number in (0, 1]"),
+        },
+    };
+    ((f64::from(full) * scale).ceil() as u32).max(1)
+}

@@ -81,6 +81,22 @@ fn check_edges<S: Scalar + PartialEq + std::fmt::Debug>(
     }
 }
 
+/// The levels with hand-written kernels that this CPU supports; the others are named on
+/// stderr as skipped.
+fn hand_written_levels() -> Vec<Simd> {
+    Simd::ALL
+        .into_iter()
+        .filter(|&simd| simd != Simd::Portable)
+        .filter(|&simd| {
+            let available = simd.is_available();
+            if !available {
+                eprintln!("skipping {simd}: not supported by this CPU");
+            }
+            available
+        })
+        .collect()
+}
+
 /// The ways the tests store A: row-major (read in place by rows), transposed (read in
 /// place by columns while they are close, packed otherwise) and with column stride 2
 /// (packed).
@@ -135,11 +151,7 @@ fn exact<S: PartialEq>(got: S, want: S, _k: usize) -> bool {
 /// rows alone; results match the reference around both depths for any worker count.
 #[test]
 fn tall_products_run_shallower_depth_blocks() {
-    for simd in [Simd::Avx2, Simd::Avx512] {
-        if !simd.is_available() {
-            eprintln!("skipping {simd}: not supported by this CPU");
-            continue;
-        }
+    for simd in hand_written_levels() {
         let kernel = microkernel_for::<i64>(simd);
         let deep = Blocking::new(&kernel);
         let tallest = DEEP_A_SLICE_BYTES / (deep.kc * 8);
@@ -192,6 +204,13 @@ fn check_packing_b_while_running<S: Scalar + PartialEq + std::fmt::Debug>(
     close: impl Fn(S, S, usize) -> bool,
 ) {
     let kernel = microkernel_for::<S>(simd);
+    if kernel.simd != simd {
+        eprintln!(
+            "skipping {} at {simd}: no hand-written kernel",
+            std::any::type_name::<S>()
+        );
+        return;
+    }
     assert!(kernel.packs_b_while_running(), "{simd}");
     let Blocking { kc, nc, .. } = Blocking::new(&kernel);
     let (mr, nr) = (kernel.mr, kernel.nr);
@@ -231,28 +250,25 @@ fn check_packing_b_while_running<S: Scalar + PartialEq + std::fmt::Debug>(
 /// apart, packed beyond; the product is exact on both sides of the bound.
 #[test]
 fn columns_of_a_are_read_in_place_while_close() {
-    for simd in [Simd::Avx2, Simd::Avx512] {
-        if !simd.is_available() {
-            eprintln!("skipping {simd}: not supported by this CPU");
-            continue;
-        }
-        let kernel = microkernel_for::<i64>(simd);
-        let nearest_far = A_COLUMNS_STRIDE_BYTES / 8;
+    for simd in hand_written_levels() {
+        // i32: every level has a hand-written kernel for it.
+        let kernel = microkernel_for::<i32>(simd);
+        let nearest_far = A_COLUMNS_STRIDE_BYTES / 4;
         for (m, access) in [
             (nearest_far - 1, AAccess::Columns),
             (nearest_far, AAccess::Packed),
         ] {
             for k in [9, Blocking::new(&kernel).kc + 1] {
                 let n = kernel.nr + 1;
-                let a = values(m * k, (m + k) as u64, |v| v);
-                let b = values(k * n, (n + k) as u64, |v| v);
+                let a = values(m * k, (m + k) as u64, |v| v as i32);
+                let b = values(k * n, (n + k) as u64, |v| v as i32);
                 let want = naive(&a, &b, m, k, n);
                 let stored = StoredA::new(&a, m, k, 977);
                 let av = stored.view("columns");
                 assert_eq!(a_access(av, &kernel), access, "{simd} m = {m}");
                 let bv = MatRef::from_slice(&b, k, n).unwrap();
                 for workers in [1, 2] {
-                    let mut c = vec![5i64; m * n];
+                    let mut c = vec![5i32; m * n];
                     multiply_blocked(av, bv, &mut c, workers, kernel);
                     assert!(c == want, "{simd} {m}×{k}×{n}, {workers} workers");
                 }
@@ -268,11 +284,7 @@ fn columns_of_a_are_read_in_place_while_close() {
 
 #[test]
 fn packing_b_while_running_gives_the_bits_of_packing_it_first() {
-    for simd in [Simd::Avx2, Simd::Avx512] {
-        if !simd.is_available() {
-            eprintln!("skipping {simd}: not supported by this CPU");
-            continue;
-        }
+    for simd in hand_written_levels() {
         // Multiples of 1/64 below 16 in magnitude: every f64 sum here is exact.
         check_packing_b_while_running::<f64>(simd, |v| v as f64 / 64.0, exact);
         check_packing_b_while_running::<f32>(
@@ -288,11 +300,7 @@ fn packing_b_while_running_gives_the_bits_of_packing_it_first() {
 
 #[test]
 fn every_kernel_on_edge_sizes() {
-    for simd in [Simd::Portable, Simd::Avx2, Simd::Avx512] {
-        if !simd.is_available() {
-            eprintln!("skipping {simd}: not supported by this CPU");
-            continue;
-        }
+    for simd in [Simd::Portable].into_iter().chain(hand_written_levels()) {
         check_edges::<i32>(simd, |v| v as i32, exact);
         check_edges::<u32>(simd, |v| (v as u32).wrapping_mul(2_654_435_761), exact);
         check_edges::<i64>(simd, |v| v * 1_000_003, exact);
@@ -456,10 +464,22 @@ fn generic_and_small_types_use_the_portable_kernel() {
 
 #[test]
 fn simd_kernels_are_chosen_when_available() {
-    for simd in [Simd::Avx2, Simd::Avx512] {
-        if simd.is_available() {
-            assert_eq!(microkernel_for::<f64>(simd).simd, simd);
-            assert_eq!(microkernel_for::<u64>(simd).simd, simd);
+    for simd in hand_written_levels() {
+        for level in [
+            microkernel_for::<f64>(simd).simd,
+            microkernel_for::<f32>(simd).simd,
+            microkernel_for::<i32>(simd).simd,
+            microkernel_for::<u32>(simd).simd,
+        ] {
+            assert_eq!(level, simd);
         }
+        // NEON has no 64-bit integer multiply: i64 and u64 run the portable kernel there.
+        let wide = if simd == Simd::Neon {
+            Simd::Portable
+        } else {
+            simd
+        };
+        assert_eq!(microkernel_for::<i64>(simd).simd, wide);
+        assert_eq!(microkernel_for::<u64>(simd).simd, wide);
     }
 }
