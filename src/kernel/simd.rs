@@ -53,7 +53,8 @@ impl Simd {
     /// ```
     /// use parmat::Simd;
     /// // The levels this CPU can run, best first.
-    /// let runnable: Vec<Simd> = Simd::all().iter().rev().copied().filter(|s| s.is_available()).collect();
+    /// let runnable: Vec<Simd> =
+    ///     Simd::all().iter().rev().copied().filter(|s| s.is_available()).collect();
     /// assert_eq!(runnable[0], Simd::detected());
     /// assert_eq!(*runnable.last().unwrap(), Simd::Portable);
     /// ```
