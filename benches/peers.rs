@@ -1,6 +1,7 @@
 //! parmat against faer, matrixmultiply, nalgebra and ndarray with criterion, in one
-//! process, at n ∈ {256, 1024}: f32 and f64 against every peer, i32 and i64 against the
-//! peers that support integers (nalgebra, ndarray).
+//! process, at n ∈ {256, 1024}: f32, f64, c32 and c64 (`num_complex::Complex`) against
+//! every peer, i32 and i64 against the peers that support integers (nalgebra, ndarray).
+//! Throughput counts a multiply-add as 2 elements, a complex one as 8 (real flops).
 //!
 //! All implementations use every core: parmat and faer through rayon's global pool,
 //! matrixmultiply (and nalgebra and ndarray, which call it for floats) through its own
@@ -22,8 +23,11 @@ const SIZES: [usize; 2] = [256, 1024];
 fn configure(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     n: usize,
+    flops_per_multiply_add: usize,
 ) {
-    group.throughput(Throughput::Elements((2 * n * n * n) as u64));
+    group.throughput(Throughput::Elements(
+        (flops_per_multiply_add * n * n * n) as u64,
+    ));
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(if n >= 1024 { 4 } else { 2 }));
 }
@@ -32,7 +36,7 @@ macro_rules! float_group {
     ($c:expr, $t:ty, $name:literal, $gemm:path) => {{
         let mut group = $c.benchmark_group($name);
         for n in SIZES {
-            configure(&mut group, n);
+            configure(&mut group, n, 2);
             let a = Matrix::<$t>::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as $t - 5.0);
             let b = Matrix::<$t>::from_fn(n, n, |i, j| ((i * 5 + j) % 13) as $t - 6.0);
             let mut c = Matrix::<$t>::zeros(n, n);
@@ -121,7 +125,7 @@ macro_rules! int_group {
     ($c:expr, $t:ty, $name:literal) => {{
         let mut group = $c.benchmark_group($name);
         for n in SIZES {
-            configure(&mut group, n);
+            configure(&mut group, n, 2);
             let a = Matrix::<$t>::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as $t - 5);
             let b = Matrix::<$t>::from_fn(n, n, |i, j| ((i * 5 + j) % 13) as $t - 6);
             let mut c = Matrix::<$t>::zeros(n, n);
@@ -138,11 +142,80 @@ macro_rules! int_group {
     }};
 }
 
+macro_rules! complex_group {
+    ($c:expr, $t:ty, $name:literal, $gemm:path) => {{
+        use num_complex::Complex;
+        let mut group = $c.benchmark_group($name);
+        for n in SIZES {
+            configure(&mut group, n, 8);
+            let value =
+                |x: usize, y: usize| Complex::new((x % 11) as $t - 5.0, (y % 7) as $t - 3.0);
+            let a = Matrix::from_fn(n, n, |i, j| value(i * 7 + j * 3, i + j));
+            let b = Matrix::from_fn(n, n, |i, j| value(i * 5 + j, i * 3 + j));
+            let mut c = Matrix::<Complex<$t>>::zeros(n, n);
+            group.bench_with_input(BenchmarkId::new("parmat", n), &n, |bench, _| {
+                bench.iter(|| {
+                    Blocked::default()
+                        .mul_into(a.view(), b.view(), c.view_mut())
+                        .unwrap()
+                })
+            });
+            let fa = faer::Mat::<Complex<$t>>::from_fn(n, n, |i, j| a[(i, j)]);
+            let fb = faer::Mat::<Complex<$t>>::from_fn(n, n, |i, j| b[(i, j)]);
+            let mut fc = faer::Mat::<Complex<$t>>::zeros(n, n);
+            group.bench_with_input(BenchmarkId::new("faer", n), &n, |bench, _| {
+                bench.iter(|| {
+                    faer::linalg::matmul::matmul(
+                        fc.as_mut(),
+                        faer::Accum::Replace,
+                        fa.as_ref(),
+                        fb.as_ref(),
+                        Complex::new(1.0, 0.0),
+                        faer::Par::rayon(0),
+                    )
+                })
+            });
+            let mut mc = vec![Complex::<$t>::new(0.0, 0.0); n * n];
+            group.bench_with_input(BenchmarkId::new("matrixmultiply", n), &n, |bench, _| {
+                bench.iter(|| {
+                    // SAFETY: `Complex` is `repr(C)` (re, im), the layout of
+                    // matrixmultiply's `[T; 2]`; the pointers and row-major strides
+                    // describe the three n × n buffers, which outlive the call.
+                    unsafe {
+                        $gemm(
+                            matrixmultiply::CGemmOption::Standard,
+                            matrixmultiply::CGemmOption::Standard,
+                            n,
+                            n,
+                            n,
+                            [1.0, 0.0],
+                            a.as_slice().as_ptr().cast(),
+                            n as isize,
+                            1,
+                            b.as_slice().as_ptr().cast(),
+                            n as isize,
+                            1,
+                            [0.0, 0.0],
+                            mc.as_mut_ptr().cast(),
+                            n as isize,
+                            1,
+                        )
+                    }
+                })
+            });
+            common_peers(&mut group, n, &a, &b);
+        }
+        group.finish();
+    }};
+}
+
 fn peers(c: &mut Criterion) {
     float_group!(c, f64, "f64", matrixmultiply::dgemm);
     float_group!(c, f32, "f32", matrixmultiply::sgemm);
     int_group!(c, i32, "i32");
     int_group!(c, i64, "i64");
+    complex_group!(c, f64, "c64", matrixmultiply::zgemm);
+    complex_group!(c, f32, "c32", matrixmultiply::cgemm);
 }
 
 criterion_group!(benches, peers);

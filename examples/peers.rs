@@ -9,8 +9,8 @@
 //! Without `--threads`, the program runs itself once per thread count (1, then all
 //! cores), because matrixmultiply reads its thread count (`MATMUL_NUM_THREADS`) once per
 //! process. Each child prints one `RESULT` line per measurement; the parent prints the
-//! table of GFLOP/s (Gop/s for integers: a multiply-add counts 2) and parmat's ratio to
-//! each peer, and can draw them.
+//! table of GFLOP/s (Gop/s for integers: a multiply-add counts 2, a complex one 8) and
+//! parmat's ratio to each peer, and can draw them.
 //!
 //! Every implementation writes into a preallocated output, from the same random inputs,
 //! and every result is checked against parmat's. Peers without an integer kernel
@@ -45,7 +45,9 @@ struct Options {
 fn parse_options() -> Options {
     let mut options = Options {
         sizes: vec![64, 256, 512, 1024, 2048, 4096],
-        types: ["f64", "f32", "i32", "i64"].map(String::from).to_vec(),
+        types: ["f64", "f32", "i32", "i64", "c64", "c32"]
+            .map(String::from)
+            .to_vec(),
         threads: None,
         budget: Duration::from_millis(1500),
         max_seconds: 3.0,
@@ -70,7 +72,7 @@ fn parse_options() -> Options {
             "--svg" => options.svg = Some(value()),
             "-h" | "--help" => {
                 println!(
-                    "usage: peers [--sizes 64,256,...] [--types f64,f32,i32,i64] [--threads N] \
+                    "usage: peers [--sizes 64,256,...] [--types f64,f32,i32,i64,c64,c32] [--threads N] \
                      [--budget-ms MS] [--max-seconds S] [--svg FILE]"
                 );
                 std::process::exit(0);
@@ -105,8 +107,9 @@ trait PeerElement:
     + nalgebra::ClosedAddAssign
     + nalgebra::ClosedMulAssign
     + std::fmt::Debug
-    + PartialOrd
 {
+    /// Flops one multiply-add counts: 2 for real types, 8 for complex ones.
+    const FLOPS_PER_MULTIPLY_ADD: f64 = 2.0;
     fn random(rng: &mut fastrand::Rng) -> Self;
     fn max_error(a: &[Self], b: &[Self], k: usize) -> f64;
     /// faer or matrixmultiply: the product (row-major) and the best time of one run, if
@@ -219,6 +222,91 @@ macro_rules! int_element {
 int_element!(i32);
 int_element!(i64);
 
+macro_rules! complex_element {
+    ($t:ty, $gemm:path) => {
+        impl PeerElement for num_complex::Complex<$t> {
+            const FLOPS_PER_MULTIPLY_ADD: f64 = 8.0;
+            fn random(rng: &mut fastrand::Rng) -> Self {
+                num_complex::Complex::new(
+                    (rng.f64() * 2.0 - 1.0) as $t,
+                    (rng.f64() * 2.0 - 1.0) as $t,
+                )
+            }
+            fn max_error(a: &[Self], b: &[Self], k: usize) -> f64 {
+                let bound = (k as f64) * (k as f64) * <$t>::EPSILON as f64;
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| (x - y).norm() as f64 / bound)
+                    .fold(0.0, f64::max)
+            }
+            fn peer(
+                name: &str,
+                threads: usize,
+                a: &Matrix<Self>,
+                b: &Matrix<Self>,
+            ) -> Option<(Vec<Self>, f64)> {
+                use num_traits::{One, Zero};
+                let (m, k, n) = (a.rows(), a.cols(), b.cols());
+                match name {
+                    "faer" => {
+                        let fa = faer::Mat::<Self>::from_fn(m, k, |i, j| a[(i, j)]);
+                        let fb = faer::Mat::<Self>::from_fn(k, n, |i, j| b[(i, j)]);
+                        let mut fc = faer::Mat::<Self>::zeros(m, n);
+                        let par = if threads == 1 {
+                            faer::Par::Seq
+                        } else {
+                            faer::Par::rayon(threads)
+                        };
+                        let time = best_time(budget(), || {
+                            faer::linalg::matmul::matmul(
+                                fc.as_mut(),
+                                faer::Accum::Replace,
+                                fa.as_ref(),
+                                fb.as_ref(),
+                                Self::one(),
+                                par,
+                            )
+                        });
+                        Some(((0..m * n).map(|idx| fc[(idx / n, idx % n)]).collect(), time))
+                    }
+                    "matrixmultiply" => {
+                        let mut c = vec![Self::zero(); m * n];
+                        let time = best_time(budget(), || {
+                            // SAFETY: `Complex` is `repr(C)` (re, im), the layout of
+                            // matrixmultiply's `[T; 2]`; the pointers and row-major strides
+                            // describe the m×k, k×n and m×n buffers, which outlive the call.
+                            unsafe {
+                                $gemm(
+                                    matrixmultiply::CGemmOption::Standard,
+                                    matrixmultiply::CGemmOption::Standard,
+                                    m,
+                                    k,
+                                    n,
+                                    [1.0, 0.0],
+                                    a.as_slice().as_ptr().cast(),
+                                    k as isize,
+                                    1,
+                                    b.as_slice().as_ptr().cast(),
+                                    n as isize,
+                                    1,
+                                    [0.0, 0.0],
+                                    c.as_mut_ptr().cast(),
+                                    n as isize,
+                                    1,
+                                )
+                            }
+                        });
+                        Some((c, time))
+                    }
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+complex_element!(f64, matrixmultiply::zgemm);
+complex_element!(f32, matrixmultiply::cgemm);
+
 /// The measuring budget, set once per child; read on whichever thread measures.
 static BUDGET_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1500);
 
@@ -245,7 +333,7 @@ fn measure<T: PeerElement>(
         .num_threads(threads)
         .build()
         .expect("a pool");
-    let ops = 2.0 * (n as f64).powi(3);
+    let ops = T::FLOPS_PER_MULTIPLY_ADD * (n as f64).powi(3);
     let mut reference: Option<Vec<T>> = None;
     for implementation in IMPLEMENTATIONS {
         let key = format!("{name}/{implementation}");
@@ -332,7 +420,21 @@ fn child(options: &Options, threads: usize) {
                 "f32" => measure::<f32>(name, n, threads, &mut last, options.max_seconds),
                 "i32" => measure::<i32>(name, n, threads, &mut last, options.max_seconds),
                 "i64" => measure::<i64>(name, n, threads, &mut last, options.max_seconds),
-                other => panic!("unknown type {other:?}: use f64, f32, i32 or i64"),
+                "c64" => measure::<num_complex::Complex<f64>>(
+                    name,
+                    n,
+                    threads,
+                    &mut last,
+                    options.max_seconds,
+                ),
+                "c32" => measure::<num_complex::Complex<f32>>(
+                    name,
+                    n,
+                    threads,
+                    &mut last,
+                    options.max_seconds,
+                ),
+                other => panic!("unknown type {other:?}: use f64, f32, i32, i64, c64 or c32"),
             }
         }
     }

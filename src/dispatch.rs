@@ -31,6 +31,8 @@ pub(crate) fn dispatch<T: Element, K: ProductKernel>(
     try_primitive!(
         f64, f32, i32, i64, u32, u64, i8, u8, i16, u16, i128, u128, isize, usize
     );
+    #[cfg(feature = "complex")]
+    try_primitive!(num_complex::Complex<f64>, num_complex::Complex<f32>);
     // SAFETY: `Generic<T>` is `repr(transparent)` over `T`, so it has the same size,
     // alignment and valid bit patterns.
     let (a, b, c) = unsafe {

@@ -29,6 +29,10 @@ use num_traits::Zero;
 /// - `f32` and `f64` use IEEE arithmetic. Strategies may add the terms of a dot product in
 ///   different orders, so results can differ in the last bits between strategies; for one
 ///   strategy the result never depends on the number of workers.
+/// - `num_complex::Complex<f32>` and `Complex<f64>` (with the default `complex` feature) use
+///   IEEE arithmetic on their parts. The hand-written kernels sum the four real products
+///   of each step in two fused accumulators and combine them once per tile, so their last
+///   bits can differ from the portable kernel's, as for the real floats.
 /// - Other types use their own `+` and `*`, in the order `((0 + a₀b₀) + a₁b₁) + …` in
 ///   the serial strategy.
 ///
@@ -165,6 +169,41 @@ macro_rules! scalar_float {
     )*};
 }
 scalar_float!(f32, f64);
+
+// Complex numbers never panic in `+` or `*` (IEEE parts), so they skip the `Generic`
+// wrapper's panic-safe buffering; the hand-written kernels rely on `Complex`'s `repr(C)`.
+#[cfg(feature = "complex")]
+macro_rules! scalar_complex {
+    ($($t:ty),*) => {$(
+        impl Scalar for num_complex::Complex<$t> {
+            #[inline(always)]
+            fn zero() -> Self { num_complex::Complex::new(0.0, 0.0) }
+            #[inline(always)]
+            fn add(self, other: Self) -> Self { self + other }
+            #[inline(always)]
+            fn mul(self, other: Self) -> Self { self * other }
+        }
+    )*};
+}
+#[cfg(feature = "complex")]
+scalar_complex!(f32, f64);
+
+/// Whether `T` is one of the complex types with hand-written kernels (`Complex<f32>`,
+/// `Complex<f64>`, with the `complex` feature).
+pub(crate) fn is_complex<T: 'static>() -> bool {
+    let t = TypeId::of::<T>();
+    #[cfg(feature = "complex")]
+    {
+        t == TypeId::of::<num_complex::Complex<f64>>()
+            || t == TypeId::of::<num_complex::Complex<f32>>()
+    }
+    #[cfg(not(feature = "complex"))]
+    {
+        // No kernels for them: complex types are generic ones then.
+        let _ = t;
+        false
+    }
+}
 
 /// Any [`Element`] seen through its own `Zero`, `Add` and `Mul`.
 #[repr(transparent)]

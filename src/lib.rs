@@ -38,7 +38,7 @@
 //! | [`Serial`] | one worker, cache-blocked i-k-j loop | small products; inside your own parallel loop |
 //! | [`RowParallel`] | each worker owns a band of output rows; A and B shared read-only | many rows; predictable, equals `Serial` bit for bit |
 //! | [`PerCell`] | each output cell is a unit; cells grouped into one chunk per worker | few rows and many columns (a row vector times a matrix) |
-//! | [`Blocked`] | BLIS-style packed blocks around a hand-written AVX-512 / AVX2 / NEON register-tile microkernel ([`Simd`]); workers own tile rows × column blocks | anything but tiny products: the fastest by far for `f32`, `f64`, `i32`, `u32`, `i64`, `u64` |
+//! | [`Blocked`] | BLIS-style packed blocks around a hand-written AVX-512 / AVX2 / NEON register-tile microkernel ([`Simd`]); workers own tile rows × column blocks | anything but tiny products: the fastest by far for `f32`, `f64`, `i32`, `u32`, `i64`, `u64` and (on x86-64) `Complex<f32>`, `Complex<f64>` |
 //! | [`SplitK`] | cuts the shared dimension `k` into parts, one partial product each, summed in part order | a small output of a large depth (4 × 1 000 000 × 4, a row vector times a large matrix) |
 //! | [`Auto`] | asks [`plan`](plan()): the shape picks the one-worker kernel (blocked for SIMD types from 16³, dot products for a matrix–vector product, the i-k-j loop for a few rows), outputs too small to share are split along `k`, and the worker cap sets the workers | by default |
 //!
@@ -85,6 +85,10 @@
 //! - `ndarray` (default): `From` conversions between [`Matrix`] and `ndarray::Array2`,
 //!   zero-copy [`MatRef`] / [`MatMut`] from ndarray views with any strides, and the
 //!   extension trait [`ParMul`] for `a.par_mul(&b)` on ndarray arrays.
+//! - `complex` (default): hand-written AVX-512 and AVX2 kernels for
+//!   `num_complex::Complex<f32>` and `Complex<f64>` (through a regular `num-complex`
+//!   dependency). Without it, complex matrices still multiply, through the portable
+//!   kernels.
 //! - `mpi` (off): `parmat::dist`, products of matrices distributed over the processes of
 //!   an MPI job (a 2-D process grid, scatter and gather, SUMMA with the [`Auto`] planner
 //!   inside each process), through the `mpi` crate. Needs an MPI library and libclang at

@@ -31,7 +31,8 @@ use crate::matrix::MatMut;
 ///
 /// The default [`RowParallel`](crate::RowParallel) and [`PerCell`](crate::PerCell) caps use
 /// it for every type. [`Auto`](crate::Auto) uses it for types without hand-written kernels;
-/// for `f32`, `f64`, `i32`, `u32`, `i64` and `u64` it uses the blocked kernels' larger
+/// for the types with hand-written kernels (`f32`, `f64`, `i32`, `u32`, `i64`, `u64`, and
+/// the complex ones, whose multiply-adds count four) it uses the blocked kernels' larger
 /// minimum (2¹⁸) whichever loop a shape gets, so that a product growing onto another loop
 /// never loses workers.
 ///
@@ -48,6 +49,18 @@ pub const fn min_work_per_worker(class: ElementClass) -> u128 {
         // Generic types are slower per multiply-add (no vectorisation, often wider), so the
         // same fork–join cost is paid back by fewer of them.
         ElementClass::Generic => 1 << 15,
+    }
+}
+
+/// Real multiply-adds in one multiply-add of `T`: four for the complex types with
+/// hand-written kernels (two per part), one otherwise. The blocked kernels' thresholds
+/// were measured on real types, so their costs count a complex product's work this many
+/// times over.
+pub(crate) fn real_multiply_adds_per<T: 'static>() -> u128 {
+    if crate::element::is_complex::<T>() {
+        4
+    } else {
+        1
     }
 }
 
@@ -123,6 +136,7 @@ pub(crate) fn blocked_cost<T: Element>(simd: Simd, m: usize, k: usize, n: usize)
     let cell_cost = (OUTPUT_CELL_COST * std::mem::size_of::<T>() as u128 / 8).max(1);
     cells
         .saturating_mul(k as u128)
+        .saturating_mul(real_multiply_adds_per::<T>())
         .saturating_add(cells.saturating_mul(depth_blocks).saturating_mul(cell_cost))
 }
 

@@ -116,8 +116,18 @@ fn auto_follows_its_plan_and_explains_it() {
         let by_plan = a.mul_with(&a, &p.strategy()).unwrap();
         assert_eq!(a.par_mul(&a).unwrap(), by_plan);
     });
-    let generic = plan::<num_complex::Complex<f64>>(200, 200, 200);
+    // A type without hand-written kernels never runs the blocked strategy's portable one.
+    let generic = plan::<std::num::Wrapping<i64>>(200, 200, 200);
     assert_ne!(generic.strategy().name(), "blocked", "{generic}");
+    // Complex types have kernels on x86-64 (with the default `complex` feature).
+    let complex = plan::<num_complex::Complex<f64>>(200, 200, 200);
+    let complex_level = parmat::Blocked::default().kernel_level::<num_complex::Complex<f64>>();
+    eprintln!("c64 kernels on this CPU: {complex_level}");
+    assert_eq!(
+        complex.strategy().name() == "blocked",
+        complex_level != parmat::Simd::Portable,
+        "{complex}"
+    );
 }
 
 /// The region where the planner switches between dot products, split-k and the blocked

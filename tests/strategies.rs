@@ -115,6 +115,14 @@ proptest! {
     }
 
     #[test]
+    fn complex_f32_values(
+        (a, b) in operands((-10.0f32..10.0, -10.0f32..10.0).prop_map(|(re, im)| Complex::new(re, im))),
+        (la, lb, lc) in layouts(),
+    ) {
+        check_all(&a, &b, la, lb, lc);
+    }
+
+    #[test]
     fn user_newtype_mod_p((a, b) in operands((0..P).prop_map(ModP)), (la, lb, lc) in layouts()) {
         check_all(&a, &b, la, lb, lc);
     }

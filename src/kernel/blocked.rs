@@ -773,6 +773,18 @@ macro_rules! with_kernel_of {
                 return $body;
             }
         )*
+        #[cfg(feature = "complex")]
+        {
+            use num_complex::Complex;
+            if TypeId::of::<$t>() == TypeId::of::<Complex<f64>>() {
+                let $kernel = microkernel_for::<Complex<f64>>($simd);
+                return $body;
+            }
+            if TypeId::of::<$t>() == TypeId::of::<Complex<f32>>() {
+                let $kernel = microkernel_for::<Complex<f32>>($simd);
+                return $body;
+            }
+        }
         let $kernel = microkernel_for::<crate::element::Generic<$t>>($simd);
         $body
     }};

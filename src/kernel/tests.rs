@@ -44,6 +44,19 @@ impl Exact for u64 {
     }
 }
 
+#[cfg(feature = "complex")]
+impl Exact for num_complex::Complex<f64> {
+    fn from_seed(v: i64) -> Self {
+        num_complex::Complex::new(f64::from_seed(v), f64::from_seed(v.wrapping_mul(31) + 7))
+    }
+}
+#[cfg(feature = "complex")]
+impl Exact for num_complex::Complex<f32> {
+    fn from_seed(v: i64) -> Self {
+        num_complex::Complex::new(f32::from_seed(v), f32::from_seed(v.wrapping_mul(31) + 7))
+    }
+}
+
 fn values<S: Exact>(len: usize, seed: u64) -> Vec<S> {
     blocked::tests::values(len, seed, S::from_seed)
 }
@@ -179,32 +192,64 @@ fn every_kernel_instance_computes_its_tile() {
         check_level::<u32>(level, "u32", &mut checked);
         check_level::<i64>(level, "i64", &mut checked);
         check_level::<u64>(level, "u64", &mut checked);
+        #[cfg(feature = "complex")]
+        {
+            use num_complex::Complex;
+            check_level::<Complex<f64>>(level, "c64", &mut checked);
+            check_level::<Complex<f32>>(level, "c32", &mut checked);
+        }
     }
     eprintln!("checked kernels: {}", checked.join(", "));
 }
 
 /// Floats whose products and sums round: the hand-written kernels must still give the bits
-/// of one fused multiply-add per step, in step order, then one addition to C.
+/// of one fused multiply-add per step, in step order, then one addition to C. A complex
+/// kernel keeps two such sums per element of C (`re(a)·b` and `im(a)·b`, each fused part by
+/// part) and combines them once at the end.
 trait Fused: Scalar + PartialEq + std::fmt::Debug {
     fn inexact(v: i64) -> Self;
-    fn fused(a: Self, b: Self, acc: Self) -> Self;
+    /// `Σ aₚ·bₚ` in the order and rounding the kernels promise.
+    fn dot(terms: impl Iterator<Item = (Self, Self)>) -> Self;
 }
 impl Fused for f64 {
     fn inexact(v: i64) -> Self {
         v as f64 / 7.3
     }
-    fn fused(a: Self, b: Self, acc: Self) -> Self {
-        a.mul_add(b, acc)
+    fn dot(terms: impl Iterator<Item = (Self, Self)>) -> Self {
+        terms.fold(0.0, |acc, (a, b)| a.mul_add(b, acc))
     }
 }
 impl Fused for f32 {
     fn inexact(v: i64) -> Self {
         v as f32 / 7.3
     }
-    fn fused(a: Self, b: Self, acc: Self) -> Self {
-        a.mul_add(b, acc)
+    fn dot(terms: impl Iterator<Item = (Self, Self)>) -> Self {
+        terms.fold(0.0, |acc, (a, b)| a.mul_add(b, acc))
     }
 }
+#[cfg(feature = "complex")]
+macro_rules! fused_complex {
+    ($t:ty) => {
+        impl Fused for num_complex::Complex<$t> {
+            fn inexact(v: i64) -> Self {
+                num_complex::Complex::new(<$t>::inexact(v), <$t>::inexact(v * 13 + 5))
+            }
+            fn dot(terms: impl Iterator<Item = (Self, Self)>) -> Self {
+                // (Σ re(a)·re(b), Σ re(a)·im(b)) and (Σ im(a)·re(b), Σ im(a)·im(b)).
+                let (mut re_a, mut im_a) = ([0.0 as $t; 2], [0.0 as $t; 2]);
+                for (a, b) in terms {
+                    re_a = [a.re.mul_add(b.re, re_a[0]), a.re.mul_add(b.im, re_a[1])];
+                    im_a = [a.im.mul_add(b.re, im_a[0]), a.im.mul_add(b.im, im_a[1])];
+                }
+                num_complex::Complex::new(re_a[0] - im_a[1], re_a[1] + im_a[0])
+            }
+        }
+    };
+}
+#[cfg(feature = "complex")]
+fused_complex!(f64);
+#[cfg(feature = "complex")]
+fused_complex!(f32);
 
 /// A way to run a kernel into a tile, given the tile and a buffer for B's panel.
 type TileForm<'k, S> = dyn Fn(MatMut<'_, S>, &mut [S]) + 'k;
@@ -229,9 +274,8 @@ fn check_fused_order<S: Fused>(kernel: Microkernel<S>, what: &str) {
             let want: Vec<S> = (0..mr * nr)
                 .map(|x| {
                     let (i, j) = (x / nr, x % nr);
-                    let sum = (0..depth).fold(S::zero(), |acc, p| {
-                        S::fused(a_rows[i * depth + p], b_rows[p * nr + j], acc)
-                    });
+                    let sum =
+                        S::dot((0..depth).map(|p| (a_rows[i * depth + p], b_rows[p * nr + j])));
                     if overwrite { sum } else { c_start[x].add(sum) }
                 })
                 .collect();
@@ -280,6 +324,16 @@ fn hand_written_float_kernels_fuse_each_step_in_order() {
         }
         if let Some(kernel) = simd_kernel::<f32>(level) {
             check_fused_order(kernel, &format!("{level} f32"));
+        }
+        #[cfg(feature = "complex")]
+        {
+            use num_complex::Complex;
+            if let Some(kernel) = simd_kernel::<Complex<f64>>(level) {
+                check_fused_order(kernel, &format!("{level} c64"));
+            }
+            if let Some(kernel) = simd_kernel::<Complex<f32>>(level) {
+                check_fused_order(kernel, &format!("{level} c32"));
+            }
         }
     }
 }
@@ -358,6 +412,37 @@ fn registered_instances() {
             Simd::Portable
         };
         assert_eq!(kernel_level_for::<u64>(level), wide);
+    }
+}
+
+/// The complex instances each level registers, with their tiles (`None`: the portable
+/// kernel).
+#[cfg(feature = "complex")]
+#[test]
+fn registered_complex_instances() {
+    use num_complex::Complex;
+    fn tile<S: 'static>(level: Simd) -> Option<(usize, usize)> {
+        simd_kernel::<S>(level).map(|k| (k.mr, k.nr))
+    }
+    let expected = [
+        (Simd::Avx512, Some((6, 8)), Some((6, 16))),
+        (Simd::Avx2, Some((3, 4)), Some((2, 8))),
+        (Simd::Neon, None, None),
+    ];
+    assert_eq!(
+        expected.len(),
+        Simd::ALL.len() - 1,
+        "a level is missing here"
+    );
+    for (level, c64, c32) in expected {
+        if !level.is_available() {
+            eprintln!("skipping the {level} kernels: this CPU does not support {level}");
+            continue;
+        }
+        let got = (tile::<Complex<f64>>(level), tile::<Complex<f32>>(level));
+        assert_eq!(got, (c64, c32), "{level}: c64, c32");
+        let want = if c64.is_some() { level } else { Simd::Portable };
+        assert_eq!(kernel_level_for::<Complex<f64>>(level), want);
     }
 }
 

@@ -1,4 +1,4 @@
-//! The register-tile microkernel, written once over the [`Vector`] trait.
+//! The register-tile microkernel, written once over the [`TileArithmetic`] trait.
 //!
 //! A kernel computes one full `MR × NR` tile of C: NR is `NV` vectors along a row of C,
 //! and each of the MR rows broadcasts one value of A per step. The accumulators stay in
@@ -11,7 +11,8 @@
 //! - [`packing_b`]: A through two strides, B straight from its rows, which it also writes
 //!   to a packed panel for the later tiles of the block.
 //!
-//! An instruction set supplies a [`Vector`] implementation per element type and compiles
+//! An instruction set supplies a [`Vector`] (lane-wise types) or [`TileArithmetic`]
+//! (complex types) implementation per element type and compiles
 //! these forms with its features enabled ([`instruction_set_kernels!`]); how to add one is
 //! in docs/design.md ("Adding a kernel").
 
@@ -85,6 +86,138 @@ pub(crate) unsafe trait Vector {
     unsafe fn add(a: Self::Register, b: Self::Register) -> Self::Register;
 }
 
+/// The arithmetic the register-tile kernel is written in: loads and stores of registers of
+/// `LANES` values, a value of A spread for multiplying a register of B ([`broadcast`]), and
+/// accumulators that become a register of C once, after the depth loop ([`finish`]).
+///
+/// Every lane-wise [`Vector`] is one as it is (the broadcast is a splat, the accumulator a
+/// register). Types whose product mixes lanes implement it themselves: a complex register
+/// holds interleaved (re, im) pairs and accumulates `re(a)·b` and `im(a)·b` apart, combined
+/// by `finish` (docs/design.md, "Complex kernels").
+///
+/// [`broadcast`]: TileArithmetic::broadcast
+/// [`finish`]: TileArithmetic::finish
+///
+/// # Safety
+///
+/// As for [`Vector`]; and `finish(acc)` holds, lane by lane, the sum over the steps of the
+/// `a · b` products that `mul_add` accumulated into `acc` (starting from `zero_acc`).
+pub(crate) unsafe trait TileArithmetic {
+    /// The element type.
+    type Elem: Scalar;
+    /// A vector register of `LANES` elements.
+    type Register: Copy;
+    /// One value of A, ready to multiply a register of B.
+    type Broadcast: Copy;
+    /// A register's worth of partial sums.
+    type Accumulator: Copy;
+    /// Elements in one register.
+    const LANES: usize;
+
+    /// All lanes zero.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set.
+    unsafe fn zero() -> Self::Register;
+    /// `LANES` values read from `p` (any alignment).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set; `p` is readable for `LANES` values.
+    unsafe fn load(p: *const Self::Elem) -> Self::Register;
+    /// Writes the lanes to `p` (any alignment).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set; `p` is writable for `LANES` values.
+    unsafe fn store(p: *mut Self::Elem, v: Self::Register);
+    /// Lane-wise `a + b`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set.
+    unsafe fn add(a: Self::Register, b: Self::Register) -> Self::Register;
+    /// `x`, ready to multiply a register.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set.
+    unsafe fn broadcast(x: Self::Elem) -> Self::Broadcast;
+    /// Empty partial sums.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set.
+    unsafe fn zero_acc() -> Self::Accumulator;
+    /// `acc` plus the products of `a` with each element of `b`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set.
+    unsafe fn mul_add(
+        acc: Self::Accumulator,
+        a: Self::Broadcast,
+        b: Self::Register,
+    ) -> Self::Accumulator;
+    /// The register of sums `acc` holds.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set.
+    unsafe fn finish(acc: Self::Accumulator) -> Self::Register;
+}
+
+// SAFETY: a lane-wise vector's products are lane-wise, so a splat and a register of sums
+// are a broadcast and an accumulator as the trait asks; everything else is `V`'s own.
+unsafe impl<V: Vector> TileArithmetic for V {
+    type Elem = V::Elem;
+    type Register = V::Register;
+    type Broadcast = V::Register;
+    type Accumulator = V::Register;
+    const LANES: usize = V::LANES;
+
+    #[inline(always)]
+    unsafe fn zero() -> V::Register {
+        // SAFETY: the caller's contract.
+        unsafe { V::zero() }
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const V::Elem) -> V::Register {
+        // SAFETY: the caller's contract.
+        unsafe { V::load(p) }
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut V::Elem, v: V::Register) {
+        // SAFETY: the caller's contract.
+        unsafe { V::store(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn add(a: V::Register, b: V::Register) -> V::Register {
+        // SAFETY: the caller's contract.
+        unsafe { V::add(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn broadcast(x: V::Elem) -> V::Register {
+        // SAFETY: the caller's contract.
+        unsafe { V::splat(x) }
+    }
+    #[inline(always)]
+    unsafe fn zero_acc() -> V::Register {
+        // SAFETY: the caller's contract.
+        unsafe { V::zero() }
+    }
+    #[inline(always)]
+    unsafe fn mul_add(acc: V::Register, a: V::Register, b: V::Register) -> V::Register {
+        // SAFETY: the caller's contract.
+        unsafe { V::mul_add(acc, a, b) }
+    }
+    #[inline(always)]
+    unsafe fn finish(acc: V::Register) -> V::Register {
+        acc
+    }
+}
+
 /// Asks for the cache line at `p` to be brought into L1. A hint: it never faults and has no
 /// effect on memory, wherever `p` points.
 #[inline(always)]
@@ -110,7 +243,7 @@ fn prefetch<T>(p: *const T) {
 /// for `depth · NR` (`NR = NV · LANES`); `c` points to an `MR × NR` tile, rows `ldc` apart,
 /// readable and writable, that nothing else accesses during the call.
 #[inline(always)]
-pub(crate) unsafe fn packed<V: Vector, const MR: usize, const NV: usize>(
+pub(crate) unsafe fn packed<V: TileArithmetic, const MR: usize, const NV: usize>(
     depth: usize,
     a: *const V::Elem,
     b: *const V::Elem,
@@ -130,7 +263,7 @@ pub(crate) unsafe fn packed<V: Vector, const MR: usize, const NV: usize>(
 ///
 /// As for [`packed`], with each row of A readable for `depth` consecutive values.
 #[inline(always)]
-pub(crate) unsafe fn rows<V: Vector, const MR: usize, const NV: usize>(
+pub(crate) unsafe fn rows<V: TileArithmetic, const MR: usize, const NV: usize>(
     depth: usize,
     a: *const V::Elem,
     lda: usize,
@@ -153,7 +286,7 @@ pub(crate) unsafe fn rows<V: Vector, const MR: usize, const NV: usize>(
 ///
 /// As for [`packed`], with each column of A readable for `MR` consecutive values.
 #[inline(always)]
-pub(crate) unsafe fn columns<V: Vector, const MR: usize, const NV: usize>(
+pub(crate) unsafe fn columns<V: TileArithmetic, const MR: usize, const NV: usize>(
     depth: usize,
     a: *const V::Elem,
     lda: usize,
@@ -175,7 +308,7 @@ pub(crate) unsafe fn columns<V: Vector, const MR: usize, const NV: usize>(
 ///
 /// As for [`packed`], with `a_at` defined for every step below `depth` and i below MR.
 #[inline(always)]
-unsafe fn from_packed_b<V: Vector, const MR: usize, const NV: usize>(
+unsafe fn from_packed_b<V: TileArithmetic, const MR: usize, const NV: usize>(
     depth: usize,
     a_at: impl Fn(usize, usize) -> V::Elem,
     b: *const V::Elem,
@@ -193,7 +326,7 @@ unsafe fn from_packed_b<V: Vector, const MR: usize, const NV: usize>(
     }
     // SAFETY (all blocks): the CPU supports `V`'s instruction set (the caller's contract).
     let zero = unsafe { V::zero() };
-    let mut acc = [[zero; NV]; MR];
+    let mut acc = [[unsafe { V::zero_acc() }; NV]; MR];
     let mut b = b;
     for step in 0..depth {
         let mut row_of_b = [zero; NV];
@@ -202,7 +335,7 @@ unsafe fn from_packed_b<V: Vector, const MR: usize, const NV: usize>(
             *slot = unsafe { V::load(b.add(v * V::LANES)) };
         }
         for (i, acc_row) in acc.iter_mut().enumerate() {
-            let a_i = unsafe { V::splat(a_at(step, i)) };
+            let a_i = unsafe { V::broadcast(a_at(step, i)) };
             for (acc_iv, &b_v) in acc_row.iter_mut().zip(&row_of_b) {
                 *acc_iv = unsafe { V::mul_add(*acc_iv, a_i, b_v) };
             }
@@ -227,7 +360,7 @@ unsafe fn from_packed_b<V: Vector, const MR: usize, const NV: usize>(
 /// `b_out` writable for `depth · NR` values that nothing else accesses during the call.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn packing_b<V: Vector, const MR: usize, const NV: usize>(
+pub(crate) unsafe fn packing_b<V: TileArithmetic, const MR: usize, const NV: usize>(
     depth: usize,
     a: *const V::Elem,
     a_row: usize,
@@ -242,7 +375,7 @@ pub(crate) unsafe fn packing_b<V: Vector, const MR: usize, const NV: usize>(
     let nr = NV * V::LANES;
     // SAFETY (all blocks): the CPU supports `V`'s instruction set (the caller's contract).
     let zero = unsafe { V::zero() };
-    let mut acc = [[zero; NV]; MR];
+    let mut acc = [[unsafe { V::zero_acc() }; NV]; MR];
     let (mut b, mut b_out) = (b, b_out);
     let b_first = b;
     for step in 0..depth {
@@ -267,7 +400,7 @@ pub(crate) unsafe fn packing_b<V: Vector, const MR: usize, const NV: usize>(
         }
         for (i, acc_row) in acc.iter_mut().enumerate() {
             // SAFETY: value i of step `step` is `a + i·a_row + step·a_step`.
-            let a_i = unsafe { V::splat(*a.add(i * a_row + step * a_step)) };
+            let a_i = unsafe { V::broadcast(*a.add(i * a_row + step * a_step)) };
             for (acc_iv, &b_v) in acc_row.iter_mut().zip(&row_of_b) {
                 *acc_iv = unsafe { V::mul_add(*acc_iv, a_i, b_v) };
             }
@@ -289,8 +422,8 @@ pub(crate) unsafe fn packing_b<V: Vector, const MR: usize, const NV: usize>(
 /// The CPU supports `V`'s instruction set; `c` points to `MR` rows of `NV · LANES`
 /// readable and writable values, `ldc` apart, that nothing else accesses during the call.
 #[inline(always)]
-unsafe fn store_tile<V: Vector, const MR: usize, const NV: usize>(
-    acc: &[[V::Register; NV]; MR],
+unsafe fn store_tile<V: TileArithmetic, const MR: usize, const NV: usize>(
+    acc: &[[V::Accumulator; NV]; MR],
     c: *mut V::Elem,
     ldc: usize,
     overwrite: bool,
@@ -300,6 +433,7 @@ unsafe fn store_tile<V: Vector, const MR: usize, const NV: usize>(
             // SAFETY: (i, v·LANES..(v + 1)·LANES) is inside the MR × NR tile.
             unsafe {
                 let p = c.add(i * ldc + v * V::LANES);
+                let acc_iv = V::finish(acc_iv);
                 let value = if overwrite {
                     acc_iv
                 } else {
@@ -319,7 +453,7 @@ unsafe fn store_tile<V: Vector, const MR: usize, const NV: usize>(
 /// The module's `kernel::<S>()` lists its instances, one line each.
 macro_rules! instruction_set_kernels {
     (features = $features:literal, level = $level:expr) => {
-        use $crate::kernel::tile::{self, Vector};
+        use $crate::kernel::tile::{self, TileArithmetic};
 
         /// [`tile::packed`] with this instruction set's features.
         ///
@@ -327,7 +461,7 @@ macro_rules! instruction_set_kernels {
         ///
         /// As for [`tile::packed`].
         #[target_feature(enable = $features)]
-        unsafe fn packed<V: Vector, const MR: usize, const NV: usize>(
+        unsafe fn packed<V: TileArithmetic, const MR: usize, const NV: usize>(
             depth: usize,
             a: *const V::Elem,
             b: *const V::Elem,
@@ -345,7 +479,7 @@ macro_rules! instruction_set_kernels {
         ///
         /// As for [`tile::rows`].
         #[target_feature(enable = $features)]
-        unsafe fn rows<V: Vector, const MR: usize, const NV: usize>(
+        unsafe fn rows<V: TileArithmetic, const MR: usize, const NV: usize>(
             depth: usize,
             a: *const V::Elem,
             lda: usize,
@@ -364,7 +498,7 @@ macro_rules! instruction_set_kernels {
         ///
         /// As for [`tile::columns`].
         #[target_feature(enable = $features)]
-        unsafe fn columns<V: Vector, const MR: usize, const NV: usize>(
+        unsafe fn columns<V: TileArithmetic, const MR: usize, const NV: usize>(
             depth: usize,
             a: *const V::Elem,
             lda: usize,
@@ -384,7 +518,7 @@ macro_rules! instruction_set_kernels {
         /// As for [`tile::packing_b`].
         #[allow(clippy::too_many_arguments)]
         #[target_feature(enable = $features)]
-        unsafe fn packing_b<V: Vector, const MR: usize, const NV: usize>(
+        unsafe fn packing_b<V: TileArithmetic, const MR: usize, const NV: usize>(
             depth: usize,
             a: *const V::Elem,
             a_row: usize,
@@ -411,7 +545,7 @@ macro_rules! instruction_set_kernels {
         ///
         /// The CPU supports this instruction set.
         #[inline(always)]
-        unsafe fn instance<S: 'static, V: Vector, const MR: usize, const NV: usize>()
+        unsafe fn instance<S: 'static, V: TileArithmetic, const MR: usize, const NV: usize>()
         -> Option<$crate::kernel::Microkernel<S>> {
             if !$crate::kernel::same_arithmetic::<S, V::Elem>() {
                 return None;

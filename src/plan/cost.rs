@@ -176,8 +176,9 @@ pub(crate) fn kernel_cost<T: Element>(
     n: usize,
 ) -> u128 {
     let level = Simd::default_level();
-    match kernel {
-        OneWorkerKernel::Blocked => blocked_cost::<T>(level, m, k, n),
+    let cost = match kernel {
+        // Already in real multiply-adds.
+        OneWorkerKernel::Blocked => return blocked_cost::<T>(level, m, k, n),
         OneWorkerKernel::Rows if n > 1 && kernel_level_for::<T>(level) != Simd::Portable => {
             let (_, nr) = tile_for::<T>(level);
             let padded = multiply_adds(m, k, n.div_ceil(nr).saturating_mul(nr));
@@ -193,7 +194,7 @@ pub(crate) fn kernel_cost<T: Element>(
                     // The loop stands in for the blocked kernels here (see
                     // `shallow_on_rows`): their cost, so that growing onto it or off it
                     // never takes workers away.
-                    blocked_cost::<T>(level, m, k, n)
+                    return blocked_cost::<T>(level, m, k, n);
                 } else {
                     let size = std::mem::size_of::<T>() as u128;
                     padded.saturating_mul(size.div_ceil(OUTER_BYTES_PER_UNIT))
@@ -203,6 +204,12 @@ pub(crate) fn kernel_cost<T: Element>(
             }
         }
         _ => multiply_adds(m, k, n),
+    };
+    if kernel_level_for::<T>(level) == Simd::Portable {
+        cost
+    } else {
+        // Compared with the blocked minimum, measured in real multiply-adds.
+        cost.saturating_mul(real_multiply_adds_per::<T>())
     }
 }
 
@@ -313,7 +320,7 @@ pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> One
     }
     if level == Simd::Portable
         || n == 1
-        || multiply_adds(m, k, n) < MIN_BLOCKED_WORK
+        || multiply_adds(m, k, n).saturating_mul(real_multiply_adds_per::<T>()) < MIN_BLOCKED_WORK
         || shallow_on_rows::<T>(m, k, n)
     {
         // One column too shallow for dot products: the blocked kernels would compute a

@@ -46,7 +46,7 @@ use crate::kernel::blocked::{tile_for, units_for};
 use crate::kernel::{Simd, kernel_level_for};
 use crate::workers::{
     MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_cost, blocked_limit, blocked_workers,
-    multiply_adds, worker_cap_with,
+    multiply_adds, real_multiply_adds_per, worker_cap_with,
 };
 
 /// The plan [`Auto`](crate::Auto) follows for an `m×k · k×n` product of `T` in the current
@@ -61,8 +61,9 @@ use crate::workers::{
 ///    a register tile of rows (a row vector times a matrix), for floating-point outer
 ///    products (`k = 1`) of up to 24 MiB of output, 32-bit integer ones of 16 to 24 MiB
 ///    and smaller outer products of other types, and for types without hand-written
-///    kernels; otherwise [`Blocked`](crate::Blocked) (`f32`, `f64`, `i32`, `u32`, `i64`, `u64` on a CPU
-///    with AVX2 or AVX-512).
+///    kernels; otherwise [`Blocked`](crate::Blocked) (`f32`, `f64`, `i32`, `u32`, `i64`, `u64`,
+///    `Complex<f32>`, `Complex<f64>` on a CPU with AVX2 or AVX-512; the real types but
+///    `i64`, `u64` with NEON).
 /// 3. Products with work for more workers than their output can be shared by (its rows,
 ///    cells or tiles; for the blocked kernels also the work of each depth block) are cut
 ///    along `k` into [`depth_parts`](Plan::depth_parts) parts ([`SplitK`](crate::SplitK)):

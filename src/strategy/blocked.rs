@@ -101,8 +101,9 @@ impl Blocked {
     /// The instruction set of the microkernel this strategy runs for `T` on this CPU: at
     /// most [`simd`](Blocked::simd), and [`Simd::Portable`] for types without a
     /// hand-written kernel at any level up to it (every type but `f32`, `f64`, `i32`,
-    /// `u32`, `i64` and `u64`; on aarch64 also `i64` and `u64`, as NEON has no 64-bit
-    /// integer multiply).
+    /// `u32`, `i64`, `u64` and, with the `complex` feature, `Complex<f32>` and
+    /// `Complex<f64>`; on aarch64 also `i64`, `u64` and the complex types, as NEON has no
+    /// 64-bit integer multiply and no complex kernel yet).
     ///
     /// # Examples
     ///

@@ -50,27 +50,32 @@ macro_rules! float {
 }
 float!(f32, f64);
 
-impl Reference for Complex<f64> {
-    fn r_add(self, o: Self) -> Self {
-        self + o
-    }
-    fn r_mul(self, o: Self) -> Self {
-        self * o
-    }
-    fn magnitude(self) -> f64 {
-        self.norm()
-    }
-    const EPS: f64 = f64::EPSILON;
-    fn poison() -> Self {
-        Complex::new(f64::NAN, f64::NAN)
-    }
-    fn close(got: Self, want: Self, bound: f64) -> bool {
-        if want.is_nan() {
-            return got.is_nan();
+macro_rules! complex {
+    ($($t:ty),*) => {$(
+        impl Reference for Complex<$t> {
+            fn r_add(self, o: Self) -> Self {
+                self + o
+            }
+            fn r_mul(self, o: Self) -> Self {
+                self * o
+            }
+            fn magnitude(self) -> f64 {
+                self.norm() as f64
+            }
+            const EPS: f64 = <$t>::EPSILON as f64;
+            fn poison() -> Self {
+                Complex::new(<$t>::NAN, <$t>::NAN)
+            }
+            fn close(got: Self, want: Self, bound: f64) -> bool {
+                if want.is_nan() {
+                    return got.is_nan();
+                }
+                (got - want).norm() as f64 <= bound
+            }
         }
-        (got - want).norm() <= bound
-    }
+    )*};
 }
+complex!(f32, f64);
 
 /// A user-defined element type: integers modulo a prime, with no SIMD path in the crate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -323,6 +323,28 @@ fn every_kernel_on_edge_sizes() {
                 (g - w).abs() <= 2.0 * (k as f32 + 1.0) * f32::EPSILON * 16.0 * 16.0 * k as f32
             },
         );
+        // Parts in eighths below 8: every product and sum here is exact in both widths.
+        #[cfg(feature = "complex")]
+        {
+            use num_complex::Complex;
+            let eighths = |v: i64| ((v % 64) as f64 / 8.0, ((v * 7 + 3) % 64) as f64 / 8.0);
+            check_edges::<Complex<f64>>(
+                simd,
+                |v| {
+                    let (re, im) = eighths(v);
+                    Complex::new(re, im)
+                },
+                exact,
+            );
+            check_edges::<Complex<f32>>(
+                simd,
+                |v| {
+                    let (re, im) = eighths(v);
+                    Complex::new(re as f32, im as f32)
+                },
+                exact,
+            );
+        }
     }
 }
 
@@ -481,5 +503,17 @@ fn simd_kernels_are_chosen_when_available() {
         };
         assert_eq!(microkernel_for::<i64>(simd).simd, wide);
         assert_eq!(microkernel_for::<u64>(simd).simd, wide);
+        // Complex kernels exist for the x86-64 levels only so far.
+        #[cfg(feature = "complex")]
+        {
+            use num_complex::Complex;
+            let complex = if simd == Simd::Neon {
+                Simd::Portable
+            } else {
+                simd
+            };
+            assert_eq!(microkernel_for::<Complex<f64>>(simd).simd, complex);
+            assert_eq!(microkernel_for::<Complex<f32>>(simd).simd, complex);
+        }
     }
 }

@@ -1,6 +1,15 @@
 //! AVX2 (+FMA) kernels: 6 rows × 2 ymm vectors of accumulators (12 of the 16 registers);
 //! the `i64` kernel uses 4 × 2 because its multiply is emulated and needs spare registers.
+//!
+//! Complex types keep two accumulators per register of C (see `tile::TileArithmetic`):
+//! `Complex<f64>` takes 3 rows × 2 vectors (12 accumulators, B's two registers and A's two
+//! parts fill the 16), `Complex<f32>` 2 × 2, which measured 1.6× faster than its 3 × 2
+//! (docs/tuning-notes.md#complex-kernels).
 
+#[cfg(feature = "complex")]
+mod c32x4;
+#[cfg(feature = "complex")]
+mod c64x2;
 mod f32x8;
 mod f64x4;
 mod i32x8;
@@ -24,5 +33,29 @@ pub(crate) unsafe fn kernel<S: 'static>() -> Option<Microkernel<S>> {
             .or_else(|| instance::<S, f32x8::F32x8, 6, 2>())
             .or_else(|| instance::<S, i32x8::I32x8, 6, 2>())
             .or_else(|| instance::<S, i64x4::I64x4, 4, 2>())
+            .or_else(|| complex::<S>())
     }
+}
+
+/// The complex instances, as `kernel` for `S` (none without the `complex` feature).
+///
+/// # Safety
+///
+/// The CPU supports this instruction set.
+#[cfg(feature = "complex")]
+#[inline(always)]
+unsafe fn complex<S: 'static>() -> Option<Microkernel<S>> {
+    // SAFETY (every line): the CPU supports this instruction set (the caller's contract).
+    unsafe { instance::<S, c64x2::C64x2, 3, 2>().or_else(|| instance::<S, c32x4::C32x4, 2, 2>()) }
+}
+
+/// Without the `complex` feature complex types run the portable kernel.
+///
+/// # Safety
+///
+/// None needed; `unsafe` only to match the other build.
+#[cfg(not(feature = "complex"))]
+#[inline(always)]
+unsafe fn complex<S: 'static>() -> Option<Microkernel<S>> {
+    None
 }
