@@ -128,6 +128,14 @@ fn auto_follows_its_plan_and_explains_it() {
         complex_level != parmat::Simd::Portable,
         "{complex}"
     );
+    if complex_level != parmat::Simd::Portable {
+        let text = complex.to_string();
+        assert!(
+            text.contains("real (a complex one counts four) multiply-adds")
+                && text.contains("for complex elements"),
+            "{text}"
+        );
+    }
 }
 
 /// The region where the planner switches between dot products, split-k and the blocked

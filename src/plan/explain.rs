@@ -36,6 +36,9 @@ pub struct Plan {
     pub(super) short_output: bool,
     /// Whether the i-k-j loop runs for an outer product (see `shallow_on_rows`).
     pub(super) shallow_rows: bool,
+    /// Whether the element type is complex with hand-written kernels, whose cost counts
+    /// each multiply-add as four real ones (see `real_multiply_adds_per`).
+    pub(super) complex: bool,
 }
 
 impl Plan {
@@ -128,8 +131,10 @@ impl fmt::Display for Plan {
             output_units,
             short_output,
             shallow_rows,
+            complex,
         } = self;
         let class_name = match class {
+            _ if *complex => "complex",
             ElementClass::Float => "floating-point",
             ElementClass::Integer => "integer",
             ElementClass::Generic => "generic",
@@ -181,6 +186,11 @@ impl fmt::Display for Plan {
                 ""
             }
         );
+        let in_real = if *complex {
+            " real (a complex one counts four)"
+        } else {
+            ""
+        };
         let padding = match (cost != work, *blocked_kernels) {
             (false, _) => "",
             (true, true) => ", counting edge-tile padding and the writes of C",
@@ -198,7 +208,7 @@ impl fmt::Display for Plan {
         if *workers > 1 {
             return write!(
                 f,
-                "; {workers} workers of the pool's {threads} threads, {} multiply-adds each{padding} ({per_worker})",
+                "; {workers} workers of the pool's {threads} threads, {}{in_real} multiply-adds each{padding} ({per_worker})",
                 cost / *workers as u128
             );
         }
@@ -207,7 +217,7 @@ impl fmt::Display for Plan {
         } else if *cost < 2 * min_work {
             write!(
                 f,
-                "; one worker on the calling thread: its {cost} multiply-adds{padding}{} are below the {} that two workers need at {per_worker}",
+                "; one worker on the calling thread: its {cost}{in_real} multiply-adds{padding}{} are below the {} that two workers need at {per_worker}",
                 if padding.is_empty() { "" } else { "," },
                 2 * min_work
             )

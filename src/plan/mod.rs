@@ -134,5 +134,7 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         output_units: unsplit_limit::<T>(kernel, m, k, n),
         short_output: kernel == OneWorkerKernel::Rows && rows_for_a_short_output::<T>(m, k, n),
         shallow_rows: kernel == OneWorkerKernel::Rows && shallow_on_rows::<T>(m, k, n),
+        complex: real_multiply_adds_per::<T>() > 1
+            && kernel_level_for::<T>(Simd::default_level()) != Simd::Portable,
     }
 }

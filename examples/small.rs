@@ -1,0 +1,183 @@
+//! Tiny and small square products, time per product, side by side in one process: parmat's
+//! `Auto` (through `mul_into`, preallocated output), faer (`matmul`, `Par::Seq`) and
+//! nalgebra (`DMatrix::gemm`), every result checked against parmat's.
+//!
+//! ```text
+//! cargo run --release --example small
+//! cargo run --release --example small -- --sizes 2,4,8 --types f64 --rounds 5
+//! ```
+//!
+//! Each point is the best of `--rounds` batches; a batch runs the product back to back
+//! for about 20 ms and reports the mean time per call. Single-threaded throughout: these
+//! products are below every worker minimum.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use parmat::{Auto, Element, Matrix, MulStrategy};
+
+/// An element type every implementation here supports.
+trait Sample:
+    Element
+    + nalgebra::Scalar
+    + nalgebra::ClosedAddAssign
+    + nalgebra::ClosedMulAssign
+    + num_traits::One
+    + std::fmt::Debug
+{
+    fn value(x: usize) -> Self;
+    fn close(a: Self, b: Self, k: usize) -> bool;
+    /// faer's time per product and its result, for the types faer multiplies.
+    fn faer(a: &Matrix<Self>, b: &Matrix<Self>, rounds: usize) -> Option<(f64, Vec<Self>)>;
+}
+
+macro_rules! float_sample {
+    ($t:ty) => {
+        impl Sample for $t {
+            fn value(x: usize) -> Self {
+                (x % 17) as $t / 8.0 - 1.0
+            }
+            fn close(a: Self, b: Self, k: usize) -> bool {
+                ((a - b) as f64).abs() <= (k as f64 + 1.0) * 4.0 * <$t>::EPSILON as f64
+            }
+            fn faer(a: &Matrix<Self>, b: &Matrix<Self>, rounds: usize) -> Option<(f64, Vec<Self>)> {
+                let (m, n) = (a.rows(), b.cols());
+                let fa = faer::Mat::<$t>::from_fn(m, a.cols(), |i, j| a[(i, j)]);
+                let fb = faer::Mat::<$t>::from_fn(b.rows(), n, |i, j| b[(i, j)]);
+                let mut fc = faer::Mat::<$t>::zeros(m, n);
+                let time = best_per_call(rounds, || {
+                    faer::linalg::matmul::matmul(
+                        fc.as_mut(),
+                        faer::Accum::Replace,
+                        black_box(fa.as_ref()),
+                        black_box(fb.as_ref()),
+                        1.0,
+                        faer::Par::Seq,
+                    )
+                });
+                Some((time, (0..m * n).map(|x| fc[(x / n, x % n)]).collect()))
+            }
+        }
+    };
+}
+float_sample!(f64);
+float_sample!(f32);
+
+macro_rules! int_sample {
+    ($t:ty) => {
+        impl Sample for $t {
+            fn value(x: usize) -> Self {
+                (x % 17) as $t - 8
+            }
+            fn close(a: Self, b: Self, _k: usize) -> bool {
+                a == b
+            }
+            fn faer(_: &Matrix<Self>, _: &Matrix<Self>, _: usize) -> Option<(f64, Vec<Self>)> {
+                None
+            }
+        }
+    };
+}
+int_sample!(i32);
+int_sample!(i64);
+
+/// Best over `rounds` batches of the mean time of one call, in nanoseconds.
+fn best_per_call(rounds: usize, mut run: impl FnMut()) -> f64 {
+    let target = Duration::from_millis(20);
+    // Calls per batch: enough to fill the target, from one timed call.
+    let start = Instant::now();
+    run();
+    let once = start.elapsed().as_secs_f64().max(1e-9);
+    let calls = ((target.as_secs_f64() / once) as usize).clamp(1, 10_000_000);
+    let mut best = f64::INFINITY;
+    for _ in 0..rounds.max(1) {
+        let start = Instant::now();
+        for _ in 0..calls {
+            run();
+        }
+        best = best.min(start.elapsed().as_secs_f64() * 1e9 / calls as f64);
+    }
+    best
+}
+
+fn measure<T: Sample>(name: &str, n: usize, rounds: usize) {
+    let a = Matrix::from_fn(n, n, |i, j| T::value(i * 31 + j * 7 + 1));
+    let b = Matrix::from_fn(n, n, |i, j| T::value(i * 13 + j * 3 + 5));
+    let mut c = Matrix::zeros(n, n);
+    let parmat = best_per_call(rounds, || {
+        Auto::default()
+            .mul_into(black_box(a.view()), black_box(b.view()), c.view_mut())
+            .expect("square shapes fit")
+    });
+    let check = |what: &str, got: &[T]| {
+        let ok = got
+            .iter()
+            .zip(c.as_slice())
+            .all(|(&x, &y)| T::close(x, y, n));
+        assert!(ok, "{what} disagrees with parmat for {name} n = {n}");
+    };
+    let na = nalgebra::DMatrix::from_row_slice(n, n, a.as_slice());
+    let nb = nalgebra::DMatrix::from_row_slice(n, n, b.as_slice());
+    let mut nc = nalgebra::DMatrix::<T>::zeros(n, n);
+    let nalgebra = best_per_call(rounds, || {
+        nc.gemm(T::one(), black_box(&na), black_box(&nb), T::zero())
+    });
+    check(
+        "nalgebra",
+        &(0..n * n).map(|x| nc[(x / n, x % n)]).collect::<Vec<_>>(),
+    );
+    let faer = T::faer(&a, &b, rounds).map(|(time, result)| {
+        check("faer", &result);
+        time
+    });
+    let best_peer = faer.map_or(nalgebra, |f| f.min(nalgebra));
+    println!(
+        "{name:<4} {n:>4} {parmat:>10.1} {:>10} {nalgebra:>10.1} {:>8.2}",
+        faer.map_or("—".to_owned(), |f| format!("{f:.1}")),
+        best_peer / parmat
+    );
+}
+
+fn main() {
+    let mut sizes = vec![1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
+    let mut types = vec![
+        "f64".to_owned(),
+        "f32".to_owned(),
+        "i32".to_owned(),
+        "i64".to_owned(),
+    ];
+    let mut rounds = 7;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
+        match arg.as_str() {
+            "--sizes" => {
+                sizes = value()
+                    .split(',')
+                    .map(|s| s.parse().expect("a size"))
+                    .collect()
+            }
+            "--types" => types = value().split(',').map(String::from).collect(),
+            "--rounds" => rounds = value().parse().expect("a count"),
+            other => panic!("unknown argument {other:?}: --sizes, --types, --rounds"),
+        }
+    }
+    println!(
+        "ns per product (best of {rounds} batches); ratio = best peer ÷ parmat (> 1: parmat faster)"
+    );
+    println!(
+        "{:<4} {:>4} {:>10} {:>10} {:>10} {:>8}",
+        "type", "n", "parmat", "faer", "nalgebra", "ratio"
+    );
+    for name in &types {
+        for &n in &sizes {
+            match name.as_str() {
+                "f64" => measure::<f64>(name, n, rounds),
+                "f32" => measure::<f32>(name, n, rounds),
+                "i32" => measure::<i32>(name, n, rounds),
+                "i64" => measure::<i64>(name, n, rounds),
+                other => panic!("unknown type {other:?}: f64, f32, i32 or i64"),
+            }
+        }
+    }
+}
