@@ -1,5 +1,7 @@
 //! The `Matrix` type and its views: constructors, accessors, formatting, views.
 
+mod common;
+
 use parmat::{MatMut, MatRef, Matrix, matrix};
 
 #[test]
@@ -161,12 +163,7 @@ fn gemm_with_beta_zero_ignores_nan_in_output() {
     for s in parmat::Strategy::all() {
         let mut c = Matrix::from_fn(6, 7, |_, _| f64::NAN);
         parmat::gemm(&s, 1.0, a.view(), b.view(), 0.0, c.view_mut()).unwrap();
-        let scale_err: f64 = c
-            .as_slice()
-            .iter()
-            .zip(want.as_slice())
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f64::max);
+        let scale_err = common::max_abs_error(c.as_slice(), want.as_slice());
         assert!(scale_err < 1e-12, "{s}: {scale_err}");
     }
     // α and β scale; integer gemm wraps.

@@ -20,16 +20,25 @@ fn workers<T: parmat::Element>(m: usize, k: usize, n: usize) -> usize {
 proptest! {
     #![proptest_config(ProptestConfig { cases: common::proptest_cases(128), failure_persistence: None, ..ProptestConfig::default() })]
 
+    /// Half the shapes are small outputs of a large depth, which the planner splits along
+    /// `k` (`depth_parts` > 1): their workers are bounded by the parts, not the cells.
     #[test]
     fn workers_within_pool_and_units(
         threads in 1usize..=8,
-        m in 0usize..3000, k in 0usize..3000, n in 0usize..3000,
+        (m, k, n) in prop_oneof![
+            (0usize..3000, 0usize..3000, 0usize..3000),
+            (1usize..8, 20_000usize..2_000_000, 1usize..8),
+        ],
     ) {
         pool(threads).install(|| {
             for p in [plan::<f64>(m, k, n), plan::<i32>(m, k, n), plan::<u8>(m, k, n)] {
                 prop_assert!(p.workers() >= 1);
                 prop_assert!(p.workers() <= threads, "{p}");
-                prop_assert!(p.workers() <= (m * n).max(1), "{p}");
+                prop_assert!(p.workers() <= (m * n).max(1) * p.depth_parts(), "{p}");
+                if p.depth_parts() > 1 {
+                    prop_assert!(p.workers() <= p.depth_parts(), "{p}");
+                    prop_assert!(p.to_string().starts_with("split-k"), "{p}");
+                }
                 prop_assert_eq!(p.strategy().workers_for::<f64>(m, k, n) >= 1, true);
                 prop_assert_eq!(p.threads(), threads);
                 prop_assert!(p.depth_parts().is_power_of_two() && p.depth_parts() <= 16, "{p}");

@@ -128,6 +128,32 @@ proptest! {
     }
 }
 
+/// The case proptest once shrank a failure to (complex values into a strided output,
+/// 3×36 · 36×65, the first row of A zero and the second zero for its first 12 columns),
+/// kept as a fixed test for both complex widths: these tests do not persist or replay
+/// failures, so a saved seed would never run.
+#[test]
+fn complex_into_a_strided_output_with_zero_rows() {
+    fn a_and_b<T: num_traits::Float>() -> (Matrix<Complex<T>>, Matrix<Complex<T>>) {
+        let v = |x: usize| T::from((x * 7919 % 2001) as f64 / 100.0 - 10.0).unwrap();
+        let a = Matrix::from_fn(3, 36, |i, j| {
+            if i == 0 || (i == 1 && j < 12) {
+                Complex::new(T::zero(), T::zero())
+            } else {
+                Complex::new(v(i * 36 + j), v(i * 36 + j + 5000))
+            }
+        });
+        let b = Matrix::from_fn(36, 65, |i, j| {
+            Complex::new(v(i * 65 + j + 9), v(i * 65 + j + 7000))
+        });
+        (a, b)
+    }
+    let (a, b) = a_and_b::<f64>();
+    check_all(&a, &b, Layout::RowMajor, Layout::RowMajor, Layout::Strided);
+    let (a, b) = a_and_b::<f32>();
+    check_all(&a, &b, Layout::RowMajor, Layout::RowMajor, Layout::Strided);
+}
+
 /// Sizes around the blocked kernel's tiles and blocks, and the other small integer types.
 #[test]
 fn fixed_edge_sizes_small_integer_types() {

@@ -1,5 +1,7 @@
 //! Threading: worker counts, the current pool, inline single-worker runs, determinism.
 
+mod common;
+
 use std::ops::{Add, Mul};
 use std::sync::Mutex;
 
@@ -42,10 +44,18 @@ fn results_do_not_depend_on_worker_count() {
             );
         }
     }
+    // Auto picks its strategy from the shape alone, so its bits do not move with the pool.
     let auto_one = pool(1).install(|| a.par_mul(&b).unwrap());
     for threads in 2..=8 {
         let c = pool(threads).install(|| a.par_mul(&b).unwrap());
         assert_eq!(c.shape(), auto_one.shape());
+        assert!(
+            c.as_slice()
+                .iter()
+                .zip(auto_one.as_slice())
+                .all(|(x, y)| x.to_bits() == y.to_bits()),
+            "Auto in a {threads}-thread pool differs from Auto in a 1-thread pool"
+        );
     }
 }
 
@@ -159,6 +169,8 @@ fn work_runs_inline_or_in_the_current_pool() {
         let seen = seen_after(|| {
             three.install(|| a.mul_with(&a, &s).unwrap());
         });
+        // Not vacuous: the probe type's multiplications ran and were recorded.
+        assert!(!seen.is_empty(), "{s:?}: no multiplication was seen");
         assert!(
             seen.iter()
                 .all(|&(index, threads)| index.is_some_and(|i| i < 3) && threads == 3),
@@ -179,12 +191,7 @@ fn concurrent_callers() {
                 let s = Strategy::all()[t % 5];
                 for _ in 0..3 {
                     let c = a.mul_with(b, &s).unwrap();
-                    let err = c
-                        .as_slice()
-                        .iter()
-                        .zip(want.as_slice())
-                        .map(|(x, y)| (x - y).abs())
-                        .fold(0.0, f64::max);
+                    let err = common::max_abs_error(c.as_slice(), want.as_slice());
                     assert!(err < 1e-9, "{s}: {err}");
                 }
             });

@@ -308,3 +308,20 @@ pub fn proptest_cases(full: u32) -> u32 {
     };
     ((f64::from(full) * scale).ceil() as u32).max(1)
 }
+
+/// The largest absolute difference between `got` and `want`, element by element, with any
+/// NaN difference (a NaN in either) counted as an infinite error, and so are slices of
+/// different lengths: a NaN leaking into a result cannot pass a bound on this measure, as it
+/// would through `fold(0.0, f64::max)`, which drops NaNs.
+pub fn max_abs_error(got: &[f64], want: &[f64]) -> f64 {
+    if got.len() != want.len() {
+        return f64::INFINITY;
+    }
+    got.iter()
+        .zip(want)
+        .map(|(x, y)| {
+            let d = (x - y).abs();
+            if d.is_nan() { f64::INFINITY } else { d }
+        })
+        .fold(0.0, f64::max)
+}
