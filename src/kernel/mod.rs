@@ -7,10 +7,11 @@
 //! - [`dot`]: the dot product of one row of A with one column of B (per-cell strategy).
 //! - [`blocked`]: the BLIS-style loop nest around a register-tile [`Microkernel`]: the
 //!   [`portable`] one for every type, or a hand-written one chosen at run time ([`Simd`]).
-//! - `tile`: the hand-written register-tile kernel, written once over a small `Vector`
-//!   trait; each instruction set implements that trait per element type (in `x86_64` and
-//!   `aarch64`) and registers the instances in its `kernel` function, which
-//!   [`simd_kernel`] asks. On other architectures only the portable kernel exists.
+//! - `tile`: the hand-written register-tile kernel, written once over a small
+//!   `TileArithmetic` trait (which every lane-wise `Vector` is); each instruction set
+//!   implements one per element type (in `x86_64` and `aarch64`) and registers the
+//!   instances in its `kernel` function, which [`simd_kernel`] asks. On other
+//!   architectures only the portable kernel exists.
 //!
 //! The strategies decide the number of workers; the row and dot loops run on the part of
 //! the output they are given, while the blocked nest forks and joins inside its depth loop
