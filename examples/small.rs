@@ -5,7 +5,12 @@
 //! ```text
 //! cargo run --release --example small
 //! cargo run --release --example small -- --sizes 2,4,8 --types f64 --rounds 5
+//! cargo run --release --example small -- --batch 10000 --sizes 16,32   # f64 batches
 //! ```
+//!
+//! With `--batch B`, each size is a batch of B products of f64, timed as a whole:
+//! `parmat::mul_batch_into` (`Auto`) in the global pool, the same products one at a time
+//! on one thread, and faer (`Par::Seq`) called from rayon's `par_iter` in the global pool.
 //!
 //! Each point is the best of `--rounds` batches; a batch runs the product back to back
 //! for about 20 ms and reports the mean time per call. Single-threaded throughout: these
@@ -14,7 +19,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use parmat::{Auto, Element, Matrix, MulStrategy};
+use parmat::{Auto, Element, MatMut, MatRef, Matrix, MulStrategy};
+use rayon::prelude::*;
 
 /// An element type every implementation here supports.
 trait Sample:
@@ -138,6 +144,75 @@ fn measure<T: Sample>(name: &str, n: usize, rounds: usize) {
     );
 }
 
+/// A batch of `count` products of `n × n` f64 matrices: milliseconds per batch for the
+/// batch entry point, the products one at a time on one thread, and faer from `par_iter`.
+fn measure_batch(n: usize, count: usize, rounds: usize) {
+    let a: Vec<Matrix<f64>> = (0..count)
+        .map(|t| Matrix::from_fn(n, n, |i, j| f64::value(t * 7 + i * 31 + j * 7 + 1)))
+        .collect();
+    let b: Vec<Matrix<f64>> = (0..count)
+        .map(|t| Matrix::from_fn(n, n, |i, j| f64::value(t * 3 + i * 13 + j * 3 + 5)))
+        .collect();
+    let mut c: Vec<Matrix<f64>> = (0..count).map(|_| Matrix::zeros(n, n)).collect();
+    let av: Vec<MatRef<'_, f64>> = a.iter().map(Matrix::view).collect();
+    let bv: Vec<MatRef<'_, f64>> = b.iter().map(Matrix::view).collect();
+    let batch = best_per_call(rounds, || {
+        let mut cv: Vec<MatMut<'_, f64>> = c.iter_mut().map(Matrix::view_mut).collect();
+        parmat::mul_batch_into(&Auto::default(), black_box(&av), black_box(&bv), &mut cv)
+            .expect("square shapes fit")
+    });
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a pool");
+    let mut d: Vec<Matrix<f64>> = (0..count).map(|_| Matrix::zeros(n, n)).collect();
+    let serial = one_thread.install(|| {
+        best_per_call(rounds, || {
+            for ((x, y), z) in av.iter().zip(&bv).zip(d.iter_mut()) {
+                Auto::default()
+                    .mul_into(black_box(*x), black_box(*y), z.view_mut())
+                    .expect("square shapes fit");
+            }
+        })
+    });
+    assert!(
+        c == d,
+        "the batch disagrees with the products one at a time"
+    );
+    let fa: Vec<faer::Mat<f64>> = a
+        .iter()
+        .map(|m| faer::Mat::from_fn(n, n, |i, j| m[(i, j)]))
+        .collect();
+    let fb: Vec<faer::Mat<f64>> = b
+        .iter()
+        .map(|m| faer::Mat::from_fn(n, n, |i, j| m[(i, j)]))
+        .collect();
+    let mut fc: Vec<faer::Mat<f64>> = (0..count).map(|_| faer::Mat::zeros(n, n)).collect();
+    let faer = best_per_call(rounds, || {
+        fc.par_iter_mut()
+            .zip(fa.par_iter().zip(fb.par_iter()))
+            .for_each(|(z, (x, y))| {
+                faer::linalg::matmul::matmul(
+                    z.as_mut(),
+                    faer::Accum::Replace,
+                    black_box(x.as_ref()),
+                    black_box(y.as_ref()),
+                    1.0,
+                    faer::Par::Seq,
+                )
+            })
+    });
+    let ms = |ns: f64| ns / 1e6;
+    println!(
+        "f64  {n:>4} {count:>6} {:>12.3} {:>12.3} {:>12.3} {:>10.2} {:>10.2}",
+        ms(batch),
+        ms(serial),
+        ms(faer),
+        serial / batch,
+        faer / batch
+    );
+}
+
 fn main() {
     let mut sizes = vec![1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
     let mut types = vec![
@@ -147,6 +222,7 @@ fn main() {
         "i64".to_owned(),
     ];
     let mut rounds = 7;
+    let mut batch: Option<usize> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
@@ -159,8 +235,23 @@ fn main() {
             }
             "--types" => types = value().split(',').map(String::from).collect(),
             "--rounds" => rounds = value().parse().expect("a count"),
-            other => panic!("unknown argument {other:?}: --sizes, --types, --rounds"),
+            "--batch" => batch = Some(value().parse().expect("a batch size")),
+            other => panic!("unknown argument {other:?}: --sizes, --types, --rounds, --batch"),
         }
+    }
+    if let Some(count) = batch {
+        println!(
+            "ms per batch (best of {rounds}), {} threads in the global pool; ratios > 1: the batch entry point is faster",
+            rayon::current_num_threads()
+        );
+        println!(
+            "{:<4} {:>4} {:>6} {:>12} {:>12} {:>12} {:>10} {:>10}",
+            "type", "n", "batch", "mul_batch", "1 thread", "faer iter", "÷ 1 thr", "÷ faer"
+        );
+        for &n in &sizes {
+            measure_batch(n, count, rounds);
+        }
+        return;
     }
     println!(
         "ns per product (best of {rounds} batches); ratio = best peer ÷ parmat (> 1: parmat faster)"

@@ -77,6 +77,24 @@ pub enum Error {
         /// Bytes asked for.
         bytes: usize,
     },
+    /// The slices of a batch of products ([`par_mul_batch`](crate::par_mul_batch),
+    /// [`mul_batch_into`](crate::mul_batch_into)) have different lengths.
+    BatchLengthMismatch {
+        /// Left operands given.
+        left: usize,
+        /// Right operands given.
+        right: usize,
+        /// Outputs given (`None` where the batch allocates them).
+        outputs: Option<usize>,
+    },
+    /// A product of a batch failed its checks: `error` says how, `index` which product
+    /// (the first one found). Nothing of the batch was computed.
+    InBatch {
+        /// Position of the product in the batch.
+        index: usize,
+        /// What was wrong with it.
+        error: Box<Error>,
+    },
     /// A checked integer product overflowed at this output cell.
     Overflow {
         /// Row of the first output cell found to overflow.
@@ -247,11 +265,33 @@ impl fmt::Display for Error {
                 f,
                 "too large for MPI: a {rows}×{cols} block has more than 2147483647 elements, the most one MPI message can carry"
             ),
+            Error::BatchLengthMismatch {
+                left,
+                right,
+                outputs,
+            } => {
+                write!(
+                    f,
+                    "batch length mismatch: {left} left operands and {right} right operands"
+                )?;
+                match outputs {
+                    Some(outputs) => write!(f, " for {outputs} outputs"),
+                    None => Ok(()),
+                }
+            }
+            Error::InBatch { index, error } => write!(f, "product {index} of the batch: {error}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::InBatch { error, .. } => Some(error.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 /// Checks that `a` (`m×k`) times `b` (`k×n`) fits, and that the output (if any) is `m×n`.
 pub(crate) fn check_product(

@@ -66,7 +66,9 @@
 //! small products never pay for threads; when that leaves one worker, the product runs on
 //! the calling thread and nothing is handed to rayon. The minimums were measured on the development machine;
 //! [`Auto::calibrated`] measures them on yours. Inside your own `par_iter` over many small
-//! products, `par_mul` keeps each on its calling thread, so the batch is not slowed.
+//! products, `par_mul` keeps each on its calling thread, so the batch is not slowed; or
+//! hand the whole batch to [`par_mul_batch`] / [`mul_batch_into`], which share it out
+//! under one worker budget.
 //! `with_workers(n)` constructors ([`RowParallel::with_workers`] and the others) use
 //! exactly `min(n, units of work)` workers, for experiments.
 //!
@@ -117,6 +119,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod batch;
 mod dispatch;
 mod element;
 mod error;
@@ -136,6 +139,7 @@ pub mod dist;
 #[cfg(feature = "ndarray")]
 mod ndarray;
 
+pub use batch::{mul_batch_into, par_mul_batch};
 pub use element::Element;
 pub use error::Error;
 pub use exact::{CheckedInteger, Widen, checked_mul_into};
