@@ -1,10 +1,10 @@
 //! Interop with [`ndarray`](https://docs.rs/ndarray): conversions and the [`ParMul`]
 //! extension trait (feature `ndarray`, on by default).
 
-use ::ndarray::{Array2, ArrayBase, ArrayView2, ArrayViewMut2, Data, Ix2};
+use ::ndarray::{Array2, Array3, ArrayBase, ArrayView2, ArrayViewMut2, Axis, Data, Ix2, Ix3};
 
 use crate::element::Element;
-use crate::error::Error;
+use crate::error::{Error, check_product};
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::strategy::{Auto, MulStrategy};
 
@@ -100,12 +100,16 @@ impl<'a, T> From<ArrayViewMut2<'a, T>> for MatMut<'a, T> {
 pub trait ParMul<Rhs: ?Sized> {
     /// The element type of the product.
     type Elem;
+    /// The product: an `Array2` for two matrices, an `Array3` for two batches.
+    type Output;
 
     /// `self · rhs` with the [`Auto`] strategy.
     ///
     /// # Errors
     ///
-    /// [`Error::ShapeMismatch`] if the inner dimensions differ.
+    /// [`Error::ShapeMismatch`] if the inner dimensions differ; for two batches (3-D
+    /// arrays) also [`Error::BatchLengthMismatch`]; [`Error::SizeOverflow`] or
+    /// [`Error::AllocationFailed`] if the result cannot be counted or allocated.
     ///
     /// # Examples
     ///
@@ -116,13 +120,15 @@ pub trait ParMul<Rhs: ?Sized> {
     /// assert!(a.par_mul(&a).is_err());
     /// # Ok::<(), parmat::Error>(())
     /// ```
-    fn par_mul(&self, rhs: &Rhs) -> Result<Array2<Self::Elem>, Error>;
+    fn par_mul(&self, rhs: &Rhs) -> Result<Self::Output, Error>;
 
     /// `self · rhs` with the given strategy.
     ///
     /// # Errors
     ///
-    /// [`Error::ShapeMismatch`] if the inner dimensions differ.
+    /// [`Error::ShapeMismatch`] if the inner dimensions differ; for two batches (3-D
+    /// arrays) also [`Error::BatchLengthMismatch`]; [`Error::SizeOverflow`] or
+    /// [`Error::AllocationFailed`] if the result cannot be counted or allocated.
     ///
     /// # Examples
     ///
@@ -132,11 +138,7 @@ pub trait ParMul<Rhs: ?Sized> {
     /// assert_eq!(a.mul_with(&a, &PerCell::default())?, a);
     /// # Ok::<(), parmat::Error>(())
     /// ```
-    fn mul_with<St: MulStrategy>(
-        &self,
-        rhs: &Rhs,
-        strategy: &St,
-    ) -> Result<Array2<Self::Elem>, Error>;
+    fn mul_with<St: MulStrategy>(&self, rhs: &Rhs, strategy: &St) -> Result<Self::Output, Error>;
 }
 
 impl<T, S1, S2> ParMul<ArrayBase<S2, Ix2>> for ArrayBase<S1, Ix2>
@@ -146,6 +148,7 @@ where
     S2: Data<Elem = T>,
 {
     type Elem = T;
+    type Output = Array2<T>;
 
     fn par_mul(&self, rhs: &ArrayBase<S2, Ix2>) -> Result<Array2<T>, Error> {
         self.mul_with(rhs, &Auto::default())
@@ -158,4 +161,123 @@ where
     ) -> Result<Array2<T>, Error> {
         crate::mul(strategy, self.view().into(), rhs.view().into()).map(Array2::from)
     }
+}
+
+/// Batches: `a.par_mul(&b)` on two 3-D arrays multiplies them matrix by matrix along axis
+/// 0, as numpy's `matmul` does: `(batch, m, k) · (batch, k, n)` gives `(batch, m, n)`, and
+/// a batch of one on either side is broadcast against the other (`(1, m, k) · (b, k, n)`
+/// gives `(b, m, n)`).
+///
+/// `par_mul` shares the batch out under one worker budget (as
+/// [`mul_batch_into`](crate::mul_batch_into) with [`Auto`]); `mul_with` runs the products
+/// one after another, each with the workers `strategy` gives it.
+///
+/// # Errors
+///
+/// [`Error::BatchLengthMismatch`] if the batch lengths differ and neither is 1;
+/// [`Error::ShapeMismatch`] if the matrices' inner dimensions differ (`k`);
+/// [`Error::SizeOverflow`] if the result's size cannot be counted, [`Error::AllocationFailed`]
+/// if its memory cannot be had. Nothing is computed then.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::{Array3, array};
+/// use parmat::ParMul;
+/// let a = Array3::from_shape_fn((4, 2, 3), |(b, i, j)| (b + i + j) as f64);
+/// let b = Array3::from_shape_fn((4, 3, 2), |(b, i, j)| (b * i + j) as f64);
+/// let c = a.par_mul(&b)?;
+/// assert_eq!(c.dim(), (4, 2, 2));
+/// assert_eq!(c.index_axis(ndarray::Axis(0), 3), a.index_axis(ndarray::Axis(0), 3).dot(&b.index_axis(ndarray::Axis(0), 3)));
+///
+/// // One matrix against a batch: broadcast.
+/// let w = array![[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]]; // (1, 2, 3)
+/// let picked = w.par_mul(&b)?; // rows 0 and 2 of each matrix of `b`
+/// assert_eq!(picked.dim(), (4, 2, 2));
+/// assert_eq!(picked[(1, 1, 1)], b[(1, 2, 1)]);
+/// # Ok::<(), parmat::Error>(())
+/// ```
+impl<T, S1, S2> ParMul<ArrayBase<S2, Ix3>> for ArrayBase<S1, Ix3>
+where
+    T: Element,
+    S1: Data<Elem = T>,
+    S2: Data<Elem = T>,
+{
+    type Elem = T;
+    type Output = Array3<T>;
+
+    fn par_mul(&self, rhs: &ArrayBase<S2, Ix3>) -> Result<Array3<T>, Error> {
+        batch_product(self, rhs, |a, b, c| {
+            crate::mul_batch_into(&Auto::default(), a, b, c)
+        })
+    }
+
+    fn mul_with<St: MulStrategy>(
+        &self,
+        rhs: &ArrayBase<S2, Ix3>,
+        strategy: &St,
+    ) -> Result<Array3<T>, Error> {
+        batch_product(self, rhs, |a, b, c| {
+            for ((x, y), z) in a.iter().zip(b).zip(c.iter_mut()) {
+                strategy.mul_into(*x, *y, z.rb_mut())?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The batch product of two 3-D arrays (see the `Ix3` impl of [`ParMul`]): checks the
+/// shapes, broadcasts a batch of one, allocates the result and hands the views to `run`.
+fn batch_product<T, S1, S2>(
+    a: &ArrayBase<S1, Ix3>,
+    b: &ArrayBase<S2, Ix3>,
+    run: impl FnOnce(&[MatRef<'_, T>], &[MatRef<'_, T>], &mut [MatMut<'_, T>]) -> Result<(), Error>,
+) -> Result<Array3<T>, Error>
+where
+    T: Element,
+    S1: Data<Elem = T>,
+    S2: Data<Elem = T>,
+{
+    let ((batch_a, m, k), (batch_b, k2, n)) = (a.dim(), b.dim());
+    let batch = match (batch_a, batch_b) {
+        (x, y) if x == y => x,
+        (1, y) => y,
+        (x, 1) => x,
+        (x, y) => {
+            return Err(Error::BatchLengthMismatch {
+                left: x,
+                right: y,
+                outputs: None,
+            });
+        }
+    };
+    check_product("multiply the batches of", (m, k), (k2, n), None)?;
+    let cells = batch
+        .checked_mul(m)
+        .and_then(|x| x.checked_mul(n))
+        .filter(|&cells| cells <= isize::MAX as usize / std::mem::size_of::<T>().max(1))
+        .ok_or(Error::SizeOverflow {
+            rows: batch.saturating_mul(m),
+            cols: n,
+        })?;
+    let mut data = Vec::new();
+    data.try_reserve_exact(cells)
+        .map_err(|_| Error::AllocationFailed {
+            rows: batch * m,
+            cols: n,
+            bytes: cells * std::mem::size_of::<T>(),
+        })?;
+    data.resize(cells, T::zero());
+    let mut out = Array3::from_shape_vec((batch, m, n), data).expect("batch × m × n elements");
+    let pick = |len: usize, i: usize| if len == 1 { 0 } else { i };
+    let av: Vec<MatRef<'_, T>> = (0..batch)
+        .map(|i| a.index_axis(Axis(0), pick(batch_a, i)).into())
+        .collect();
+    let bv: Vec<MatRef<'_, T>> = (0..batch)
+        .map(|i| b.index_axis(Axis(0), pick(batch_b, i)).into())
+        .collect();
+    let mut cv: Vec<MatMut<'_, T>> = out.outer_iter_mut().map(MatMut::from).collect();
+    run(&av, &bv, &mut cv)?;
+    drop(cv);
+    Ok(out)
 }

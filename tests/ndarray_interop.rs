@@ -140,3 +140,103 @@ proptest! {
         }
     }
 }
+
+/// `par_mul` on 3-D arrays: batch by batch along axis 0, a batch of one broadcast on either
+/// side, any strides (a sliced, reversed batch), and errors before anything is computed.
+#[test]
+fn batches_of_3d_arrays() {
+    use ndarray::{Array3, Axis};
+    let a = Array3::from_shape_fn((5, 7, 9), |(t, i, j)| {
+        ((t * 13 + i * 5 + j) % 11) as i64 - 5
+    });
+    let b = Array3::from_shape_fn((5, 9, 4), |(t, i, j)| ((t * 7 + i * 3 + j) % 13) as i64 - 6);
+    let each = |x: &ndarray::ArrayView3<'_, i64>, y: &ndarray::ArrayView3<'_, i64>| {
+        let batch = x.len_of(Axis(0)).max(y.len_of(Axis(0)));
+        (0..batch)
+            .map(|t| {
+                let pick = |v: &ndarray::ArrayView3<'_, i64>| {
+                    v.index_axis(Axis(0), if v.len_of(Axis(0)) == 1 { 0 } else { t })
+                        .to_owned()
+                };
+                pick(x).dot(&pick(y))
+            })
+            .collect::<Vec<_>>()
+    };
+    let check = |x: ndarray::ArrayView3<'_, i64>, y: ndarray::ArrayView3<'_, i64>| {
+        let want = each(&x, &y);
+        for got in [
+            x.par_mul(&y).unwrap(),
+            x.mul_with(&y, &parmat::PerCell::default()).unwrap(),
+        ] {
+            assert_eq!(got.len_of(Axis(0)), want.len());
+            for (t, w) in want.iter().enumerate() {
+                assert_eq!(got.index_axis(Axis(0), t), w, "batch {t}");
+            }
+        }
+    };
+    check(a.view(), b.view());
+    // Broadcast a batch of one on either side.
+    check(a.slice(s![2..3, .., ..]), b.view());
+    check(a.view(), b.slice(s![4..5, .., ..]));
+    // Strided and reversed batches, transposed matrices inside.
+    let bt = Array3::from_shape_fn((5, 4, 9), |(t, j, i)| b[(t, i, j)]);
+    let mut b_strided = bt.view().permuted_axes([0, 2, 1]);
+    b_strided.invert_axis(Axis(0));
+    check(a.slice(s![..;-1, .., ..]), b_strided);
+    check(a.slice(s![..;2, .., ..;2]), b.slice(s![..;2, ..;2, ..]));
+    // Empty batches and empty matrices.
+    let empty = Array3::<i64>::zeros((0, 7, 9));
+    assert_eq!(
+        empty.par_mul(&b.slice(s![0..0, .., ..])).unwrap().dim(),
+        (0, 7, 4)
+    );
+    assert_eq!(
+        Array3::<i64>::zeros((3, 2, 0))
+            .par_mul(&Array3::<i64>::zeros((3, 0, 5)))
+            .unwrap(),
+        Array3::<i64>::zeros((3, 2, 5))
+    );
+    // Errors.
+    let err = a.par_mul(&b.slice(s![0..2, .., ..])).unwrap_err();
+    assert_eq!(
+        err,
+        parmat::Error::BatchLengthMismatch {
+            left: 5,
+            right: 2,
+            outputs: None
+        }
+    );
+    let err = a.par_mul(&a).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            parmat::Error::ShapeMismatch {
+                left: (7, 9),
+                right: (7, 9),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Floats: the same bits as each product alone (Auto in the batch and alone).
+    let x = Array3::from_shape_fn((6, 40, 30), |(t, i, j)| {
+        ((t + i * 3 + j * 7) % 17) as f64 / 3.0
+    });
+    let y = Array3::from_shape_fn((6, 30, 20), |(t, i, j)| {
+        ((t * 5 + i + j * 11) % 19) as f64 / 7.0
+    });
+    let z = x.par_mul(&y).unwrap();
+    for t in 0..6 {
+        let alone = x
+            .index_axis(Axis(0), t)
+            .par_mul(&y.index_axis(Axis(0), t))
+            .unwrap();
+        assert!(
+            z.index_axis(Axis(0), t)
+                .iter()
+                .zip(&alone)
+                .all(|(p, q)| p.to_bits() == q.to_bits()),
+            "batch {t}"
+        );
+    }
+}
