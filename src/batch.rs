@@ -43,8 +43,12 @@ const TASK_WORK: u128 = 1 << 15;
 ///
 /// ```
 /// use parmat::Matrix;
-/// let a: Vec<Matrix<f64>> = (0..100).map(|i| Matrix::from_fn(4, 3, |r, c| (i + r + c) as f64)).collect();
-/// let b: Vec<Matrix<f64>> = (0..100).map(|i| Matrix::from_fn(3, 2, |r, c| (i * r + c) as f64)).collect();
+/// let a: Vec<Matrix<f64>> = (0..100)
+///     .map(|i| Matrix::from_fn(4, 3, |r, c| (i + r + c) as f64))
+///     .collect();
+/// let b: Vec<Matrix<f64>> = (0..100)
+///     .map(|i| Matrix::from_fn(3, 2, |r, c| (i * r + c) as f64))
+///     .collect();
 /// let c = parmat::par_mul_batch(&a, &b)?;
 /// assert_eq!(c.len(), 100);
 /// assert_eq!(c[7], a[7].mul_with(&b[7], &parmat::Serial)?);
@@ -99,7 +103,9 @@ pub fn par_mul_batch<T: Element>(
 ///
 /// ```
 /// use parmat::{MatMut, MatRef, Matrix, Serial};
-/// let a: Vec<Matrix<i32>> = (0..8).map(|i| Matrix::from_fn(2, 2, |r, c| i + r as i32 - c as i32)).collect();
+/// let a: Vec<Matrix<i32>> = (0..8)
+///     .map(|i| Matrix::from_fn(2, 2, |r, c| i + r as i32 - c as i32))
+///     .collect();
 /// let mut c: Vec<Matrix<i32>> = (0..8).map(|_| Matrix::zeros(2, 2)).collect();
 /// let views: Vec<MatRef<'_, i32>> = a.iter().map(Matrix::view).collect();
 /// let mut outs: Vec<MatMut<'_, i32>> = c.iter_mut().map(Matrix::view_mut).collect();

@@ -188,7 +188,8 @@ where
 /// let b = Array3::from_shape_fn((4, 3, 2), |(b, i, j)| (b * i + j) as f64);
 /// let c = a.par_mul(&b)?;
 /// assert_eq!(c.dim(), (4, 2, 2));
-/// assert_eq!(c.index_axis(ndarray::Axis(0), 3), a.index_axis(ndarray::Axis(0), 3).dot(&b.index_axis(ndarray::Axis(0), 3)));
+/// let third = |x: &Array3<f64>| x.index_axis(ndarray::Axis(0), 3).to_owned();
+/// assert_eq!(third(&c), third(&a).dot(&third(&b)));
 ///
 /// // One matrix against a batch: broadcast.
 /// let w = array![[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]]; // (1, 2, 3)
