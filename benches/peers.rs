@@ -32,6 +32,49 @@ fn configure(
     group.measurement_time(Duration::from_secs(if n >= 1024 { 4 } else { 2 }));
 }
 
+/// parmat's blocked strategy on `a · b`, into a preallocated output.
+fn bench_parmat<T: parmat::Element>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    n: usize,
+    a: &Matrix<T>,
+    b: &Matrix<T>,
+) {
+    let mut c = Matrix::<T>::zeros(n, n);
+    group.bench_with_input(BenchmarkId::new("parmat", n), &n, |bench, _| {
+        bench.iter(|| {
+            Blocked::default()
+                .mul_into(a.view(), b.view(), c.view_mut())
+                .unwrap()
+        })
+    });
+}
+
+/// faer's `matmul` on `a · b` with every core, into a preallocated output.
+fn bench_faer<T>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    n: usize,
+    a: &Matrix<T>,
+    b: &Matrix<T>,
+) where
+    T: parmat::Element + faer::traits::ComplexField + num_traits::One,
+{
+    let fa = faer::Mat::<T>::from_fn(n, n, |i, j| a[(i, j)]);
+    let fb = faer::Mat::<T>::from_fn(n, n, |i, j| b[(i, j)]);
+    let mut fc = faer::Mat::<T>::zeros(n, n);
+    group.bench_with_input(BenchmarkId::new("faer", n), &n, |bench, _| {
+        bench.iter(|| {
+            faer::linalg::matmul::matmul(
+                fc.as_mut(),
+                faer::Accum::Replace,
+                fa.as_ref(),
+                fb.as_ref(),
+                <T as num_traits::One>::one(),
+                faer::Par::rayon(0),
+            )
+        })
+    });
+}
+
 macro_rules! float_group {
     ($c:expr, $t:ty, $name:literal, $gemm:path) => {{
         let mut group = $c.benchmark_group($name);
@@ -39,29 +82,8 @@ macro_rules! float_group {
             configure(&mut group, n, 2);
             let a = Matrix::<$t>::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as $t - 5.0);
             let b = Matrix::<$t>::from_fn(n, n, |i, j| ((i * 5 + j) % 13) as $t - 6.0);
-            let mut c = Matrix::<$t>::zeros(n, n);
-            group.bench_with_input(BenchmarkId::new("parmat", n), &n, |bench, _| {
-                bench.iter(|| {
-                    Blocked::default()
-                        .mul_into(a.view(), b.view(), c.view_mut())
-                        .unwrap()
-                })
-            });
-            let fa = faer::Mat::<$t>::from_fn(n, n, |i, j| a[(i, j)]);
-            let fb = faer::Mat::<$t>::from_fn(n, n, |i, j| b[(i, j)]);
-            let mut fc = faer::Mat::<$t>::zeros(n, n);
-            group.bench_with_input(BenchmarkId::new("faer", n), &n, |bench, _| {
-                bench.iter(|| {
-                    faer::linalg::matmul::matmul(
-                        fc.as_mut(),
-                        faer::Accum::Replace,
-                        fa.as_ref(),
-                        fb.as_ref(),
-                        1.0,
-                        faer::Par::rayon(0),
-                    )
-                })
-            });
+            bench_parmat(&mut group, n, &a, &b);
+            bench_faer(&mut group, n, &a, &b);
             let mut mc = vec![0.0 as $t; n * n];
             group.bench_with_input(BenchmarkId::new("matrixmultiply", n), &n, |bench, _| {
                 bench.iter(|| {
@@ -128,14 +150,7 @@ macro_rules! int_group {
             configure(&mut group, n, 2);
             let a = Matrix::<$t>::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as $t - 5);
             let b = Matrix::<$t>::from_fn(n, n, |i, j| ((i * 5 + j) % 13) as $t - 6);
-            let mut c = Matrix::<$t>::zeros(n, n);
-            group.bench_with_input(BenchmarkId::new("parmat", n), &n, |bench, _| {
-                bench.iter(|| {
-                    Blocked::default()
-                        .mul_into(a.view(), b.view(), c.view_mut())
-                        .unwrap()
-                })
-            });
+            bench_parmat(&mut group, n, &a, &b);
             common_peers(&mut group, n, &a, &b);
         }
         group.finish();
@@ -152,29 +167,8 @@ macro_rules! complex_group {
                 |x: usize, y: usize| Complex::new((x % 11) as $t - 5.0, (y % 7) as $t - 3.0);
             let a = Matrix::from_fn(n, n, |i, j| value(i * 7 + j * 3, i + j));
             let b = Matrix::from_fn(n, n, |i, j| value(i * 5 + j, i * 3 + j));
-            let mut c = Matrix::<Complex<$t>>::zeros(n, n);
-            group.bench_with_input(BenchmarkId::new("parmat", n), &n, |bench, _| {
-                bench.iter(|| {
-                    Blocked::default()
-                        .mul_into(a.view(), b.view(), c.view_mut())
-                        .unwrap()
-                })
-            });
-            let fa = faer::Mat::<Complex<$t>>::from_fn(n, n, |i, j| a[(i, j)]);
-            let fb = faer::Mat::<Complex<$t>>::from_fn(n, n, |i, j| b[(i, j)]);
-            let mut fc = faer::Mat::<Complex<$t>>::zeros(n, n);
-            group.bench_with_input(BenchmarkId::new("faer", n), &n, |bench, _| {
-                bench.iter(|| {
-                    faer::linalg::matmul::matmul(
-                        fc.as_mut(),
-                        faer::Accum::Replace,
-                        fa.as_ref(),
-                        fb.as_ref(),
-                        Complex::new(1.0, 0.0),
-                        faer::Par::rayon(0),
-                    )
-                })
-            });
+            bench_parmat(&mut group, n, &a, &b);
+            bench_faer(&mut group, n, &a, &b);
             let mut mc = vec![Complex::<$t>::new(0.0, 0.0); n * n];
             group.bench_with_input(BenchmarkId::new("matrixmultiply", n), &n, |bench, _| {
                 bench.iter(|| {

@@ -122,6 +122,33 @@ trait PeerElement:
     ) -> Option<(Vec<Self>, f64)>;
 }
 
+/// faer's `a · b` (row-major) and the best time of one run, on `threads` threads.
+fn faer_product<T>(threads: usize, a: &Matrix<T>, b: &Matrix<T>) -> (Vec<T>, f64)
+where
+    T: PeerElement + faer::traits::ComplexField,
+{
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    let fa = faer::Mat::<T>::from_fn(m, k, |i, j| a[(i, j)]);
+    let fb = faer::Mat::<T>::from_fn(k, n, |i, j| b[(i, j)]);
+    let mut fc = faer::Mat::<T>::zeros(m, n);
+    let par = if threads == 1 {
+        faer::Par::Seq
+    } else {
+        faer::Par::rayon(threads)
+    };
+    let time = best_time(budget(), || {
+        faer::linalg::matmul::matmul(
+            fc.as_mut(),
+            faer::Accum::Replace,
+            fa.as_ref(),
+            fb.as_ref(),
+            <T as num_traits::One>::one(),
+            par,
+        )
+    });
+    ((0..m * n).map(|idx| fc[(idx / n, idx % n)]).collect(), time)
+}
+
 macro_rules! float_element {
     ($t:ty, $gemm:path) => {
         impl PeerElement for $t {
@@ -143,27 +170,7 @@ macro_rules! float_element {
             ) -> Option<(Vec<Self>, f64)> {
                 let (m, k, n) = (a.rows(), a.cols(), b.cols());
                 match name {
-                    "faer" => {
-                        let fa = faer::Mat::<$t>::from_fn(m, k, |i, j| a[(i, j)]);
-                        let fb = faer::Mat::<$t>::from_fn(k, n, |i, j| b[(i, j)]);
-                        let mut fc = faer::Mat::<$t>::zeros(m, n);
-                        let par = if threads == 1 {
-                            faer::Par::Seq
-                        } else {
-                            faer::Par::rayon(threads)
-                        };
-                        let time = best_time(budget(), || {
-                            faer::linalg::matmul::matmul(
-                                fc.as_mut(),
-                                faer::Accum::Replace,
-                                fa.as_ref(),
-                                fb.as_ref(),
-                                1.0,
-                                par,
-                            )
-                        });
-                        Some(((0..m * n).map(|idx| fc[(idx / n, idx % n)]).collect(), time))
-                    }
+                    "faer" => Some(faer_product(threads, a, b)),
                     "matrixmultiply" => {
                         let mut c = vec![0.0 as $t; m * n];
                         let time = best_time(budget(), || {
@@ -245,30 +252,10 @@ macro_rules! complex_element {
                 a: &Matrix<Self>,
                 b: &Matrix<Self>,
             ) -> Option<(Vec<Self>, f64)> {
-                use num_traits::{One, Zero};
+                use num_traits::Zero;
                 let (m, k, n) = (a.rows(), a.cols(), b.cols());
                 match name {
-                    "faer" => {
-                        let fa = faer::Mat::<Self>::from_fn(m, k, |i, j| a[(i, j)]);
-                        let fb = faer::Mat::<Self>::from_fn(k, n, |i, j| b[(i, j)]);
-                        let mut fc = faer::Mat::<Self>::zeros(m, n);
-                        let par = if threads == 1 {
-                            faer::Par::Seq
-                        } else {
-                            faer::Par::rayon(threads)
-                        };
-                        let time = best_time(budget(), || {
-                            faer::linalg::matmul::matmul(
-                                fc.as_mut(),
-                                faer::Accum::Replace,
-                                fa.as_ref(),
-                                fb.as_ref(),
-                                Self::one(),
-                                par,
-                            )
-                        });
-                        Some(((0..m * n).map(|idx| fc[(idx / n, idx % n)]).collect(), time))
-                    }
+                    "faer" => Some(faer_product(threads, a, b)),
                     "matrixmultiply" => {
                         let mut c = vec![Self::zero(); m * n];
                         let time = best_time(budget(), || {

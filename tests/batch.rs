@@ -4,28 +4,15 @@
 
 mod common;
 
-use common::{LAYOUTS, Layout, Reference, Stored, assert_matches_reference, lcg_matrix};
+use common::{
+    LAYOUTS, Layout, Reference, Stored, assert_matches_reference, bits, float_matrix, lcg_matrix,
+    pool,
+};
 use parmat::{
     Auto, Blocked, Error, MatMut, MatRef, Matrix, MulStrategy, PerCell, RowParallel, Serial,
     SplitK, Strategy,
 };
 use proptest::prelude::*;
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-}
-
-fn float_matrix(rows: usize, cols: usize, seed: u64) -> Matrix<f64> {
-    let ints = lcg_matrix(rows, cols, seed);
-    Matrix::from_fn(rows, cols, |i, j| ints[(i, j)] as f64 / 7.0)
-}
-
-fn bits(m: &Matrix<f64>) -> Vec<u64> {
-    m.as_slice().iter().map(|x| x.to_bits()).collect()
-}
 
 /// Runs `mul_batch_into` with `strategy` on the stored operands into outputs of the given
 /// layout, checks every product against the naive one and that no gap was written.

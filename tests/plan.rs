@@ -3,15 +3,9 @@
 
 mod common;
 
+use common::pool;
 use parmat::{Matrix, MulStrategy, Strategy, plan};
 use proptest::prelude::*;
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-}
 
 fn workers<T: parmat::Element>(m: usize, k: usize, n: usize) -> usize {
     plan::<T>(m, k, n).workers()

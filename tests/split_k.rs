@@ -3,25 +3,11 @@
 
 mod common;
 
-use common::{LAYOUTS, Reference, Stored, assert_matches_reference, lcg_matrix};
+use common::{
+    LAYOUTS, Reference, Stored, assert_matches_reference, bits, float_matrix, lcg_matrix, pool,
+};
 use parmat::{Auto, Matrix, MulStrategy, Simd, SplitK, Strategy, plan};
 use proptest::prelude::*;
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-}
-
-fn float_matrix(rows: usize, cols: usize, seed: u64) -> Matrix<f64> {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    Matrix::from_fn(rows, cols, |_, _| rng.f64() * 2.0 - 1.0)
-}
-
-fn bits(m: &Matrix<f64>) -> Vec<u64> {
-    m.as_slice().iter().map(|x| x.to_bits()).collect()
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: common::proptest_cases(64), failure_persistence: None, ..ProptestConfig::default() })]

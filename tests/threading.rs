@@ -7,12 +7,7 @@ use std::sync::Mutex;
 
 use parmat::{Blocked, Matrix, PerCell, RowParallel, Strategy};
 
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-}
+use common::pool;
 
 fn float_operands() -> (Matrix<f64>, Matrix<f64>) {
     let a = Matrix::from_fn(67, 301, |i, j| {

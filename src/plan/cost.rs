@@ -205,11 +205,13 @@ pub(crate) fn kernel_cost<T: Element>(
         }
         _ => multiply_adds(m, k, n),
     };
-    if kernel_level_for::<T>(level) == Simd::Portable {
+    // Compared with the blocked minimum, measured in real multiply-adds. The weight is a
+    // constant per type, so real types never ask for the kernel level here.
+    let weight = real_multiply_adds_per::<T>();
+    if weight == 1 || kernel_level_for::<T>(level) == Simd::Portable {
         cost
     } else {
-        // Compared with the blocked minimum, measured in real multiply-adds.
-        cost.saturating_mul(real_multiply_adds_per::<T>())
+        cost.saturating_mul(weight)
     }
 }
 

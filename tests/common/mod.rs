@@ -325,3 +325,22 @@ pub fn max_abs_error(got: &[f64], want: &[f64]) -> f64 {
         })
         .fold(0.0, f64::max)
 }
+
+/// A rayon pool of `threads` threads.
+pub fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+}
+
+/// A `rows × cols` matrix of floats in [-1, 1), from `seed`.
+pub fn float_matrix(rows: usize, cols: usize, seed: u64) -> Matrix<f64> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    Matrix::from_fn(rows, cols, |_, _| rng.f64() * 2.0 - 1.0)
+}
+
+/// The bits of every element, for comparisons that promise identical floats.
+pub fn bits(m: &Matrix<f64>) -> Vec<u64> {
+    m.as_slice().iter().map(|x| x.to_bits()).collect()
+}
