@@ -108,6 +108,12 @@ pub(crate) fn worker_cap_with(
 /// (measured: docs/tuning-notes.md#blocked-on-one-worker).
 pub(crate) const MIN_BLOCKED_WORK: u128 = 16 * 16 * 16;
 
+/// Multiply-adds up to which a one-worker blocked product of a type whose hand-written
+/// kernel has a direct form (reading A and B in place) runs it instead of the packed
+/// nest: packing costs as much as the product on small ones
+/// (measured: docs/tuning-notes.md#direct-small-products).
+pub(crate) const DIRECT_MAX_WORK: u128 = 1 << 18;
+
 /// Minimum multiply-adds per worker for the blocked strategy's hand-written kernels, which
 /// do a multiply-add several times faster than the serial loop, so the same fork–join cost
 /// needs proportionally more of them: two workers pay from about 2¹⁹ of work (measured:

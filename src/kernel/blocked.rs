@@ -129,7 +129,7 @@ impl Blocking {
     fn with_panel<S>(kernel: &Microkernel<S>, panel_bytes: usize) -> Blocking {
         let size = std::mem::size_of::<S>().max(1);
         let (mr, nr) = (kernel.mr, kernel.nr);
-        let kc = (panel_bytes / (mr * size)).clamp(32, 512);
+        let kc = (panel_bytes / (mr * size)).clamp(MIN_DEPTH_BLOCK, 512);
         let nc = ((B_BLOCK_BYTES / (kc * size)) / nr).clamp(1, 4096 / nr) * nr;
         let mc = mr;
         let mc_big = ((A_BLOCK_BYTES / (kc * size)) / mc).max(1) * mc;
@@ -262,6 +262,10 @@ pub(crate) fn multiply_blocked<S: Scalar>(
         nest.run();
     }
 }
+
+/// The shallowest depth block (`kc`) of any blocking: a product no deeper than this is one
+/// depth block whatever its shape and kernel.
+pub(crate) const MIN_DEPTH_BLOCK: usize = 32;
 
 /// One blocked product: the operands, the kernel and its blocking, the packed A that all
 /// workers share, and each worker's own buffers.

@@ -2,6 +2,8 @@
 //! set and its forms, behind checked wrappers.
 
 use crate::element::Scalar;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+use crate::kernel::tile::DirectProduct;
 use crate::kernel::{Simd, portable};
 use crate::matrix::{MatMut, MatRef};
 
@@ -20,7 +22,12 @@ pub(crate) type TileStridedAFn<S> =
 pub(crate) type TilePackingBFn<S> =
     unsafe fn(usize, *const S, usize, usize, *const S, usize, *mut S, *mut S, usize, bool);
 
-/// The four forms of a hand-written kernel (see [`tile`](crate::kernel::tile)).
+/// A whole small product computed in place, with no packing: see
+/// [`tile::direct`](crate::kernel::tile::direct).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) type DirectFn<S> = unsafe fn(&DirectProduct<S>);
+
+/// The forms of a hand-written kernel (see [`tile`](crate::kernel::tile)).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[derive(Clone, Copy)]
 pub(crate) struct TileForms<S> {
@@ -32,6 +39,8 @@ pub(crate) struct TileForms<S> {
     pub(crate) columns: TileStridedAFn<S>,
     /// A through two strides; B from its rows, packed on the way.
     pub(crate) packing_b: TilePackingBFn<S>,
+    /// The whole product in place, for lane-wise types.
+    pub(crate) direct: Option<DirectFn<S>>,
 }
 
 /// A microkernel and its tile shape.
@@ -49,6 +58,9 @@ pub(crate) struct Microkernel<S> {
     columns: Option<TileStridedAFn<S>>,
     /// The form packing B while it runs, where there is one.
     packing_b: Option<TilePackingBFn<S>>,
+    /// The form computing a whole small product in place, where there is one.
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    direct: Option<DirectFn<S>>,
 }
 
 impl<S: Scalar> Microkernel<S> {
@@ -62,6 +74,8 @@ impl<S: Scalar> Microkernel<S> {
             rows: portable::tile_rows::<S, 4, 4>,
             columns: None,
             packing_b: None,
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            direct: None,
         }
     }
 }
@@ -85,6 +99,7 @@ impl<S> Microkernel<S> {
             rows: forms.rows,
             columns: Some(forms.columns),
             packing_b: Some(forms.packing_b),
+            direct: forms.direct,
         }
     }
 
@@ -113,6 +128,11 @@ impl<S> Microkernel<S> {
             packing_b: self
                 .packing_b
                 .map(|f| unsafe { std::mem::transmute::<TilePackingBFn<S>, TilePackingBFn<U>>(f) }),
+            // SAFETY: as for `packed` (the argument is a reference to a struct of pointers
+            // to the element type and integers).
+            direct: self
+                .direct
+                .map(|f| unsafe { std::mem::transmute::<DirectFn<S>, DirectFn<U>>(f) }),
         }
     }
 }
@@ -386,4 +406,108 @@ impl<S: Scalar> Microkernel<S> {
             )
         }
     }
+}
+
+/// A whole small product computed in place, with no packing: see
+/// [`tile::direct`](crate::kernel::tile::direct). Architectures without hand-written
+/// kernels have none (the type exists so that callers compile everywhere).
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub(crate) type DirectFn<S> = fn(std::marker::PhantomData<S>);
+
+impl<S> Microkernel<S> {
+    /// The kernel's form that computes whole small products in place, if it has one (see
+    /// [`run_direct`]).
+    #[inline(always)]
+    pub(crate) fn direct(&self) -> Option<DirectFn<S>> {
+        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+        return self.direct;
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+        return None;
+    }
+
+    /// Whether the kernel computes whole small products in place.
+    #[inline(always)]
+    pub(crate) fn has_direct(&self) -> bool {
+        self.direct().is_some()
+    }
+}
+
+/// `c = a·b` by a kernel's `direct` form, with depth blocks of `kc`, when the layouts
+/// allow: B and C with contiguous rows (column stride 1), or A and C with contiguous
+/// columns (row stride 1; the form then computes `cᵀ = bᵀ·aᵀ`, which has the same sums of
+/// the same products). Returns `false`, having touched nothing, otherwise, and for an empty
+/// product or one of depth 0.
+///
+/// # Panics
+///
+/// If the shapes do not match (`a` `m × k`, `b` `k × n`, `c` `m × n`) or `kc` is 0.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[inline(always)]
+pub(crate) fn run_direct<S>(
+    direct: DirectFn<S>,
+    a: MatRef<'_, S>,
+    b: MatRef<'_, S>,
+    c: &mut MatMut<'_, S>,
+    kc: usize,
+) -> bool {
+    let (m, k) = a.shape();
+    let n = b.cols();
+    assert!(b.rows() == k && c.shape() == (m, n) && kc > 0);
+    if m == 0 || n == 0 || k == 0 {
+        return false;
+    }
+    let rows_fit = n == 1 || (b.col_stride() == 1 && c.col_stride() == 1);
+    let columns_fit = m == 1 || (a.row_stride() == 1 && c.row_stride() == 1);
+    // Vectors along the longer side when both fit.
+    let product = if rows_fit && (!columns_fit || n >= m) {
+        DirectProduct {
+            m,
+            k,
+            n,
+            a: a.as_ptr(),
+            a_row: a.row_stride(),
+            a_col: a.col_stride(),
+            b: b.as_ptr(),
+            b_row: b.row_stride(),
+            c: c.as_mut_ptr(),
+            c_row: c.row_stride(),
+            kc,
+        }
+    } else if columns_fit {
+        DirectProduct {
+            m: n,
+            k,
+            n: m,
+            a: b.as_ptr(),
+            a_row: b.col_stride(),
+            a_col: b.row_stride(),
+            b: a.as_ptr(),
+            b_row: a.col_stride(),
+            c: c.as_mut_ptr(),
+            c_row: c.col_stride(),
+            kc,
+        }
+    } else {
+        return false;
+    };
+    // SAFETY: the product names exactly the elements of the three views (in the second
+    // case those of their transposes, whose rows are the views' contiguous columns), which
+    // the views make readable (A, B) and exclusively writable (C, a `MatMut` that cannot
+    // overlap the shared views); `kc > 0`; a `DirectFn` comes from a `Microkernel`, whose
+    // instructions are available (`Microkernel::new`).
+    unsafe { direct(&product) };
+    true
+}
+
+/// No `direct` form on this architecture: always `false`.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[inline(always)]
+pub(crate) fn run_direct<S>(
+    _direct: DirectFn<S>,
+    _a: MatRef<'_, S>,
+    _b: MatRef<'_, S>,
+    _c: &mut MatMut<'_, S>,
+    _kc: usize,
+) -> bool {
+    false
 }

@@ -37,6 +37,7 @@ pub(crate) mod x86_64;
 pub(crate) use microkernel::Microkernel;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) use microkernel::TileForms;
+pub(crate) use microkernel::{DirectFn, run_direct};
 pub use simd::Simd;
 
 /// Bytes of the per-core level-2 cache the blocked loops aim to fill about half of.
@@ -89,6 +90,36 @@ pub(crate) fn microkernel_for<S: Scalar>(simd: Simd) -> Microkernel<S> {
 /// types without a hand-written kernel.
 pub(crate) fn kernel_level_for<T: 'static>(simd: Simd) -> Simd {
     best_simd_kernel::<T>(simd).map_or(Simd::Portable, |kernel| kernel.simd)
+}
+
+/// Whether the kernel [`microkernel_for`] picks for `T` at `simd` computes small products
+/// in place, with no packing (its `direct` form: the lane-wise types' hand-written kernels).
+pub(crate) fn has_direct_kernel<T: 'static>(simd: Simd) -> bool {
+    best_simd_kernel::<T>(simd).is_some_and(|kernel| kernel.has_direct())
+}
+
+/// The `direct` form of the kernel [`microkernel_for`] picks for `S` at
+/// [`Simd::default_level`], looked up once per process for each type that has one:
+/// what a tiny product asks first, where the lookup itself would show.
+#[inline(always)]
+pub(crate) fn default_direct<S: 'static>() -> Option<DirectFn<S>> {
+    use std::any::TypeId;
+    use std::sync::OnceLock;
+    macro_rules! cached {
+        ($($t:ty),*) => {$(
+            if TypeId::of::<S>() == TypeId::of::<$t>() {
+                static DIRECT: OnceLock<Option<DirectFn<$t>>> = OnceLock::new();
+                let direct = *DIRECT
+                    .get_or_init(|| microkernel_for::<$t>(Simd::default_level()).direct());
+                // SAFETY: `S` is `$t` (equal `TypeId`s), so the two pointer types are one.
+                return direct.map(|f| unsafe {
+                    std::mem::transmute::<DirectFn<$t>, DirectFn<S>>(f)
+                });
+            }
+        )*};
+    }
+    cached!(f64, f32, i32, u32, i64, u64);
+    None
 }
 
 /// Whether a kernel written for `E` computes `S` products too: `S` is `E`, or its unsigned

@@ -11,6 +11,9 @@
 //! - [`packing_b`]: A through two strides, B straight from its rows, which it also writes
 //!   to a packed panel for the later tiles of the block.
 //!
+//! Lane-wise types ([`Vector`]) have a fifth form, [`direct`], which computes a whole small
+//! product in place, tile by tile, with masked loads and stores for the last columns.
+//!
 //! An instruction set supplies a [`Vector`] (lane-wise types) or [`TileArithmetic`]
 //! (complex types) implementation per element type and compiles
 //! these forms with its features enabled ([`instruction_set_kernels!`]); how to add one is
@@ -84,6 +87,43 @@ pub(crate) unsafe trait Vector {
     ///
     /// The CPU supports the instruction set.
     unsafe fn add(a: Self::Register, b: Self::Register) -> Self::Register;
+
+    /// The first `count` values at `p` in the low lanes and zero in the others, reading
+    /// nothing past them. Instruction sets with masked loads override this copy through
+    /// a buffer.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set; `1 ≤ count ≤ LANES ≤ 16`; `p` is readable for
+    /// `count` values.
+    #[inline(always)]
+    unsafe fn load_first(p: *const Self::Elem, count: usize) -> Self::Register {
+        let mut buffer = [Self::Elem::zero(); 16];
+        // SAFETY: `count ≤ 16` values, readable at `p` (the caller's contract), into the
+        // buffer; the buffer holds `LANES ≤ 16` values to load.
+        unsafe {
+            std::ptr::copy_nonoverlapping(p, buffer.as_mut_ptr(), count);
+            Self::load(buffer.as_ptr())
+        }
+    }
+
+    /// Writes the low `count` lanes of `v` to the first `count` values at `p`, and nothing
+    /// past them. Instruction sets with masked stores override this copy through a buffer.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set; `1 ≤ count ≤ LANES ≤ 16`; `p` is writable for
+    /// `count` values.
+    #[inline(always)]
+    unsafe fn store_first(p: *mut Self::Elem, v: Self::Register, count: usize) {
+        let mut buffer = [Self::Elem::zero(); 16];
+        // SAFETY: the buffer holds `LANES ≤ 16` values to store into; `count` of them go
+        // to `p`, writable for that many (the caller's contract).
+        unsafe {
+            Self::store(buffer.as_mut_ptr(), v);
+            std::ptr::copy_nonoverlapping(buffer.as_ptr(), p, count);
+        }
+    }
 }
 
 /// The arithmetic the register-tile kernel is written in: loads and stores of registers of
@@ -414,6 +454,190 @@ pub(crate) unsafe fn packing_b<V: TileArithmetic, const MR: usize, const NV: usi
     unsafe { store_tile::<V, MR, NV>(&acc, c, ldc, overwrite) }
 }
 
+/// A whole product for the `direct` form, read and written in place: `m × k` of A with
+/// element (i, p) at `a + i·a_row + p·a_col`, `k × n` of B with element (p, j) at
+/// `b + p·b_row + j`, `m × n` of C with element (i, j) at `c + i·c_row + j`, and the depth
+/// of a block, `kc`, at which the sums stop and are added to C as the blocked loops do.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DirectProduct<S> {
+    pub(crate) m: usize,
+    pub(crate) k: usize,
+    pub(crate) n: usize,
+    pub(crate) a: *const S,
+    pub(crate) a_row: isize,
+    pub(crate) a_col: isize,
+    pub(crate) b: *const S,
+    pub(crate) b_row: isize,
+    pub(crate) c: *mut S,
+    pub(crate) c_row: isize,
+    pub(crate) kc: usize,
+}
+
+/// The `direct` form: the whole product `C = A·B` with no packing, tile by tile, each tile
+/// `MR` rows (then 4, 2 and 1 for the last rows) by two vectors (one for the last columns,
+/// the last vector masked to the columns left). Every element of C gets the same sums in
+/// the same order as in the packed forms with the same `kc`: the sum of each depth block,
+/// from zero, written over C for the first block and added to it for the others.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set; `MR` is 8, 4, 2 or 1; `kc ≥ 1`; every element
+/// of A and B named by `p` is readable and every element of C writable, nothing else
+/// accesses C during the call, and C does not overlap A or B.
+#[inline(always)]
+pub(crate) unsafe fn direct<V: Vector, const MR: usize>(p: &DirectProduct<V::Elem>) {
+    let lanes = V::LANES;
+    let mut k0 = 0;
+    while k0 < p.k {
+        let depth = p.kc.min(p.k - k0);
+        let mut block = *p;
+        block.k = depth;
+        block.a = p.a.wrapping_offset(k0 as isize * p.a_col);
+        block.b = p.b.wrapping_offset(k0 as isize * p.b_row);
+        let overwrite = k0 == 0;
+        let mut j = 0;
+        while j < p.n {
+            let cols = (p.n - j).min(2 * lanes);
+            let mut panel = block;
+            panel.b = block.b.wrapping_add(j);
+            panel.c = block.c.wrapping_add(j);
+            // SAFETY (each arm): columns j..j + cols of B and C are inside the product.
+            unsafe {
+                if cols == 2 * lanes {
+                    direct_rows::<V, MR, 2, false>(&panel, lanes, overwrite);
+                } else if cols > lanes {
+                    direct_rows::<V, MR, 2, true>(&panel, cols - lanes, overwrite);
+                } else {
+                    direct_rows::<V, MR, 1, true>(&panel, cols, overwrite);
+                }
+            }
+            j += cols;
+        }
+        k0 += depth;
+    }
+}
+
+/// Whether [`direct`] on `p` is one panel of at most `MR` rows and one vector of columns,
+/// in one depth block: what [`direct_panel`] computes, without the loops' set-up.
+#[inline(always)]
+pub(crate) fn is_one_panel<V: Vector, const MR: usize>(p: &DirectProduct<V::Elem>) -> bool {
+    p.m <= MR && p.n <= V::LANES && p.k <= p.kc
+}
+
+/// [`direct`] for a product that [`is_one_panel`].
+///
+/// # Safety
+///
+/// As for [`direct`], and `is_one_panel::<V, MR>(p)`.
+#[inline(always)]
+pub(crate) unsafe fn direct_panel<V: Vector, const MR: usize>(p: &DirectProduct<V::Elem>) {
+    debug_assert!(is_one_panel::<V, MR>(p));
+    // SAFETY: the caller's contract: one panel, `p.n ≤ LANES` columns wide.
+    unsafe { direct_rows::<V, MR, 1, true>(p, p.n, true) }
+}
+
+/// The tiles of one column panel of [`direct`], `NV` vectors wide (the last one `tail`
+/// lanes when `MASKED`), top to bottom.
+///
+/// # Safety
+///
+/// As for [`direct`], for the `m × NV·LANES` panel at `p.b` and `p.c` (narrowed to
+/// `(NV - 1)·LANES + tail` columns when `MASKED`), of depth `p.k`.
+#[inline(always)]
+unsafe fn direct_rows<V: Vector, const MR: usize, const NV: usize, const MASKED: bool>(
+    p: &DirectProduct<V::Elem>,
+    tail: usize,
+    overwrite: bool,
+) {
+    let mut i = 0;
+    let at = |i: usize| {
+        let mut rows = *p;
+        rows.a = p.a.wrapping_offset(i as isize * p.a_row);
+        rows.c = p.c.wrapping_offset(i as isize * p.c_row);
+        rows
+    };
+    // SAFETY (every call): rows i..i + MR (or 4, 2, 1) are inside the panel.
+    while i + MR <= p.m {
+        unsafe { direct_tile::<V, MR, NV, MASKED>(&at(i), tail, overwrite) };
+        i += MR;
+    }
+    let rest = p.m - i;
+    if MR > 4 && rest & 4 != 0 {
+        unsafe { direct_tile::<V, 4, NV, MASKED>(&at(i), tail, overwrite) };
+        i += 4;
+    }
+    if MR > 2 && rest & 2 != 0 {
+        unsafe { direct_tile::<V, 2, NV, MASKED>(&at(i), tail, overwrite) };
+        i += 2;
+    }
+    if MR > 1 && rest & 1 != 0 {
+        unsafe { direct_tile::<V, 1, NV, MASKED>(&at(i), tail, overwrite) };
+    }
+}
+
+/// One `MR × NV` vectors tile of [`direct`] at `p.a` and `p.c`, over depth `p.k`.
+///
+/// # Safety
+///
+/// As for [`direct_rows`], for MR rows from `p.a` and `p.c`.
+#[inline(always)]
+unsafe fn direct_tile<V: Vector, const MR: usize, const NV: usize, const MASKED: bool>(
+    p: &DirectProduct<V::Elem>,
+    tail: usize,
+    overwrite: bool,
+) {
+    let last = |v: usize| MASKED && v + 1 == NV;
+    // SAFETY (all blocks): the CPU supports `V`'s instruction set; every address read or
+    // written is an element of A, B or C inside the tile (the caller's contract).
+    let zero = unsafe { V::zero() };
+    let mut acc = [[zero; NV]; MR];
+    let (mut a, mut b) = (p.a, p.b);
+    for _ in 0..p.k {
+        let mut row_of_b = [zero; NV];
+        for (v, slot) in row_of_b.iter_mut().enumerate() {
+            let at = b.wrapping_add(v * V::LANES);
+            *slot = unsafe {
+                if last(v) {
+                    V::load_first(at, tail)
+                } else {
+                    V::load(at)
+                }
+            };
+        }
+        for (i, acc_row) in acc.iter_mut().enumerate() {
+            let a_i = unsafe { V::splat(*a.wrapping_offset(i as isize * p.a_row)) };
+            for (acc_iv, &b_v) in acc_row.iter_mut().zip(&row_of_b) {
+                *acc_iv = unsafe { V::mul_add(*acc_iv, a_i, b_v) };
+            }
+        }
+        a = a.wrapping_offset(p.a_col);
+        b = b.wrapping_offset(p.b_row);
+    }
+    for (i, acc_row) in acc.iter().enumerate() {
+        let row = p.c.wrapping_offset(i as isize * p.c_row);
+        for (v, &acc_iv) in acc_row.iter().enumerate() {
+            let at = row.wrapping_add(v * V::LANES);
+            unsafe {
+                if last(v) {
+                    let value = if overwrite {
+                        acc_iv
+                    } else {
+                        V::add(V::load_first(at, tail), acc_iv)
+                    };
+                    V::store_first(at, value, tail);
+                } else {
+                    let value = if overwrite {
+                        acc_iv
+                    } else {
+                        V::add(V::load(at), acc_iv)
+                    };
+                    V::store(at, value);
+                }
+            }
+        }
+    }
+}
+
 /// Writes the accumulators to the tile at `c` (rows `ldc` apart): overwriting it when
 /// `overwrite`, adding to it otherwise.
 ///
@@ -538,15 +762,79 @@ macro_rules! instruction_set_kernels {
             }
         }
 
+        /// [`tile::direct`] with this instruction set's features.
+        ///
+        /// # Safety
+        ///
+        /// As for [`tile::direct`].
+        #[target_feature(enable = $features)]
+        unsafe fn direct<V: tile::Vector, const MR: usize>(p: &tile::DirectProduct<V::Elem>) {
+            if tile::is_one_panel::<V, MR>(p) {
+                // SAFETY: the caller's contract, which includes the CPU's support; one panel.
+                unsafe { tile::direct_panel::<V, MR>(p) }
+            } else {
+                // SAFETY: the caller's contract, which includes the CPU's support.
+                unsafe { direct_loops::<V, MR>(p) }
+            }
+        }
+
+        /// [`tile::direct`] out of line, so that a tiny product's call does not pay for
+        /// setting up its loops.
+        ///
+        /// # Safety
+        ///
+        /// As for [`tile::direct`].
+        #[target_feature(enable = $features)]
+        #[inline(never)]
+        unsafe fn direct_loops<V: tile::Vector, const MR: usize>(p: &tile::DirectProduct<V::Elem>) {
+            // SAFETY: the caller's contract, which includes the CPU's support.
+            unsafe { tile::direct::<V, MR>(p) }
+        }
+
         /// The kernel for an `MR × NV·LANES` tile of `V`, as a kernel for `S`, when `S` has
-        /// `V::Elem`'s layout and arithmetic; `None` otherwise.
+        /// `V::Elem`'s layout and arithmetic; `None` otherwise. Without the `direct` form:
+        /// that needs lane-wise vectors ([`vector_instance`]).
         ///
         /// # Safety
         ///
         /// The CPU supports this instruction set.
         #[inline(always)]
+        #[allow(dead_code)]
         unsafe fn instance<S: 'static, V: TileArithmetic, const MR: usize, const NV: usize>()
         -> Option<$crate::kernel::Microkernel<S>> {
+            // SAFETY: the caller's contract.
+            unsafe { build::<S, V, MR, NV>(None) }
+        }
+
+        /// [`instance`] for a lane-wise vector, with the `direct` form in tiles of `DMR`
+        /// rows (8 or 4).
+        ///
+        /// # Safety
+        ///
+        /// The CPU supports this instruction set.
+        #[inline(always)]
+        unsafe fn vector_instance<
+            S: 'static,
+            V: tile::Vector,
+            const MR: usize,
+            const NV: usize,
+            const DMR: usize,
+        >() -> Option<$crate::kernel::Microkernel<S>> {
+            const { assert!(DMR == 8 || DMR == 4) };
+            // SAFETY: the caller's contract.
+            unsafe { build::<S, V, MR, NV>(Some(direct::<V, DMR>)) }
+        }
+
+        /// [`instance`] with the given `direct` form.
+        ///
+        /// # Safety
+        ///
+        /// The CPU supports this instruction set; `direct` is this module's `direct` for
+        /// `V`.
+        #[inline(always)]
+        unsafe fn build<S: 'static, V: TileArithmetic, const MR: usize, const NV: usize>(
+            direct: Option<$crate::kernel::DirectFn<V::Elem>>,
+        ) -> Option<$crate::kernel::Microkernel<S>> {
             if !$crate::kernel::same_arithmetic::<S, V::Elem>() {
                 return None;
             }
@@ -555,6 +843,7 @@ macro_rules! instruction_set_kernels {
                 rows: rows::<V, MR, NV>,
                 columns: columns::<V, MR, NV>,
                 packing_b: packing_b::<V, MR, NV>,
+                direct,
             };
             // SAFETY: the forms have the contracts `Microkernel::new` asks for, for an
             // `MR × NV·LANES` tile of `V::Elem` (the `Vector` contract); the CPU supports

@@ -76,7 +76,7 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         return single(Route::PerCell, 1);
     }
     if is_tiny(m, k, n) {
-        return single(Route::Serial, 1);
+        return Choice::one_worker(tiny_kernel::<T>());
     }
     let kernel = one_worker_kernel::<T>(m, k, n);
     if kernel_cost::<T>(kernel, m, k, n) < 2 * t.for_kernel::<T>(kernel, m, n) {

@@ -303,7 +303,8 @@ pub(crate) enum OneWorkerKernel {
 ///   products (`k ≤ 2`) where [`shallow_on_rows`] says so (floats of depth 1 up to 24 MiB
 ///   of output, other outer products below a few thousand cells);
 /// - otherwise the blocked kernels from [`MIN_BLOCKED_WORK`] multiply-adds, for the types
-///   that have hand-written ones; the i-k-j loop for everything else.
+///   that have hand-written ones (on one worker up to 2¹⁸ multiply-adds, their direct form,
+///   without packing); the i-k-j loop for everything else.
 pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> OneWorkerKernel {
     if n == 1 && k >= MIN_DOT_DEPTH {
         return OneWorkerKernel::Dots;
@@ -411,6 +412,17 @@ pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Threshol
 #[inline]
 pub(crate) fn is_tiny(m: usize, k: usize, n: usize) -> bool {
     multiply_adds(m, k, n) < MIN_BLOCKED_WORK && small_runs_serial(k, n)
+}
+
+/// The one-worker kernel of a tiny product ([`is_tiny`]): the blocked kernels' direct form
+/// for the types that have one, the i-k-j loop for the others.
+#[inline]
+pub(crate) fn tiny_kernel<T: Element>() -> OneWorkerKernel {
+    if has_direct_kernel::<T>(Simd::default_level()) {
+        OneWorkerKernel::Blocked
+    } else {
+        OneWorkerKernel::Rows
+    }
 }
 
 /// Whether a product below [`MIN_BLOCKED_WORK`] multiply-adds runs the serial loop rather

@@ -11,8 +11,10 @@ use super::*;
 /// ```
 /// let p = parmat::plan::<f64>(12, 12, 12);
 /// assert_eq!(p.workers(), 1);
-/// assert_eq!(p.strategy(), parmat::Strategy::Serial);
-/// println!("{p}"); // serial: 12×12×12 is 1728 multiply-adds, below the 4096 from which ...
+/// // On x86-64 with AVX-512: "blocked: 12×12×12 is 1728 multiply-adds, small enough for
+/// // the avx512 kernels to read A and B in place, without packing ..."
+/// println!("{p}");
+/// assert_eq!(parmat::plan::<i16>(12, 12, 12).strategy(), parmat::Strategy::Serial);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -36,6 +38,9 @@ pub struct Plan {
     pub(super) short_output: bool,
     /// Whether the i-k-j loop runs for an outer product (see `shallow_on_rows`).
     pub(super) shallow_rows: bool,
+    /// Whether the product runs the hand-written kernel's direct form (one worker, no
+    /// packing; see `DIRECT_MAX_WORK`).
+    pub(super) direct: bool,
     /// Whether the element type is complex with hand-written kernels, whose cost counts
     /// each multiply-add as four real ones (see `real_multiply_adds_per`).
     pub(super) complex: bool,
@@ -131,6 +136,7 @@ impl fmt::Display for Plan {
             output_units,
             short_output,
             shallow_rows,
+            direct,
             complex,
         } = self;
         let class_name = match class {
@@ -153,6 +159,10 @@ impl fmt::Display for Plan {
                 Route::PerCell if *n == 1 => write!(
                     f,
                     ", a matrix–vector product: one contiguous dot product per output cell"
+                )?,
+                Route::Blocked if *direct => write!(
+                    f,
+                    ", small enough for the {kernel_level} kernels to read A and B in place, without packing (up to {DIRECT_MAX_WORK})"
                 )?,
                 Route::Blocked => write!(
                     f,
@@ -180,7 +190,9 @@ impl fmt::Display for Plan {
         // Why this many workers.
         let per_worker = format!(
             "the minimum of {min_work} per worker for {class_name} elements{}",
-            if *blocked_kernels {
+            if *blocked_kernels && *direct {
+                " on the hand-written kernels"
+            } else if *blocked_kernels {
                 " on the packed kernels"
             } else {
                 ""

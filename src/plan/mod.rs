@@ -43,10 +43,10 @@ use std::fmt;
 
 use crate::element::Element;
 use crate::kernel::blocked::{tile_for, units_for};
-use crate::kernel::{Simd, kernel_level_for};
+use crate::kernel::{Simd, has_direct_kernel, kernel_level_for};
 use crate::workers::{
-    MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_cost, blocked_limit, blocked_workers,
-    multiply_adds, real_multiply_adds_per, worker_cap_with,
+    DIRECT_MAX_WORK, MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_cost, blocked_limit,
+    blocked_workers, multiply_adds, real_multiply_adds_per, worker_cap_with,
 };
 
 /// The plan [`Auto`](crate::Auto) follows for an `m×k · k×n` product of `T` in the current
@@ -54,8 +54,12 @@ use crate::workers::{
 ///
 /// The rule (docs/guide.md explains it; docs/tuning-notes.md has the measurements behind
 /// it):
-/// 1. Products below 4096 multiply-adds (16³) run [`Serial`](crate::Serial), except
-///    matrix–vector products of depth 4 or more (dot products, step 2).
+/// 1. Products below 4096 multiply-adds (16³) run one worker: the hand-written kernels
+///    reading A and B in place ([`Blocked`](crate::Blocked) on one worker) for `f32`,
+///    `f64`, `i32`, `u32`, `i64` and `u64` where the CPU has them, [`Serial`](crate::Serial)
+///    for other types; matrix–vector products of depth 4 or more get dot products (step 2).
+///    The blocked kernels run in place, without packing, on every one-worker product up to
+///    2¹⁸ multiply-adds (64³).
 /// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`](crate::PerCell)) for a
 ///    matrix–vector product of depth 4 or more; the i-k-j loop for outputs of at most half
 ///    a register tile of rows (a row vector times a matrix), for floating-point outer
@@ -81,7 +85,7 @@ use crate::workers::{
 /// # Examples
 ///
 /// ```
-/// let p = parmat::plan::<f64>(12, 12, 12);
+/// let p = parmat::plan::<i16>(12, 12, 12);
 /// assert_eq!(p.workers(), 1);
 /// assert!(p.to_string().starts_with("serial: 12×12×12 is 1728 multiply-adds"));
 /// ```
@@ -134,6 +138,11 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         output_units: unsplit_limit::<T>(kernel, m, k, n),
         short_output: kernel == OneWorkerKernel::Rows && rows_for_a_short_output::<T>(m, k, n),
         shallow_rows: kernel == OneWorkerKernel::Rows && shallow_on_rows::<T>(m, k, n),
+        direct: route == Route::Blocked
+            && workers == 1
+            && depth_parts == 1
+            && multiply_adds(m, k, n) <= DIRECT_MAX_WORK
+            && has_direct_kernel::<T>(level),
         complex: real_multiply_adds_per::<T>() > 1
             && kernel_level_for::<T>(Simd::default_level()) != Simd::Portable,
     }

@@ -8,13 +8,14 @@ use std::time::{Duration, Instant};
 use crate::dispatch::dispatch;
 use crate::element::{Element, ElementClass};
 use crate::error::Error;
-use crate::kernel::Simd;
+use crate::kernel::blocked::MIN_DEPTH_BLOCK;
+use crate::kernel::{Simd, default_direct, run_direct};
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{
     Choice, OneWorkerKernel, Plan, Route, Thresholds, choose, is_small_matvec, one_worker_kernel,
     plan_with, small_runs_serial,
 };
-use crate::strategy::blocked::BlockedKernel;
+use crate::strategy::blocked::{BlockedKernel, TinyKernel};
 use crate::strategy::per_cell::PerCellKernel;
 use crate::strategy::serial::serial_product;
 use crate::strategy::{Blocked, MulStrategy, PerCell, RowParallel, Serial, SplitK, check_into};
@@ -124,7 +125,7 @@ impl MulStrategy for Auto {
         &self,
         a: MatRef<'_, T>,
         b: MatRef<'_, T>,
-        c: MatMut<'_, T>,
+        mut c: MatMut<'_, T>,
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let (m, k, n) = (a.rows(), a.cols(), b.cols());
@@ -135,7 +136,15 @@ impl MulStrategy for Auto {
             // planner's few comparisons show. The constants' minimums are all far
             // above these products; calibrated ones are checked.
             if small_runs_serial(k, n) {
-                serial_product(a, b, c);
+                // The kernel's direct form straight from here where it applies (one depth
+                // block, suitable layouts): every layer between would show on a 2×2 product.
+                if k <= MIN_DEPTH_BLOCK
+                    && let Some(direct) = default_direct::<T>()
+                    && run_direct(direct, a, b, &mut c, MIN_DEPTH_BLOCK)
+                {
+                    return Ok(());
+                }
+                tiny_product(a, b, c);
                 return Ok(());
             }
             if !self.calibrated || is_small_matvec(m, k, n, &self.thresholds()) {
@@ -187,6 +196,22 @@ fn run_choice<T: Element>(
         Route::RowParallel => RowParallel::with_workers(choice.workers).mul_into(a, b, c),
         Route::PerCell => PerCell::with_workers(choice.workers).mul_into(a, b, c),
     }
+}
+
+/// A tiny product ([`is_tiny`](crate::plan::is_tiny)) on checked operands: the blocked
+/// kernels' direct form where the type has one, the serial loop otherwise (what the
+/// planner's [`tiny_kernel`](crate::plan::tiny_kernel) says). Out of line, as
+/// [`serial_product`] is, so that its code does not move with `mul_into`'s.
+#[inline(never)]
+fn tiny_product<T: Element>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: MatMut<'_, T>) {
+    dispatch(
+        &TinyKernel {
+            simd: Simd::default_level(),
+        },
+        a,
+        b,
+        c,
+    );
 }
 
 impl Auto {

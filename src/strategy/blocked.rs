@@ -3,14 +3,17 @@
 use crate::dispatch::{ProductKernel, dispatch};
 use crate::element::{Element, ElementClass, Scalar};
 use crate::error::Error;
-use crate::kernel::blocked::{multiply_blocked, units_for};
-use crate::kernel::{Simd, kernel_level_for, microkernel_for};
+use crate::kernel::blocked::{Blocking, MIN_DEPTH_BLOCK, multiply_blocked, units_for};
+use crate::kernel::{
+    DirectFn, Microkernel, Simd, default_direct, kernel_level_for, microkernel_for, pack,
+    run_direct,
+};
 use crate::matrix::{MatMut, MatRef};
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into};
 use crate::workers::{
-    MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_workers, min_work_per_worker,
-    multiply_adds, with_row_major_output, worker_cap_with,
+    DIRECT_MAX_WORK, MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_workers,
+    min_work_per_worker, multiply_adds, with_row_major_output, worker_cap_with,
 };
 
 /// The BLIS design: A and B are packed block by block into panels, and a microkernel keeps
@@ -156,7 +159,106 @@ pub(crate) struct BlockedKernel {
 impl ProductKernel for BlockedKernel {
     fn run<S: Scalar>(&self, a: MatRef<'_, S>, b: MatRef<'_, S>, c: MatMut<'_, S>) {
         let kernel = microkernel_for::<S>(self.simd);
+        if self.workers <= 1 && runs_direct(&kernel, a.rows(), a.cols(), b.cols()) {
+            return multiply_direct(a, b, c, &kernel);
+        }
         with_row_major_output(c, |out| multiply_blocked(a, b, out, self.workers, kernel));
+    }
+}
+
+/// Whether a one-worker `m×k · k×n` product on `kernel` runs [`multiply_direct`].
+#[inline(always)]
+pub(crate) fn runs_direct<S: Scalar>(
+    kernel: &Microkernel<S>,
+    m: usize,
+    k: usize,
+    n: usize,
+) -> bool {
+    kernel.has_direct() && multiply_adds(m, k, n) <= DIRECT_MAX_WORK
+}
+
+/// `c = a · b` on one worker by `kernel`'s `direct` form: no packing, and the same bits as
+/// `multiply_blocked` (the same depth blocks, each summed in the same order). Where the
+/// layouts do not suit the form, B is first copied to row-major and, if C's still do not,
+/// the product goes through a row-major buffer.
+///
+/// # Panics
+///
+/// If the kernel has no `direct` form or the shapes do not match.
+pub(crate) fn multiply_direct<S: Scalar>(
+    a: MatRef<'_, S>,
+    b: MatRef<'_, S>,
+    c: MatMut<'_, S>,
+    kernel: &Microkernel<S>,
+) {
+    let direct = kernel.direct().expect("the kernel has a direct form");
+    let kc = Blocking::for_rows(kernel, a.rows()).kc;
+    multiply_direct_with(direct, a, b, c, kc);
+}
+
+/// [`multiply_direct`] with the kernel's `direct` form and depth block given: for callers
+/// that keep them (a product no deeper than [`MIN_DEPTH_BLOCK`] may pass that as `kc`).
+///
+/// # Panics
+///
+/// If the shapes do not match or `kc` is 0.
+#[inline(always)]
+pub(crate) fn multiply_direct_with<S: Scalar>(
+    direct: DirectFn<S>,
+    a: MatRef<'_, S>,
+    b: MatRef<'_, S>,
+    mut c: MatMut<'_, S>,
+    kc: usize,
+) {
+    if run_direct(direct, a, b, &mut c, kc) {
+        return;
+    }
+    let (m, k) = a.shape();
+    let n = b.cols();
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        c.for_each_mut(|_, _, x| *x = S::zero());
+        return;
+    }
+    let b_rows = pack::row_major(b);
+    let b = MatRef::from_slice(&b_rows, k, n).expect("B's copy holds k × n values");
+    if run_direct(direct, a, b, &mut c, kc) {
+        return;
+    }
+    with_row_major_output(c, |out| {
+        let mut out = MatMut::from_slice(out, m, n).expect("the buffer holds m × n values");
+        assert!(run_direct(direct, a, b, &mut out, kc));
+    });
+}
+
+/// A product below [`MIN_BLOCKED_WORK`]: the kernel's `direct` form at `simd` where the
+/// type has one (the same bits as the blocked kernels), the serial loop otherwise.
+pub(crate) struct TinyKernel {
+    pub(crate) simd: Simd,
+}
+
+impl ProductKernel for TinyKernel {
+    #[inline(always)]
+    fn run<S: Scalar>(&self, a: MatRef<'_, S>, b: MatRef<'_, S>, c: MatMut<'_, S>) {
+        if self.simd == Simd::default_level() {
+            // The lookup cached: on a 2×2 product it would cost more than the product.
+            match default_direct::<S>() {
+                Some(direct) if a.cols() <= MIN_DEPTH_BLOCK => {
+                    // One depth block whatever the blocking.
+                    return multiply_direct_with(direct, a, b, c, MIN_DEPTH_BLOCK);
+                }
+                Some(_) => {}
+                None => return SerialKernel.run(a, b, c),
+            }
+        }
+        let kernel = microkernel_for::<S>(self.simd);
+        if kernel.has_direct() {
+            multiply_direct(a, b, c, &kernel)
+        } else {
+            SerialKernel.run(a, b, c)
+        }
     }
 }
 
@@ -171,9 +273,9 @@ impl MulStrategy for Blocked {
         let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
         let work = multiply_adds(a.rows(), a.cols(), b.cols());
         if self.workers.is_none() && work < MIN_BLOCKED_WORK {
-            // Too small for packing to pay: run the serial loop, so the default is never
-            // slower than `Serial`.
-            dispatch(&SerialKernel, a, b, c);
+            // Too small for packing to pay: the kernel in place, or the serial loop for
+            // types without one, so the default is never slower than `Serial`.
+            dispatch(&TinyKernel { simd: self.simd() }, a, b, c);
         } else {
             let simd = self.simd();
             dispatch(&BlockedKernel { workers, simd }, a, b, c);
@@ -185,3 +287,6 @@ impl MulStrategy for Blocked {
         "blocked"
     }
 }
+
+#[cfg(test)]
+mod direct_tests;

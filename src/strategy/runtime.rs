@@ -192,7 +192,7 @@ impl Plan {
     ///
     /// ```
     /// use parmat::{MulStrategy, plan};
-    /// assert_eq!(plan::<i32>(8, 8, 8).strategy().name(), "serial");
+    /// assert_eq!(plan::<i16>(8, 8, 8).strategy().name(), "serial");
     /// ```
     pub fn strategy(&self) -> Strategy {
         let workers = if self.depth_parts() > 1 {

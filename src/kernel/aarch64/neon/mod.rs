@@ -25,8 +25,8 @@ crate::kernel::tile::instruction_set_kernels!(features = "neon", level = Simd::N
 pub(crate) unsafe fn kernel<S: 'static>() -> Option<Microkernel<S>> {
     // SAFETY (every line): the CPU supports this instruction set (the caller's contract).
     unsafe {
-        instance::<S, f64x2::F64x2, 6, 4>()
-            .or_else(|| instance::<S, f32x4::F32x4, 6, 4>())
-            .or_else(|| instance::<S, i32x4::I32x4, 6, 4>())
+        vector_instance::<S, f64x2::F64x2, 6, 4, 8>()
+            .or_else(|| vector_instance::<S, f32x4::F32x4, 6, 4, 8>())
+            .or_else(|| vector_instance::<S, i32x4::I32x4, 6, 4, 8>())
     }
 }

@@ -45,4 +45,16 @@ unsafe impl Vector for F32x8 {
         // SAFETY: the CPU supports the instruction set.
         unsafe { _mm256_add_ps(a, b) }
     }
+    #[inline(always)]
+    unsafe fn load_first(p: *const f32, count: usize) -> __m256 {
+        // SAFETY: the masked load reads the first `count` values only (lanes outside the
+        // mask are not accessed and never fault); they are readable; the CPU supports it.
+        unsafe { _mm256_maskload_ps(p, super::first_lanes_32(count)) }
+    }
+    #[inline(always)]
+    unsafe fn store_first(p: *mut f32, v: __m256, count: usize) {
+        // SAFETY: the masked store writes the first `count` values only, which are
+        // writable; the CPU supports it.
+        unsafe { _mm256_maskstore_ps(p, super::first_lanes_32(count), v) }
+    }
 }

@@ -45,4 +45,16 @@ unsafe impl Vector for F64x4 {
         // SAFETY: the CPU supports the instruction set.
         unsafe { _mm256_add_pd(a, b) }
     }
+    #[inline(always)]
+    unsafe fn load_first(p: *const f64, count: usize) -> __m256d {
+        // SAFETY: the masked load reads the first `count` values only (lanes outside the
+        // mask are not accessed and never fault); they are readable; the CPU supports it.
+        unsafe { _mm256_maskload_pd(p, super::first_lanes_64(count)) }
+    }
+    #[inline(always)]
+    unsafe fn store_first(p: *mut f64, v: __m256d, count: usize) {
+        // SAFETY: the masked store writes the first `count` values only, which are
+        // writable; the CPU supports it.
+        unsafe { _mm256_maskstore_pd(p, super::first_lanes_64(count), v) }
+    }
 }

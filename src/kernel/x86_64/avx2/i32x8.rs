@@ -46,4 +46,16 @@ unsafe impl Vector for I32x8 {
         // SAFETY: the CPU supports the instruction set.
         unsafe { _mm256_add_epi32(a, b) }
     }
+    #[inline(always)]
+    unsafe fn load_first(p: *const i32, count: usize) -> __m256i {
+        // SAFETY: the masked load reads the first `count` values only (lanes outside the
+        // mask are not accessed and never fault); they are readable; the CPU supports it.
+        unsafe { _mm256_maskload_epi32(p, super::first_lanes_32(count)) }
+    }
+    #[inline(always)]
+    unsafe fn store_first(p: *mut i32, v: __m256i, count: usize) {
+        // SAFETY: the masked store writes the first `count` values only, which are
+        // writable; the CPU supports it.
+        unsafe { _mm256_maskstore_epi32(p, super::first_lanes_32(count), v) }
+    }
 }

@@ -54,4 +54,16 @@ unsafe impl Vector for I64x4 {
         // SAFETY: the CPU supports the instruction set.
         unsafe { _mm256_add_epi64(a, b) }
     }
+    #[inline(always)]
+    unsafe fn load_first(p: *const i64, count: usize) -> __m256i {
+        // SAFETY: the masked load reads the first `count` values only (lanes outside the
+        // mask are not accessed and never fault); they are readable; the CPU supports it.
+        unsafe { _mm256_maskload_epi64(p, super::first_lanes_64(count)) }
+    }
+    #[inline(always)]
+    unsafe fn store_first(p: *mut i64, v: __m256i, count: usize) {
+        // SAFETY: the masked store writes the first `count` values only, which are
+        // writable; the CPU supports it.
+        unsafe { _mm256_maskstore_epi64(p, super::first_lanes_64(count), v) }
+    }
 }

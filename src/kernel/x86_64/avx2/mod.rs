@@ -15,7 +15,40 @@ mod f64x4;
 mod i32x8;
 mod i64x4;
 
+use std::arch::x86_64::{__m256i, _mm256_loadu_si256};
+
 use crate::kernel::{Microkernel, Simd};
+
+/// A lane mask for `vmaskmov` of the first `count` (1 ≤ count ≤ 8) 32-bit lanes: the
+/// window of 8 values of this table that starts `8 - count` in.
+static LANES_32: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/// As [`LANES_32`] for 64-bit lanes (1 ≤ count ≤ 4).
+static LANES_64: [i64; 8] = [-1, -1, -1, -1, 0, 0, 0, 0];
+
+/// The mask of the first `count` 32-bit lanes of a ymm register.
+///
+/// # Safety
+///
+/// The CPU supports AVX; `1 ≤ count ≤ 8`.
+#[inline(always)]
+unsafe fn first_lanes_32(count: usize) -> __m256i {
+    debug_assert!((1..=8).contains(&count));
+    // SAFETY: 8 values from index `8 - count` ≤ 7 lie inside the 16 of the table.
+    unsafe { _mm256_loadu_si256(LANES_32.as_ptr().add(8 - count).cast()) }
+}
+
+/// The mask of the first `count` 64-bit lanes of a ymm register.
+///
+/// # Safety
+///
+/// The CPU supports AVX; `1 ≤ count ≤ 4`.
+#[inline(always)]
+unsafe fn first_lanes_64(count: usize) -> __m256i {
+    debug_assert!((1..=4).contains(&count));
+    // SAFETY: 4 values from index `4 - count` ≤ 3 lie inside the 8 of the table.
+    unsafe { _mm256_loadu_si256(LANES_64.as_ptr().add(4 - count).cast()) }
+}
 
 crate::kernel::tile::instruction_set_kernels!(features = "avx2,fma", level = Simd::Avx2);
 
@@ -29,10 +62,10 @@ crate::kernel::tile::instruction_set_kernels!(features = "avx2,fma", level = Sim
 pub(crate) unsafe fn kernel<S: 'static>() -> Option<Microkernel<S>> {
     // SAFETY (every line): the CPU supports this instruction set (the caller's contract).
     unsafe {
-        instance::<S, f64x4::F64x4, 6, 2>()
-            .or_else(|| instance::<S, f32x8::F32x8, 6, 2>())
-            .or_else(|| instance::<S, i32x8::I32x8, 6, 2>())
-            .or_else(|| instance::<S, i64x4::I64x4, 4, 2>())
+        vector_instance::<S, f64x4::F64x4, 6, 2, 4>()
+            .or_else(|| vector_instance::<S, f32x8::F32x8, 6, 2, 4>())
+            .or_else(|| vector_instance::<S, i32x8::I32x8, 6, 2, 4>())
+            .or_else(|| vector_instance::<S, i64x4::I64x4, 4, 2, 4>())
             .or_else(|| complex::<S>())
     }
 }

@@ -45,4 +45,18 @@ unsafe impl Vector for F32x16 {
         // SAFETY: the CPU supports the instruction set.
         unsafe { _mm512_add_ps(a, b) }
     }
+    #[inline(always)]
+    unsafe fn load_first(p: *const f32, count: usize) -> __m512 {
+        let mask = ((1u32 << count) - 1) as __mmask16;
+        // SAFETY: the masked load reads the first `count` values only (lanes outside the
+        // mask are not accessed and never fault); they are readable; the CPU supports it.
+        unsafe { _mm512_maskz_loadu_ps(mask, p) }
+    }
+    #[inline(always)]
+    unsafe fn store_first(p: *mut f32, v: __m512, count: usize) {
+        let mask = ((1u32 << count) - 1) as __mmask16;
+        // SAFETY: the masked store writes the first `count` values only, which are
+        // writable; the CPU supports it.
+        unsafe { _mm512_mask_storeu_ps(p, mask, v) }
+    }
 }

@@ -28,10 +28,10 @@ crate::kernel::tile::instruction_set_kernels!(features = "avx512f,avx512dq", lev
 pub(crate) unsafe fn kernel<S: 'static>() -> Option<Microkernel<S>> {
     // SAFETY (every line): the CPU supports this instruction set (the caller's contract).
     unsafe {
-        instance::<S, f64x8::F64x8, 8, 2>()
-            .or_else(|| instance::<S, f32x16::F32x16, 8, 2>())
-            .or_else(|| instance::<S, i32x16::I32x16, 8, 2>())
-            .or_else(|| instance::<S, i64x8::I64x8, 8, 2>())
+        vector_instance::<S, f64x8::F64x8, 8, 2, 8>()
+            .or_else(|| vector_instance::<S, f32x16::F32x16, 8, 2, 8>())
+            .or_else(|| vector_instance::<S, i32x16::I32x16, 8, 2, 8>())
+            .or_else(|| vector_instance::<S, i64x8::I64x8, 8, 2, 8>())
             .or_else(|| complex::<S>())
     }
 }
