@@ -1,12 +1,16 @@
-//! Multiplies random square matrices with every strategy and prints a table: workers used,
-//! best time, GFLOP/s, speedup over serial. All results are checked against the serial one.
+//! Multiplies random matrices with every strategy and prints a table: workers used, best
+//! time, GFLOP/s, speedup over serial. All results are checked against the serial one.
 //!
 //! ```text
-//! cargo run --release --example compare                 # n = 512, f64
+//! cargo run --release --example compare                 # 512×512 · 512×512, f64
 //! cargo run --release --example compare -- 1024 --type i32
+//! cargo run --release --example compare -- --shape 4096x4096x1       # matrix × vector
+//! cargo run --release --example compare -- --shape 16x16x16 --batch 10000
 //! cargo run --release --example compare -- --crossover  # 1 vs 2 workers on small sizes
 //! ```
 //!
+//! `--shape MxKxN` multiplies an `M×K` matrix by a `K×N` one; `--batch B` times `B`
+//! independent products of that shape through `parmat::mul_batch_into` with each strategy.
 //! Threads come from the global rayon pool (`RAYON_NUM_THREADS` to change them).
 
 use std::fmt::Display;
@@ -100,14 +104,35 @@ fn format_time(t: Duration) -> String {
     }
 }
 
-fn compare<T: Sample>(n: usize, budget: Duration) -> bool {
+/// The shape and batch size of the products to time.
+#[derive(Clone, Copy)]
+struct Shape {
+    m: usize,
+    k: usize,
+    n: usize,
+    batch: usize,
+}
+
+fn compare<T: Sample>(shape: Shape, budget: Duration) -> bool {
+    let Shape { m, k, n, batch } = shape;
     let mut rng = fastrand::Rng::with_seed(42);
-    let a: Matrix<T> = random_matrix(n, n, &mut rng);
-    let b: Matrix<T> = random_matrix(n, n, &mut rng);
-    let reference = a.mul_with(&b, &Serial).expect("square shapes fit");
-    let flops = 2.0 * (n as f64).powi(3);
+    let a: Vec<Matrix<T>> = (0..batch).map(|_| random_matrix(m, k, &mut rng)).collect();
+    let b: Vec<Matrix<T>> = (0..batch).map(|_| random_matrix(k, n, &mut rng)).collect();
+    let reference: Vec<Matrix<T>> = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| x.mul_with(y, &Serial).expect("the shapes fit"))
+        .collect();
+    let (a_views, b_views): (Vec<_>, Vec<_>) =
+        a.iter().zip(&b).map(|(x, y)| (x.view(), y.view())).unzip();
+    let flops = 2.0 * (m as f64) * (k as f64) * (n as f64) * batch as f64;
+    let what = if batch > 1 {
+        format!("a batch of {batch} products")
+    } else {
+        "one product".to_owned()
+    };
     println!(
-        "parmat compare: {n}×{n} · {n}×{n}, {}, {} threads in the rayon pool",
+        "parmat compare: {m}×{k} · {k}×{n}, {}, {what}, {} threads in the rayon pool",
         T::NAME,
         rayon::current_num_threads()
     );
@@ -118,13 +143,30 @@ fn compare<T: Sample>(n: usize, budget: Duration) -> bool {
     let mut serial_time = None;
     let mut all_ok = true;
     for strategy in Strategy::all() {
-        let workers = strategy.workers_for::<T>(n, n, n);
-        let mut c = Matrix::zeros(n, n);
+        let workers = strategy.workers_for::<T>(m, k, n);
+        let mut c: Vec<Matrix<T>> = (0..batch).map(|_| Matrix::zeros(m, n)).collect();
         let time = best_time(budget, || {
-            parmat::mul_into(&strategy, a.view(), b.view(), c.view_mut()).expect("shapes fit");
+            if batch == 1 {
+                parmat::mul_into(&strategy, a_views[0], b_views[0], c[0].view_mut())
+                    .expect("the shapes fit");
+            } else {
+                let mut outputs: Vec<_> = c.iter_mut().map(Matrix::view_mut).collect();
+                parmat::mul_batch_into(&strategy, &a_views, &b_views, &mut outputs)
+                    .expect("the shapes fit");
+            }
         });
         let serial = *serial_time.get_or_insert(time);
-        let error = T::error(&c, &reference, n);
+        let error = c
+            .iter()
+            .zip(&reference)
+            .map(|(got, want)| T::error(got, want, k))
+            .fold(0.0, |worst: f64, e| {
+                if e.is_nan() {
+                    f64::INFINITY
+                } else {
+                    worst.max(e)
+                }
+            });
         let ok = error <= 1.0;
         all_ok &= ok;
         println!(
@@ -137,8 +179,26 @@ fn compare<T: Sample>(n: usize, budget: Duration) -> bool {
             if ok { "ok" } else { "MISMATCH" }
         );
     }
-    println!("auto's plan: {}", parmat::plan::<T>(n, n, n));
+    if batch > 1 {
+        println!("workers: for one product of the batch; the batch shares its workers out");
+    }
+    println!("auto's plan: {}", parmat::plan::<T>(m, k, n));
     all_ok
+}
+
+/// `MxKxN` as three sizes.
+fn parse_shape(text: &str) -> (usize, usize, usize) {
+    let sizes: Vec<usize> = text
+        .split(['x', '×'])
+        .map(|size| {
+            size.parse()
+                .unwrap_or_else(|_| panic!("not a shape: {text:?} (use MxKxN)"))
+        })
+        .collect();
+    match sizes[..] {
+        [m, k, n] => (m, k, n),
+        _ => panic!("not a shape: {text:?} (use MxKxN)"),
+    }
 }
 
 /// Small sizes: one worker against two, for the strategies with a worker count, to locate
@@ -186,7 +246,12 @@ fn crossover<T: Sample>(budget: Duration) {
 }
 
 fn main() {
-    let mut n = 512;
+    let mut shape = Shape {
+        m: 512,
+        k: 512,
+        n: 512,
+        batch: 1,
+    };
     let mut element = "f64".to_owned();
     let mut crossover_mode = false;
     let mut budget = Duration::from_millis(300);
@@ -195,6 +260,17 @@ fn main() {
         match arg.as_str() {
             "--type" => element = args.next().expect("--type needs f64, f32, i32 or i64"),
             "--crossover" => crossover_mode = true,
+            "--shape" => {
+                let (m, k, n) = parse_shape(&args.next().expect("--shape needs MxKxN"));
+                (shape.m, shape.k, shape.n) = (m, k, n);
+            }
+            "--batch" => {
+                shape.batch = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&b| b > 0)
+                    .expect("--batch needs a count of at least 1");
+            }
             "--budget-ms" => {
                 let ms: u64 = args
                     .next()
@@ -204,14 +280,16 @@ fn main() {
             }
             "-h" | "--help" => {
                 println!(
-                    "usage: compare [N] [--type f64|f32|i32|i64] [--crossover] [--budget-ms MS]"
+                    "usage: compare [N] [--shape MxKxN] [--batch B] [--type f64|f32|i32|i64] \
+                     [--crossover] [--budget-ms MS]"
                 );
                 return;
             }
             other => {
-                n = other
+                let n = other
                     .parse()
-                    .unwrap_or_else(|_| panic!("not a size: {other:?}"))
+                    .unwrap_or_else(|_| panic!("not a size: {other:?}"));
+                (shape.m, shape.k, shape.n) = (n, n, n);
             }
         }
     }
@@ -226,10 +304,10 @@ fn main() {
         return;
     }
     let ok = match element.as_str() {
-        "f64" => compare::<f64>(n, budget),
-        "f32" => compare::<f32>(n, budget),
-        "i32" => compare::<i32>(n, budget),
-        "i64" => compare::<i64>(n, budget),
+        "f64" => compare::<f64>(shape, budget),
+        "f32" => compare::<f32>(shape, budget),
+        "i32" => compare::<i32>(shape, budget),
+        "i64" => compare::<i64>(shape, budget),
         other => panic!("unknown --type {other:?}: use f64, f32, i32 or i64"),
     };
     if !ok {

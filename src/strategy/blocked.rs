@@ -270,13 +270,14 @@ impl MulStrategy for Blocked {
         c: MatMut<'_, T>,
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
-        let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
         let work = multiply_adds(a.rows(), a.cols(), b.cols());
         if self.workers.is_none() && work < MIN_BLOCKED_WORK {
             // Too small for packing to pay: the kernel in place, or the serial loop for
-            // types without one, so the default is never slower than `Serial`.
+            // types without one, so the default is never slower than `Serial`. Decided
+            // before the worker count, whose rules cost more than such a product.
             dispatch(&TinyKernel { simd: self.simd() }, a, b, c);
         } else {
+            let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
             let simd = self.simd();
             dispatch(&BlockedKernel { workers, simd }, a, b, c);
         }
