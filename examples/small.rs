@@ -6,7 +6,13 @@
 //! cargo run --release --example small
 //! cargo run --release --example small -- --sizes 2,4,8 --types f64 --rounds 5
 //! cargo run --release --example small -- --batch 10000 --sizes 16,32   # f64 batches
+//! cargo run --release --example small -- --matvec                       # n = 512, 2048, 8192
 //! ```
+//!
+//! With `--matvec`, each size is a matrix × vector and a vector × matrix product of f64 on
+//! 1 and 2 threads, in GB/s of the matrix read, against faer and a streaming read of the
+//! same matrix (a wrapping integer sum of its values' bits, vectorized with AVX2 where the
+//! CPU has it; on two threads, two halves of its rows side by side).
 //!
 //! With `--batch B`, each size is a batch of B products of f64, timed as a whole:
 //! `parmat::mul_batch_into` (`Auto`) in the global pool, the same products one at a time
@@ -213,6 +219,128 @@ fn measure_batch(n: usize, count: usize, rounds: usize) {
     );
 }
 
+/// Reads every value once, as fast as the memory system lets one thread: a wrapping sum of
+/// the values' bits (integer adds, which the compiler vectorizes; with AVX2 where the CPU
+/// has it). The yardstick for a matrix–vector product, which must read all of A.
+fn streaming_read(values: &[f64]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { read_with_avx2(values) };
+    }
+    read_words(values)
+}
+
+#[inline(always)]
+fn read_words(values: &[f64]) -> u64 {
+    values
+        .iter()
+        .fold(0u64, |sum, x| sum.wrapping_add(x.to_bits()))
+}
+
+/// [`read_words`] compiled for AVX2.
+///
+/// # Safety
+///
+/// The CPU has AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn read_with_avx2(values: &[f64]) -> u64 {
+    read_words(values)
+}
+
+/// Matrix × vector (`n×n · n×1`) and vector × matrix (`1×n · n×n`) of f64 on `threads`
+/// threads: GB/s of the matrix read for parmat's `Auto`, faer (`Par::Seq` on one thread,
+/// `Par::rayon` on more) and a streaming read of the same matrix (`streaming_read` over
+/// its rows, split in even halves with `rayon::join` on two threads).
+fn measure_matvec(n: usize, threads: usize, rounds: usize) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a pool");
+    let a = Matrix::from_fn(n, n, |i, j| f64::value(i * 31 + j * 7 + 1));
+    let x = Matrix::from_fn(n, 1, |i, _| f64::value(i * 13 + 5));
+    let xt = Matrix::from_fn(1, n, |_, j| f64::value(j * 13 + 5));
+    let fa = faer::Mat::<f64>::from_fn(n, n, |i, j| a[(i, j)]);
+    let fx = faer::Mat::<f64>::from_fn(n, 1, |i, _| x[(i, 0)]);
+    let fxt = faer::Mat::<f64>::from_fn(1, n, |_, j| xt[(0, j)]);
+    let par = if threads == 1 {
+        faer::Par::Seq
+    } else {
+        faer::Par::rayon(threads)
+    };
+    let bytes = (n * n * 8) as f64;
+    let gbs = |ns: f64| bytes / ns;
+    pool.install(|| {
+        let mut y = Matrix::zeros(n, 1);
+        let mut yt = Matrix::zeros(1, n);
+        let ax = best_per_call(rounds, || {
+            Auto::default()
+                .mul_into(black_box(a.view()), black_box(x.view()), y.view_mut())
+                .expect("shapes fit")
+        });
+        let xa = best_per_call(rounds, || {
+            Auto::default()
+                .mul_into(black_box(xt.view()), black_box(a.view()), yt.view_mut())
+                .expect("shapes fit")
+        });
+        let mut fy = faer::Mat::<f64>::zeros(n, 1);
+        let mut fyt = faer::Mat::<f64>::zeros(1, n);
+        let faer_ax = best_per_call(rounds, || {
+            faer::linalg::matmul::matmul(
+                fy.as_mut(),
+                faer::Accum::Replace,
+                black_box(fa.as_ref()),
+                black_box(fx.as_ref()),
+                1.0,
+                par,
+            )
+        });
+        let faer_xa = best_per_call(rounds, || {
+            faer::linalg::matmul::matmul(
+                fyt.as_mut(),
+                faer::Accum::Replace,
+                black_box(fxt.as_ref()),
+                black_box(fa.as_ref()),
+                1.0,
+                par,
+            )
+        });
+        for i in 0..n {
+            let (got, want) = (y[(i, 0)], fy[(i, 0)]);
+            assert!((got - want).abs() <= 1e-9 * n as f64, "A·x row {i}: {got} vs faer {want}");
+            let (got, want) = (yt[(0, i)], fyt[(0, i)]);
+            assert!((got - want).abs() <= 1e-9 * n as f64, "xᵀ·A column {i}: {got} vs faer {want}");
+        }
+        let values = a.as_slice();
+        let read = best_per_call(rounds, || {
+            let total = if threads == 1 {
+                streaming_read(black_box(values))
+            } else {
+                let (top, bottom) = values.split_at(values.len() / 2 / n * n);
+                let (s, t) = rayon::join(
+                    || streaming_read(black_box(top)),
+                    || streaming_read(black_box(bottom)),
+                );
+                s.wrapping_add(t)
+            };
+            black_box(total);
+        });
+        println!(
+            "f64  {n:>5} {threads:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>7.2} {:>7.2} {:>7.2} {:>7.2}",
+            gbs(ax),
+            gbs(faer_ax),
+            gbs(xa),
+            gbs(faer_xa),
+            gbs(read),
+            faer_ax / ax,
+            read / ax,
+            faer_xa / xa,
+            read / xa
+        );
+    });
+}
+
 fn main() {
     let mut sizes = vec![1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
     let mut types = vec![
@@ -223,6 +351,7 @@ fn main() {
     ];
     let mut rounds = 7;
     let mut batch: Option<usize> = None;
+    let mut matvec = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
@@ -236,8 +365,41 @@ fn main() {
             "--types" => types = value().split(',').map(String::from).collect(),
             "--rounds" => rounds = value().parse().expect("a count"),
             "--batch" => batch = Some(value().parse().expect("a batch size")),
-            other => panic!("unknown argument {other:?}: --sizes, --types, --rounds, --batch"),
+            "--matvec" => matvec = true,
+            other => {
+                panic!("unknown argument {other:?}: --sizes, --types, --rounds, --batch, --matvec")
+            }
         }
+    }
+    if matvec {
+        if !std::env::args().any(|arg| arg == "--sizes") {
+            sizes = vec![512, 2048, 8192];
+        }
+        println!(
+            "GB/s of the matrix read (best of {rounds}); ratios > 1: parmat faster (÷ faer) or \
+             nearer the streaming read (÷ read: parmat ÷ read, as speeds)"
+        );
+        println!(
+            "{:<4} {:>5} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7}",
+            "type",
+            "n",
+            "threads",
+            "A·x",
+            "faer",
+            "xᵀ·A",
+            "faer",
+            "read",
+            "÷faer",
+            "÷read",
+            "÷faer",
+            "÷read"
+        );
+        for &n in &sizes {
+            for threads in [1, 2] {
+                measure_matvec(n, threads, rounds);
+            }
+        }
+        return;
     }
     if let Some(count) = batch {
         println!(

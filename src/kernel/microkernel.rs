@@ -27,6 +27,10 @@ pub(crate) type TilePackingBFn<S> =
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) type DirectFn<S> = unsafe fn(&DirectProduct<S>);
 
+/// Four dot products against one vector, with `kernel::dot::dot`'s sums: see
+/// [`tile::dots`](crate::kernel::tile::dots).
+pub(crate) type DotsFn<S> = unsafe fn(usize, *const S, *const S, usize, *mut S);
+
 /// The forms of a hand-written kernel (see [`tile`](crate::kernel::tile)).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[derive(Clone, Copy)]
@@ -41,6 +45,8 @@ pub(crate) struct TileForms<S> {
     pub(crate) packing_b: TilePackingBFn<S>,
     /// The whole product in place, for lane-wise types.
     pub(crate) direct: Option<DirectFn<S>>,
+    /// Four dot products at once, for lane-wise types whose lanes divide 8.
+    pub(crate) dots: Option<DotsFn<S>>,
 }
 
 /// A microkernel and its tile shape.
@@ -61,6 +67,8 @@ pub(crate) struct Microkernel<S> {
     /// The form computing a whole small product in place, where there is one.
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     direct: Option<DirectFn<S>>,
+    /// The form computing four dot products at once, where there is one.
+    dots: Option<DotsFn<S>>,
 }
 
 impl<S: Scalar> Microkernel<S> {
@@ -76,6 +84,7 @@ impl<S: Scalar> Microkernel<S> {
             packing_b: None,
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
             direct: None,
+            dots: None,
         }
     }
 }
@@ -100,6 +109,7 @@ impl<S> Microkernel<S> {
             columns: Some(forms.columns),
             packing_b: Some(forms.packing_b),
             direct: forms.direct,
+            dots: forms.dots,
         }
     }
 
@@ -133,6 +143,10 @@ impl<S> Microkernel<S> {
             direct: self
                 .direct
                 .map(|f| unsafe { std::mem::transmute::<DirectFn<S>, DirectFn<U>>(f) }),
+            // SAFETY: as for `packed`.
+            dots: self
+                .dots
+                .map(|f| unsafe { std::mem::transmute::<DotsFn<S>, DotsFn<U>>(f) }),
         }
     }
 }
@@ -429,6 +443,12 @@ impl<S> Microkernel<S> {
     #[inline(always)]
     pub(crate) fn has_direct(&self) -> bool {
         self.direct().is_some()
+    }
+
+    /// The kernel's form that computes four dot products at once, if it has one.
+    #[inline(always)]
+    pub(crate) fn dots(&self) -> Option<DotsFn<S>> {
+        self.dots
     }
 }
 

@@ -37,7 +37,7 @@ pub(crate) mod x86_64;
 pub(crate) use microkernel::Microkernel;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) use microkernel::TileForms;
-pub(crate) use microkernel::{DirectFn, run_direct};
+pub(crate) use microkernel::{DirectFn, DotsFn, run_direct};
 pub use simd::Simd;
 
 /// Bytes of the per-core level-2 cache the blocked loops aim to fill about half of.
@@ -120,6 +120,19 @@ pub(crate) fn default_direct<S: 'static>() -> Option<DirectFn<S>> {
     }
     cached!(f64, f32, i32, u32, i64, u64);
     None
+}
+
+/// The hand-written four-dot-products form for `S` at the default level, where there is
+/// one: the AVX2 or NEON kernel's (eight partial sums fill one 256-bit or two 128-bit
+/// registers; a matrix–vector product is bound by reading A, which these widths already
+/// do at full speed), or `None` (then [`dot::dot`] runs, with the same sums).
+pub(crate) fn default_dots<S: 'static>() -> Option<DotsFn<S>> {
+    let level = Simd::default_level();
+    [Simd::Avx2, Simd::Neon]
+        .into_iter()
+        .filter(|&narrow| narrow <= level)
+        .find_map(simd_kernel::<S>)
+        .and_then(|kernel| kernel.dots())
 }
 
 /// Whether a kernel written for `E` computes `S` products too: `S` is `E`, or its unsigned

@@ -88,6 +88,23 @@ pub(crate) unsafe trait Vector {
     /// The CPU supports the instruction set.
     unsafe fn add(a: Self::Register, b: Self::Register) -> Self::Register;
 
+    /// `acc + a · b` with the product rounded before the sum, as the crate's portable
+    /// arithmetic does (`Scalar::mul_add`). Integer arithmetic is exact (wrapping), so
+    /// only float vectors, whose `mul_add` is fused, override this.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports the instruction set.
+    #[inline(always)]
+    unsafe fn mul_then_add(
+        acc: Self::Register,
+        a: Self::Register,
+        b: Self::Register,
+    ) -> Self::Register {
+        // SAFETY: the caller's contract.
+        unsafe { Self::mul_add(acc, a, b) }
+    }
+
     /// The first `count` values at `p` in the low lanes and zero in the others, reading
     /// nothing past them. Instruction sets with masked loads override this copy through
     /// a buffer.
@@ -517,6 +534,61 @@ pub(crate) unsafe fn direct<V: Vector, const MR: usize>(p: &DirectProduct<V::Ele
     }
 }
 
+/// The `dots` form: four dot products of length `k` against one vector, in the crate's
+/// dot order (`kernel::dot::dot`: eight interleaved partial sums, each product rounded
+/// before it is added, a tail of the last `k mod 8` terms, combined pairwise), so that its
+/// bits are that function's: `out[r] = dot(x, ys + r·ys_stride)` for `r < 4`. The loads of
+/// `x` are shared by the four.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set; `V::LANES` divides 8; `x` is readable for `k`
+/// values, `ys + r·ys_stride` for `k` values for each `r < 4`, and `out` writable for 4
+/// values that nothing else accesses during the call.
+#[inline(always)]
+pub(crate) unsafe fn dots<V: Vector>(
+    k: usize,
+    x: *const V::Elem,
+    ys: *const V::Elem,
+    ys_stride: usize,
+    out: *mut V::Elem,
+) {
+    use crate::kernel::dot::{LANES as PARTIAL_SUMS, combine};
+    const ROWS: usize = 4;
+    debug_assert!(V::LANES <= PARTIAL_SUMS && PARTIAL_SUMS.is_multiple_of(V::LANES));
+    // Registers per row holding its eight partial sums.
+    let per_row = PARTIAL_SUMS / V::LANES;
+    // SAFETY (all blocks): the CPU supports `V`'s instruction set; every address read is
+    // below `k` values from `x` or from one of the four rows (the caller's contract).
+    let zero = unsafe { V::zero() };
+    let mut acc = [[zero; PARTIAL_SUMS]; ROWS];
+    let whole = k / PARTIAL_SUMS * PARTIAL_SUMS;
+    let mut p = 0;
+    while p < whole {
+        for v in 0..per_row {
+            let at = p + v * V::LANES;
+            let x_v = unsafe { V::load(x.add(at)) };
+            for (r, acc_r) in acc.iter_mut().enumerate() {
+                let y_v = unsafe { V::load(ys.add(r * ys_stride + at)) };
+                acc_r[v] = unsafe { V::mul_then_add(acc_r[v], x_v, y_v) };
+            }
+        }
+        p += PARTIAL_SUMS;
+    }
+    for (r, acc_r) in acc.iter().enumerate() {
+        let mut partial = [V::Elem::zero(); PARTIAL_SUMS];
+        for (v, &register) in acc_r.iter().take(per_row).enumerate() {
+            unsafe { V::store(partial.as_mut_ptr().add(v * V::LANES), register) };
+        }
+        let row = ys.wrapping_add(r * ys_stride);
+        let mut tail = V::Elem::zero();
+        for q in whole..k {
+            tail = unsafe { (*x.add(q)).mul_add(*row.add(q), tail) };
+        }
+        unsafe { *out.add(r) = combine(partial, tail) };
+    }
+}
+
 /// Whether [`direct`] on `p` is one panel of at most `MR` rows and one vector of columns,
 /// in one depth block: what [`direct_panel`] computes, without the loops' set-up.
 #[inline(always)]
@@ -803,11 +875,29 @@ macro_rules! instruction_set_kernels {
         unsafe fn instance<S: 'static, V: TileArithmetic, const MR: usize, const NV: usize>()
         -> Option<$crate::kernel::Microkernel<S>> {
             // SAFETY: the caller's contract.
-            unsafe { build::<S, V, MR, NV>(None) }
+            unsafe { build::<S, V, MR, NV>(None, None) }
+        }
+
+        /// [`tile::dots`] with this instruction set's features.
+        ///
+        /// # Safety
+        ///
+        /// As for [`tile::dots`].
+        #[target_feature(enable = $features)]
+        unsafe fn dots<V: tile::Vector>(
+            k: usize,
+            x: *const V::Elem,
+            ys: *const V::Elem,
+            ys_stride: usize,
+            out: *mut V::Elem,
+        ) {
+            // SAFETY: the caller's contract, which includes the CPU's support.
+            unsafe { tile::dots::<V>(k, x, ys, ys_stride, out) }
         }
 
         /// [`instance`] for a lane-wise vector, with the `direct` form in tiles of `DMR`
-        /// rows (8 or 4).
+        /// rows (8 or 4), and the `dots` form where a vector's lanes divide its eight
+        /// partial sums.
         ///
         /// # Safety
         ///
@@ -821,19 +911,23 @@ macro_rules! instruction_set_kernels {
             const DMR: usize,
         >() -> Option<$crate::kernel::Microkernel<S>> {
             const { assert!(DMR == 8 || DMR == 4) };
-            // SAFETY: the caller's contract.
-            unsafe { build::<S, V, MR, NV>(Some(direct::<V, DMR>)) }
+            let dots = 8usize
+                .is_multiple_of(V::LANES)
+                .then_some(dots::<V> as $crate::kernel::DotsFn<V::Elem>);
+            // SAFETY: the caller's contract; `dots` only where `V::LANES` divides 8.
+            unsafe { build::<S, V, MR, NV>(Some(direct::<V, DMR>), dots) }
         }
 
         /// [`instance`] with the given `direct` form.
         ///
         /// # Safety
         ///
-        /// The CPU supports this instruction set; `direct` is this module's `direct` for
-        /// `V`.
+        /// The CPU supports this instruction set; `direct` and `dots` are this module's
+        /// for `V`.
         #[inline(always)]
         unsafe fn build<S: 'static, V: TileArithmetic, const MR: usize, const NV: usize>(
             direct: Option<$crate::kernel::DirectFn<V::Elem>>,
+            dots: Option<$crate::kernel::DotsFn<V::Elem>>,
         ) -> Option<$crate::kernel::Microkernel<S>> {
             if !$crate::kernel::same_arithmetic::<S, V::Elem>() {
                 return None;
@@ -844,6 +938,7 @@ macro_rules! instruction_set_kernels {
                 columns: columns::<V, MR, NV>,
                 packing_b: packing_b::<V, MR, NV>,
                 direct,
+                dots,
             };
             // SAFETY: the forms have the contracts `Microkernel::new` asks for, for an
             // `MR × NV·LANES` tile of `V::Elem` (the `Vector` contract); the CPU supports

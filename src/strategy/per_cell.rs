@@ -3,7 +3,7 @@
 use crate::dispatch::{ProductKernel, dispatch};
 use crate::element::{Element, ElementClass, Scalar};
 use crate::error::Error;
-use crate::kernel::{dot, pack};
+use crate::kernel::{default_dots, dot, pack};
 use crate::matrix::{MatMut, MatRef};
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into};
@@ -87,18 +87,19 @@ impl ProductKernel for PerCellKernel {
         let a_rows = pack::row_major(a);
         let b_columns = pack::row_major(b.t());
         let (a_rows, b_columns): (&[S], &[S]) = (&a_rows, &b_columns);
+        let four = default_dots::<S>();
         if self.workers <= 1 {
             // No split to plan: a small matrix–vector product costs about as much as
             // building the task list below.
             with_row_major_output(c, |out| {
-                dot::dot_cells(a_rows, b_columns, k, n, 0..out.len(), out);
+                dot::dot_cells(a_rows, b_columns, k, n, 0..out.len(), out, four);
             });
             return;
         }
         with_row_major_output(c, |out| {
             let cells = out.len();
             run_on_ranges(out, cells, 1, self.workers, |cells, c_chunk| {
-                dot::dot_cells(a_rows, b_columns, k, n, cells, c_chunk)
+                dot::dot_cells(a_rows, b_columns, k, n, cells, c_chunk, four)
             });
         });
     }

@@ -5,7 +5,7 @@ use crate::dispatch::{ProductKernel, add_assign, dispatch};
 use crate::element::{Element, Scalar};
 use crate::error::Error;
 use crate::kernel::{Simd, blocked::multiply_blocked};
-use crate::kernel::{dot, microkernel_for, pack, rows};
+use crate::kernel::{default_dots, dot, microkernel_for, pack, rows};
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{OneWorkerKernel, Thresholds, depth_parts, one_worker_kernel, split_k_workers};
 use crate::strategy::{MulStrategy, check_into};
@@ -148,7 +148,15 @@ pub(crate) fn one_worker_product<S: Scalar>(
         OneWorkerKernel::Dots => {
             let a_rows = pack::row_major(a);
             let b_columns = pack::row_major(b.t());
-            dot::dot_cells(&a_rows, &b_columns, k, n, 0..c.len(), c);
+            dot::dot_cells(
+                &a_rows,
+                &b_columns,
+                k,
+                n,
+                0..c.len(),
+                c,
+                default_dots::<S>(),
+            );
         }
         OneWorkerKernel::Blocked => {
             multiply_blocked(a, b, c, 1, microkernel_for::<S>(Simd::default_level()));

@@ -45,4 +45,9 @@ unsafe impl Vector for F32x4 {
         // SAFETY: the CPU supports the instruction set.
         unsafe { vaddq_f32(a, b) }
     }
+    #[inline(always)]
+    unsafe fn mul_then_add(acc: float32x4_t, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: the CPU supports the instruction set.
+        unsafe { vaddq_f32(acc, vmulq_f32(a, b)) }
+    }
 }

@@ -45,4 +45,9 @@ unsafe impl Vector for F64x2 {
         // SAFETY: the CPU supports the instruction set.
         unsafe { vaddq_f64(a, b) }
     }
+    #[inline(always)]
+    unsafe fn mul_then_add(acc: float64x2_t, a: float64x2_t, b: float64x2_t) -> float64x2_t {
+        // SAFETY: the CPU supports the instruction set.
+        unsafe { vaddq_f64(acc, vmulq_f64(a, b)) }
+    }
 }

@@ -57,4 +57,9 @@ unsafe impl Vector for F32x8 {
         // writable; the CPU supports it.
         unsafe { _mm256_maskstore_ps(p, super::first_lanes_32(count), v) }
     }
+    #[inline(always)]
+    unsafe fn mul_then_add(acc: __m256, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: the CPU supports the instruction set.
+        unsafe { _mm256_add_ps(acc, _mm256_mul_ps(a, b)) }
+    }
 }

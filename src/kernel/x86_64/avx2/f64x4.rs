@@ -57,4 +57,9 @@ unsafe impl Vector for F64x4 {
         // writable; the CPU supports it.
         unsafe { _mm256_maskstore_pd(p, super::first_lanes_64(count), v) }
     }
+    #[inline(always)]
+    unsafe fn mul_then_add(acc: __m256d, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: the CPU supports the instruction set.
+        unsafe { _mm256_add_pd(acc, _mm256_mul_pd(a, b)) }
+    }
 }

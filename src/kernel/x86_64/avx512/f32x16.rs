@@ -59,4 +59,9 @@ unsafe impl Vector for F32x16 {
         // writable; the CPU supports it.
         unsafe { _mm512_mask_storeu_ps(p, mask, v) }
     }
+    #[inline(always)]
+    unsafe fn mul_then_add(acc: __m512, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the CPU supports the instruction set.
+        unsafe { _mm512_add_ps(acc, _mm512_mul_ps(a, b)) }
+    }
 }

@@ -59,4 +59,9 @@ unsafe impl Vector for F64x8 {
         // writable; the CPU supports it.
         unsafe { _mm512_mask_storeu_pd(p, mask, v) }
     }
+    #[inline(always)]
+    unsafe fn mul_then_add(acc: __m512d, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: the CPU supports the instruction set.
+        unsafe { _mm512_add_pd(acc, _mm512_mul_pd(a, b)) }
+    }
 }
