@@ -11,6 +11,15 @@ fn workers<T: parmat::Element>(m: usize, k: usize, n: usize) -> usize {
     plan::<T>(m, k, n).workers()
 }
 
+/// A plan's explanation with its line breaks and indents as single spaces, so that a phrase
+/// is found wherever the text wraps.
+fn words(plan: &parmat::Plan) -> String {
+    plan.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: common::proptest_cases(128), failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -115,12 +124,24 @@ fn auto_follows_its_plan_and_explains_it() {
             text.starts_with("blocked: 300×300×300 is 27000000 multiply-adds"),
             "{text}"
         );
-        assert!(text.contains("2 workers of the pool's 2 threads"), "{text}");
+        assert!(
+            words(&p).contains("2 workers of the pool's 2 threads"),
+            "{text}"
+        );
+        // One line of decision, then reasons on lines a terminal shows whole.
+        assert_eq!(
+            text.lines().next(),
+            Some("blocked: 300×300×300 is 27000000 multiply-adds, 2 workers")
+        );
+        assert!(
+            text.lines().all(|line| line.chars().count() <= 92),
+            "{text}"
+        );
         // It names the kernels it runs: this CPU's level for f64 (NEON on aarch64).
         let level = parmat::Blocked::default().kernel_level::<f64>();
         eprintln!("f64 kernels on this CPU: {level}");
         assert!(
-            text.contains(&format!("enough for the packed {level} kernels")),
+            words(&p).contains(&format!("enough for the packed {level} kernels")),
             "{text}"
         );
         // Auto's result equals that of the strategy its plan names.
@@ -141,7 +162,7 @@ fn auto_follows_its_plan_and_explains_it() {
         "{complex}"
     );
     if complex_level != parmat::Simd::Portable {
-        let text = complex.to_string();
+        let text = words(&complex);
         assert!(
             text.contains("real (a complex one counts four) multiply-adds")
                 && text.contains("for complex elements"),
@@ -287,7 +308,7 @@ fn outer_products_of_floats_run_the_row_loop() {
             let p = plan::<f64>(m, 1, n);
             assert_eq!(p.strategy(), strategy, "{p}");
             assert!(
-                p.to_string().contains("an outer product: the i-k-j loop"),
+                words(&p).contains("an outer product: the i-k-j loop"),
                 "{p}"
             );
         }

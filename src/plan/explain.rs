@@ -4,7 +4,9 @@ use super::*;
 
 /// What [`Auto`](crate::Auto) will do for one product, and why.
 ///
-/// Get one with [`plan`]. `Display` explains the decision in one sentence.
+/// Get one with [`plan`]. `Display` gives the decision on its first line (strategy, shape,
+/// work, workers), then the reason for the strategy and the reason for the worker count,
+/// each on lines of at most 92 columns.
 ///
 /// # Examples
 ///
@@ -118,6 +120,7 @@ impl Plan {
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write as _;
         let Plan {
             m,
             k,
@@ -146,15 +149,18 @@ impl fmt::Display for Plan {
             ElementClass::Generic => "generic",
         };
         let has_kernels = *kernel_level != Simd::Portable;
-        // What runs, and why this strategy.
+        // What runs, and why this strategy: `why` gets the reason (empty when the strategy
+        // needs none), `workers_why` the reason for the worker count.
+        let (mut why, mut workers_why) = (String::new(), String::new());
+        let f_line = f;
+        let f = &mut why;
         if *depth_parts > 1 {
             write!(
                 f,
-                "split-k: {m}×{k}×{n} is {work} multiply-adds, work for {} workers, but its output can be shared by only {output_units} (its rows, cells or tiles, and for the blocked kernels the work of each depth block); k is cut into {depth_parts} parts, each a one-worker {strategy} product, added in part order",
+                ", work for {} workers, but its output can be shared by only {output_units} (its rows, cells or tiles, and for the blocked kernels the work of each depth block); k is cut into {depth_parts} parts, each a one-worker {strategy} product, added in part order",
                 cost / min_work
             )?;
         } else {
-            write!(f, "{strategy}: {m}×{k}×{n} is {work} multiply-adds")?;
             match strategy {
                 Route::PerCell if *n == 1 => write!(
                     f,
@@ -203,6 +209,7 @@ impl fmt::Display for Plan {
         } else {
             ""
         };
+        let f = &mut workers_why;
         let padding = match (cost != work, *blocked_kernels) {
             (false, _) => "",
             (true, true) => ", counting edge-tile padding and the writes of C",
@@ -217,26 +224,88 @@ impl fmt::Display for Plan {
             }
             (true, false) => ", counting B's short rows as whole vectors",
         };
-        if *workers > 1 {
-            return write!(
+        if *workers > 1 && padding.is_empty() {
+            write!(
                 f,
-                "; {workers} workers of the pool's {threads} threads, {}{in_real} multiply-adds each{padding} ({per_worker})",
+                "; {workers} workers of the pool's {threads} threads, {}{in_real} multiply-adds each ({per_worker})",
                 cost / *workers as u128
-            );
-        }
-        if *threads == 1 {
-            write!(f, "; the current pool has 1 thread, so one worker")
+            )?;
+        } else if *workers > 1 {
+            write!(
+                f,
+                "; {workers} workers of the pool's {threads} threads, each costing as much as {}{in_real} multiply-adds{padding} ({per_worker})",
+                cost / *workers as u128
+            )?;
+        } else if *threads == 1 {
+            write!(f, "; the current pool has 1 thread, so one worker")?;
+        } else if *cost < 2 * min_work && padding.is_empty() {
+            write!(
+                f,
+                "; one worker on the calling thread: its {cost}{in_real} multiply-adds are below the {} that two workers need at {per_worker}",
+                2 * min_work
+            )?;
         } else if *cost < 2 * min_work {
             write!(
                 f,
-                "; one worker on the calling thread: its {cost}{in_real} multiply-adds{padding}{} are below the {} that two workers need at {per_worker}",
-                if padding.is_empty() { "" } else { "," },
+                "; one worker on the calling thread: it costs as much as {cost}{in_real} multiply-adds{padding}, below the {} that two workers need at {per_worker}",
                 2 * min_work
-            )
+            )?;
         } else if *units <= 1 {
-            write!(f, "; one unit of work, so one worker")
+            write!(f, "; one unit of work, so one worker")?;
         } else {
-            write!(f, "; one worker on the calling thread")
+            write!(f, "; one worker on the calling thread")?;
+        }
+        // One line of what runs, then each reason wrapped to a terminal's width.
+        let split = if *depth_parts > 1 {
+            format!(", k in {depth_parts} parts")
+        } else {
+            String::new()
+        };
+        let name = if *depth_parts > 1 {
+            "split-k".to_owned()
+        } else {
+            strategy.to_string()
+        };
+        let on = if *workers == 1 {
+            "one worker".to_owned()
+        } else {
+            format!("{workers} workers")
+        };
+        write!(
+            f_line,
+            "{name}: {m}×{k}×{n} is {work} multiply-adds, {on}{split}"
+        )?;
+        for reason in [&why, &workers_why] {
+            let reason = reason.trim_start_matches([',', ';', ' ']);
+            if !reason.is_empty() {
+                write_wrapped(f_line, reason)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Columns a line of [`Plan`]'s explanation takes at most, its indent included (where
+/// the words allow: a word longer than that gets a line of its own).
+const EXPLANATION_WIDTH: usize = 92;
+
+/// Writes `text` as lines of at most [`EXPLANATION_WIDTH`] columns, each after a newline and
+/// indented by two spaces (four on the lines that continue a sentence), broken between
+/// words.
+fn write_wrapped(f: &mut impl fmt::Write, text: &str) -> fmt::Result {
+    let mut column = 0;
+    for (index, word) in text.split(' ').enumerate() {
+        let width = word.chars().count();
+        if index == 0 {
+            write!(f, "\n  {word}")?;
+            column = 2 + width;
+        } else if column + 1 + width > EXPLANATION_WIDTH {
+            write!(f, "\n    {word}")?;
+            column = 4 + width;
+        } else {
+            write!(f, " {word}")?;
+            column += 1 + width;
         }
     }
+    Ok(())
 }
