@@ -164,7 +164,9 @@ impl<T: Element> Matrix<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::ShapeMismatch`] if `self.cols() != rhs.rows()`.
+    /// [`Error::ShapeMismatch`] if `self.cols() != rhs.rows()`; [`Error::SizeOverflow`] if
+    /// the `self.rows() × rhs.cols()` result cannot be counted in `usize`;
+    /// [`Error::AllocationFailed`] if its memory cannot be had.
     ///
     /// # Examples
     ///
@@ -185,7 +187,9 @@ impl<T: Element> Matrix<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::ShapeMismatch`] if `self.cols() != rhs.rows()`.
+    /// [`Error::ShapeMismatch`] if `self.cols() != rhs.rows()`; [`Error::SizeOverflow`] if
+    /// the `self.rows() × rhs.cols()` result cannot be counted in `usize`;
+    /// [`Error::AllocationFailed`] if its memory cannot be had.
     ///
     /// # Examples
     ///
