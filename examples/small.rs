@@ -1,6 +1,7 @@
 //! Tiny and small square products, time per product, side by side in one process: parmat's
 //! `Auto` (through `mul_into`, preallocated output), faer (`matmul`, `Par::Seq`) and
-//! nalgebra (`DMatrix::gemm`), every result checked against parmat's.
+//! nalgebra (`DMatrix::gemm`), every result checked against parmat's. Two more columns:
+//! `par_mul` (which allocates its result) and the allocation of that result alone.
 //!
 //! ```text
 //! cargo run --release --example small
@@ -121,6 +122,17 @@ fn measure<T: Sample>(name: &str, n: usize, rounds: usize) {
             .mul_into(black_box(a.view()), black_box(b.view()), c.view_mut())
             .expect("square shapes fit")
     });
+    // What `par_mul` (which allocates its result) adds: the allocation, timed alone.
+    let par_mul = best_per_call(rounds, || {
+        black_box(
+            black_box(&a)
+                .par_mul(black_box(&b))
+                .expect("square shapes fit"),
+        );
+    });
+    let alloc = best_per_call(rounds, || {
+        black_box(Matrix::<T>::zeros(black_box(n), n));
+    });
     let check = |what: &str, got: &[T]| {
         let ok = got
             .iter()
@@ -144,7 +156,7 @@ fn measure<T: Sample>(name: &str, n: usize, rounds: usize) {
     });
     let best_peer = faer.map_or(nalgebra, |f| f.min(nalgebra));
     println!(
-        "{name:<4} {n:>4} {parmat:>10.1} {:>10} {nalgebra:>10.1} {:>8.2}",
+        "{name:<4} {n:>4} {parmat:>10.1} {:>10} {nalgebra:>10.1} {:>8.2} {par_mul:>10.1} {alloc:>8.1}",
         faer.map_or("—".to_owned(), |f| format!("{f:.1}")),
         best_peer / parmat
     );
@@ -419,8 +431,8 @@ fn main() {
         "ns per product (best of {rounds} batches); ratio = best peer ÷ parmat (> 1: parmat faster)"
     );
     println!(
-        "{:<4} {:>4} {:>10} {:>10} {:>10} {:>8}",
-        "type", "n", "parmat", "faer", "nalgebra", "ratio"
+        "{:<4} {:>4} {:>10} {:>10} {:>10} {:>8} {:>10} {:>8}",
+        "type", "n", "parmat", "faer", "nalgebra", "ratio", "par_mul", "alloc"
     );
     for name in &types {
         for &n in &sizes {
