@@ -38,9 +38,9 @@
 //! | [`Serial`] | one worker, cache-blocked i-k-j loop | small products; inside your own parallel loop |
 //! | [`RowParallel`] | each worker owns a band of output rows; A and B shared read-only | many rows; predictable, equals `Serial` bit for bit |
 //! | [`PerCell`] | each output cell is a unit; cells grouped into one chunk per worker | few rows and many columns (a row vector times a matrix) |
-//! | [`Blocked`] | BLIS-style packed blocks around a hand-written AVX-512 / AVX2 / NEON register-tile microkernel ([`Simd`]); workers own tile rows × column blocks | anything but tiny products: the fastest by far for `f32`, `f64`, `i32`, `u32`, `i64`, `u64` and (on x86-64) `Complex<f32>`, `Complex<f64>` |
+//! | [`Blocked`] | BLIS-style packed blocks around a hand-written AVX-512 / AVX2 / NEON register-tile microkernel ([`Simd`]); workers own tile rows × column blocks; small products of the real types on one worker read A and B in place, without packing | `f32`, `f64`, `i32`, `u32`, `i64`, `u64` (the fastest by far, small products included; not matrix × vector, where `PerCell` is) and, from about 16³, `Complex<f32>`, `Complex<f64>` (x86-64) |
 //! | [`SplitK`] | cuts the shared dimension `k` into parts, one partial product each, summed in part order | a small output of a large depth (4 × 1 000 000 × 4, a row vector times a large matrix) |
-//! | [`Auto`] | asks [`plan`](plan()): the shape picks the one-worker kernel (blocked for SIMD types from 16³, dot products for a matrix–vector product, the i-k-j loop for a few rows), outputs too small to share are split along `k`, and the worker cap sets the workers | by default |
+//! | [`Auto`] | asks [`plan`](plan()): the shape picks the one-worker kernel (the hand-written kernels in place for small products of the real SIMD types, blocked for SIMD types from 16³, dot products for a matrix–vector product, the i-k-j loop for a few rows), outputs too small to share are split along `k`, and the worker cap sets the workers | by default |
 //!
 //! Every strategy accepts views with any strides ([`Matrix::t`] is a transposed view, not
 //! a copy), checks shapes before touching the output, and returns the same integers:
