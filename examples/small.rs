@@ -284,40 +284,32 @@ fn measure_matvec(n: usize, threads: usize, rounds: usize) {
     let bytes = (n * n * 8) as f64;
     let gbs = |ns: f64| bytes / ns;
     pool.install(|| {
-        let mut y = Matrix::zeros(n, 1);
-        let mut yt = Matrix::zeros(1, n);
-        let ax = best_per_call(rounds, || {
-            Auto::default()
-                .mul_into(black_box(a.view()), black_box(x.view()), y.view_mut())
-                .expect("shapes fit")
-        });
-        let xa = best_per_call(rounds, || {
-            Auto::default()
-                .mul_into(black_box(xt.view()), black_box(a.view()), yt.view_mut())
-                .expect("shapes fit")
-        });
+        let parmat_time = |lhs: &Matrix<f64>, rhs: &Matrix<f64>, out: &mut Matrix<f64>| {
+            best_per_call(rounds, || {
+                Auto::default()
+                    .mul_into(black_box(lhs.view()), black_box(rhs.view()), out.view_mut())
+                    .expect("shapes fit")
+            })
+        };
+        let faer_time = |lhs: &faer::Mat<f64>, rhs: &faer::Mat<f64>, out: &mut faer::Mat<f64>| {
+            best_per_call(rounds, || {
+                faer::linalg::matmul::matmul(
+                    out.as_mut(),
+                    faer::Accum::Replace,
+                    black_box(lhs.as_ref()),
+                    black_box(rhs.as_ref()),
+                    1.0,
+                    par,
+                )
+            })
+        };
+        let (mut y, mut yt) = (Matrix::zeros(n, 1), Matrix::zeros(1, n));
+        let ax = parmat_time(&a, &x, &mut y);
+        let xa = parmat_time(&xt, &a, &mut yt);
         let mut fy = faer::Mat::<f64>::zeros(n, 1);
         let mut fyt = faer::Mat::<f64>::zeros(1, n);
-        let faer_ax = best_per_call(rounds, || {
-            faer::linalg::matmul::matmul(
-                fy.as_mut(),
-                faer::Accum::Replace,
-                black_box(fa.as_ref()),
-                black_box(fx.as_ref()),
-                1.0,
-                par,
-            )
-        });
-        let faer_xa = best_per_call(rounds, || {
-            faer::linalg::matmul::matmul(
-                fyt.as_mut(),
-                faer::Accum::Replace,
-                black_box(fxt.as_ref()),
-                black_box(fa.as_ref()),
-                1.0,
-                par,
-            )
-        });
+        let faer_ax = faer_time(&fa, &fx, &mut fy);
+        let faer_xa = faer_time(&fxt, &fa, &mut fyt);
         for i in 0..n {
             let (got, want) = (y[(i, 0)], fy[(i, 0)]);
             assert!((got - want).abs() <= 1e-9 * n as f64, "A·x row {i}: {got} vs faer {want}");

@@ -40,10 +40,6 @@ pub(crate) fn combine<S: Scalar>(acc: [S; LANES], tail: S) -> S {
     quads[0].add(quads[2]).add(quads[1].add(quads[3])).add(tail)
 }
 
-/// Dot products computed four at a time by a hand-written kernel (see
-/// [`tile::dots`](crate::kernel::tile::dots)), with [`dot`]'s sums.
-pub(crate) type FourDots<S> = crate::kernel::DotsFn<S>;
-
 /// Writes `out[x] = A[i, :] · B[:, j]` for the output cells `cells` (row-major cell
 /// indices of an `m × n` output, `cell = i·n + j`), from A's rows and B's columns, each `k`
 /// long and contiguous.
@@ -57,7 +53,7 @@ pub(crate) fn dot_cells<S: Scalar>(
     n: usize,
     cells: std::ops::Range<usize>,
     out: &mut [S],
-    four: Option<FourDots<S>>,
+    four: Option<crate::kernel::DotsFn<S>>,
 ) {
     assert!(a_rows.len() >= cells.end.div_ceil(n.max(1)) * k && b_columns.len() >= n * k);
     assert_eq!(out.len(), cells.len());
@@ -85,7 +81,7 @@ pub(crate) fn dot_cells<S: Scalar>(
             }
             // SAFETY: `x` holds k values; the four rows of `ys` start `stride` apart and each
             // holds k values (checked just above); `out` holds the four cells from `cell`
-            // (cell + 4 ≤ cells.end); a `FourDots` comes from a kernel the CPU supports.
+            // (cell + 4 ≤ cells.end); a `DotsFn` comes from a kernel the CPU supports.
             unsafe {
                 four(
                     k,

@@ -92,12 +92,6 @@ pub(crate) fn kernel_level_for<T: 'static>(simd: Simd) -> Simd {
     best_simd_kernel::<T>(simd).map_or(Simd::Portable, |kernel| kernel.simd)
 }
 
-/// Whether the kernel [`microkernel_for`] picks for `T` at `simd` computes small products
-/// in place, with no packing (its `direct` form: the lane-wise types' hand-written kernels).
-pub(crate) fn has_direct_kernel<T: 'static>(simd: Simd) -> bool {
-    best_simd_kernel::<T>(simd).is_some_and(|kernel| kernel.has_direct())
-}
-
 /// The `direct` form of the kernel [`microkernel_for`] picks for `S` at
 /// [`Simd::default_level`], looked up once per process for each type that has one:
 /// what a tiny product asks first, where the lookup itself would show.

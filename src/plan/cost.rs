@@ -418,7 +418,7 @@ pub(crate) fn is_tiny(m: usize, k: usize, n: usize) -> bool {
 /// for the types that have one, the i-k-j loop for the others.
 #[inline]
 pub(crate) fn tiny_kernel<T: Element>() -> OneWorkerKernel {
-    if has_direct_kernel::<T>(Simd::default_level()) {
+    if default_direct::<T>().is_some() {
         OneWorkerKernel::Blocked
     } else {
         OneWorkerKernel::Rows

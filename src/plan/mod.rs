@@ -43,7 +43,7 @@ use std::fmt;
 
 use crate::element::Element;
 use crate::kernel::blocked::{tile_for, units_for};
-use crate::kernel::{Simd, has_direct_kernel, kernel_level_for};
+use crate::kernel::{Simd, default_direct, kernel_level_for};
 use crate::workers::{
     DIRECT_MAX_WORK, MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_cost, blocked_limit,
     blocked_workers, multiply_adds, real_multiply_adds_per, worker_cap_with,
@@ -142,7 +142,7 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
             && workers == 1
             && depth_parts == 1
             && multiply_adds(m, k, n) <= DIRECT_MAX_WORK
-            && has_direct_kernel::<T>(level),
+            && default_direct::<T>().is_some(),
         complex: real_multiply_adds_per::<T>() > 1
             && kernel_level_for::<T>(Simd::default_level()) != Simd::Portable,
     }
