@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use parmat::sync::{
     Access, Blocker, LockError, LockSet, Reduction, Registry, SharedMatrix, mul_by_depth_parts,
 };
-use parmat::{Matrix, matrix};
+use parmat::{MatMut, MatRef, Matrix, matrix};
 
 /// Generous bound for any one scenario: far above what each needs, far below CI's patience.
 const WATCHDOG: Duration = Duration::from_secs(20);
@@ -49,9 +49,25 @@ fn watchdog<R: Send + 'static>(
 }
 
 /// Adds `value` to every element of `block`.
-fn add_all(block: &mut [i64], value: i64) {
-    for x in block {
-        *x += value;
+fn add_all(mut block: MatMut<'_, i64>, value: i64) {
+    for i in 0..block.rows() {
+        for j in 0..block.cols() {
+            *block.get_mut(i, j).unwrap() += value;
+        }
+    }
+}
+
+/// The elements of a block view, row-major.
+fn elements<T: parmat::Element>(view: MatRef<'_, T>) -> Vec<T> {
+    view.to_matrix().as_slice().to_vec()
+}
+
+/// Sets every element of `block` to `value`.
+fn fill<T: Copy>(mut block: MatMut<'_, T>, value: T) {
+    for i in 0..block.rows() {
+        for j in 0..block.cols() {
+            *block.get_mut(i, j).unwrap() = value;
+        }
     }
 }
 
@@ -74,10 +90,7 @@ fn assert_blocks(m: &SharedMatrix<i64>, expected: impl Fn(usize) -> i64, what: &
 /// Nothing in `m` is locked: every block can be taken for write at once.
 fn assert_unlocked<T: parmat::Element>(m: &SharedMatrix<T>) {
     for block in 0..m.blocks() {
-        assert!(
-            m.try_write(block).is_some(),
-            "block {block} is still locked"
-        );
+        assert!(m.try_write(block).is_ok(), "block {block} is still locked");
     }
 }
 
@@ -105,7 +118,7 @@ fn ab_ba_deadlock_is_refused_to_one_thread_and_the_other_commits() {
                    ask_second: bool| {
             let mut set = LockSet::new();
             set.write(first, 0).unwrap();
-            add_all(set.block_mut(first, 0).unwrap(), value); // staged until commit
+            add_all(set.view_mut(first, 0).unwrap(), value); // staged until commit
             both_hold.wait();
             if ask_second {
                 // Ask only once the other thread is recorded as waiting (no sleep-based
@@ -117,7 +130,7 @@ fn ab_ba_deadlock_is_refused_to_one_thread_and_the_other_commits() {
             asked.lock().unwrap().push(Instant::now());
             match set.write(second, 0) {
                 Ok(()) => {
-                    add_all(set.block_mut(second, 0).unwrap(), value);
+                    add_all(set.view_mut(second, 0).unwrap(), value);
                     set.commit();
                     (name, Outcome::Committed)
                 }
@@ -239,8 +252,8 @@ fn dining_philosophers_ring_never_hangs_and_everyone_commits() {
                                 });
                                 match attempt {
                                     Ok(()) => {
-                                        add_all(set.block_mut(forks, left).unwrap(), 1);
-                                        add_all(set.block_mut(forks, right).unwrap(), 1);
+                                        add_all(set.view_mut(forks, left).unwrap(), 1);
+                                        add_all(set.view_mut(forks, right).unwrap(), 1);
                                         set.commit();
                                         eaten += 1;
                                     }
@@ -286,10 +299,10 @@ fn timeouts_leave_the_matrix_unchanged_and_nothing_locked() {
             thread::scope(|s| {
                 s.spawn(|| {
                     let mut guard = m.write(2).unwrap(); // rows 4..6
-                    guard.as_mut_slice()[0] = -1; // visible only while we hold it…
+                    *guard.view_mut().get_mut(0, 0).unwrap() = -1; // visible only while we hold it…
                     held.wait();
                     release.wait();
-                    guard.as_mut_slice()[0] = 12; // …and put back before release
+                    *guard.view_mut().get_mut(0, 0).unwrap() = 12; // …and put back before release
                 });
                 held.wait();
                 let limit = Duration::from_millis(50);
@@ -297,7 +310,7 @@ fn timeouts_leave_the_matrix_unchanged_and_nothing_locked() {
                 let started = Instant::now();
                 let called = AtomicBool::new(false);
                 let err = m
-                    .update_blocks(&[3, 0, 2, 1], Some(limit), |_| {
+                    .update_blocks_for(&[3, 0, 2, 1], limit, |_| {
                         called.store(true, Ordering::Relaxed)
                     })
                     .unwrap_err();
@@ -318,7 +331,7 @@ fn timeouts_leave_the_matrix_unchanged_and_nothing_locked() {
                 );
                 // Blocks 0 and 1 were taken before block 2 and released again.
                 for free in [0, 1, 3] {
-                    assert!(m.try_write(free).is_some(), "block {free} stayed locked");
+                    assert!(m.try_write(free).is_ok(), "block {free} stayed locked");
                 }
                 if m.registry().is_some() {
                     assert_eq!(registry.holds(), 1, "only the other thread's block 2");
@@ -345,13 +358,13 @@ fn timeouts_leave_the_matrix_unchanged_and_nothing_locked() {
                 ));
                 let mut set = LockSet::new();
                 set.write(m, 0).unwrap();
-                set.block_mut(m, 0).unwrap().fill(99);
+                fill(set.view_mut(m, 0).unwrap(), 99);
                 assert!(matches!(
                     set.write_for(m, 2, short),
                     Err(LockError::Timeout { .. })
                 ));
                 assert!(set.is_empty(), "the set released block 0 on the timeout");
-                assert!(m.try_write(0).is_some());
+                assert!(m.try_write(0).is_ok());
                 release.wait();
             });
             assert_eq!(
@@ -425,7 +438,7 @@ fn panic_in_a_closure_releases_the_locks_and_leaves_the_blocks_unchanged() {
         let quiet = QuietPanics::new(&["boom"]); // the panics below are expected
 
         let caught = catch_unwind(AssertUnwindSafe(|| {
-            m.update_blocks(&[2, 0], None, |views| {
+            m.update_blocks(&[2, 0], |views| {
                 *views[0].get_mut(0, 0).unwrap() = -7;
                 *views[1].get_mut(1, 1).unwrap() = -7;
                 panic!("boom in update_blocks");
@@ -448,7 +461,7 @@ fn panic_in_a_closure_releases_the_locks_and_leaves_the_blocks_unchanged() {
             let mut set = LockSet::new();
             set.write(&m, 0).unwrap();
             set.write(&m, 2).unwrap();
-            set.block_mut(&m, 0).unwrap().fill(-7);
+            fill(set.view_mut(&m, 0).unwrap(), -7);
             panic!("boom while a lock set holds blocks");
         }));
         assert!(caught.is_err());
@@ -457,7 +470,7 @@ fn panic_in_a_closure_releases_the_locks_and_leaves_the_blocks_unchanged() {
         // A thread that dies holding blocks does not leave them locked (no poisoning).
         let died = thread::scope(|s| {
             s.spawn(|| {
-                m.update_blocks(&[0, 1, 2], None, |_| panic!("boom on another thread"))
+                m.update_blocks(&[0, 1, 2], |_| panic!("boom on another thread"))
                     .unwrap()
             })
             .join()
@@ -515,9 +528,11 @@ fn accumulate_is_all_or_nothing_when_addition_panics() {
 }
 
 /// Readers share a block; a writer waits for them; a thread that holds a block and asks for
-/// it again is refused rather than left waiting for itself.
+/// it in a way that would wait for itself gets `AlreadyHeld` at once — from guards, try
+/// calls, snapshots and lock sets alike — while a second read of a block it reads is
+/// granted.
 #[test]
-fn readers_share_blocks_and_self_deadlock_is_refused() {
+fn readers_share_blocks_and_a_thread_never_waits_for_itself() {
     watchdog("readers", WATCHDOG, || {
         let registry = Registry::new();
         let m = SharedMatrix::with_registry(matrix![[1, 2], [3, 4]], 1, &registry).named("M");
@@ -525,27 +540,68 @@ fn readers_share_blocks_and_self_deadlock_is_refused() {
         thread::scope(|s| {
             s.spawn(|| {
                 let other = m.read_for(0, Duration::from_millis(100)).unwrap();
-                assert_eq!(other.as_slice(), &[1, 2]);
+                assert_eq!(elements(other.view()), [1, 2]);
                 drop(other);
                 assert!(matches!(
                     m.write_for(0, Duration::from_millis(10)),
                     Err(LockError::Timeout { .. })
                 ));
+                assert!(matches!(
+                    m.try_write(0),
+                    Err(LockError::WouldBlock {
+                        access: Access::Write,
+                        ..
+                    })
+                ));
             });
         });
         assert_eq!(registry.holds(), 1);
+        let again = m
+            .read(0)
+            .expect("a second read of a block this thread reads");
+        assert_eq!(registry.holds(), 2);
+        drop(again);
         // Asking to write a block it reads: the thread would wait for itself.
-        let Err(LockError::Deadlock { cycle }) = m.write(0) else {
-            panic!("a read → write upgrade must be refused")
+        let upgrade = |result: Result<(), LockError>, what: &str| match result {
+            Err(LockError::AlreadyHeld {
+                block,
+                held,
+                requested,
+            }) => {
+                assert_eq!(
+                    (block.block, held, requested),
+                    (0, Access::Read, Access::Write)
+                );
+                assert_eq!(block.matrix_name.as_deref(), Some("M"));
+            }
+            other => panic!("{what}: a read → write upgrade must be AlreadyHeld, got {other:?}"),
         };
-        assert_eq!(cycle.len(), 1);
-        assert_eq!(cycle[0].waiter.id, thread::current().id());
-        assert_eq!(cycle[0].blocker.id, thread::current().id());
-        assert_eq!(cycle[0].cause, Blocker::Holds(Access::Read));
+        upgrade(m.write(0).map(drop), "write");
+        upgrade(
+            m.write_for(0, Duration::from_secs(5)).map(drop),
+            "write_for",
+        );
+        upgrade(m.try_write(0).map(drop), "try_write");
+        upgrade(m.update(0, |_| ()), "update");
+        let mut set = LockSet::new();
+        set.write(&m, 1).unwrap();
+        upgrade(set.write(&m, 0), "a lock set, through a guard");
+        assert!(set.is_empty(), "the set released block 1 with the refusal");
         drop(reader);
-        let writer = m.write(1).unwrap();
-        assert!(matches!(m.snapshot(), Err(LockError::Deadlock { .. })));
-        drop(writer);
+        let mut set = LockSet::new();
+        set.read(&m, 0).unwrap();
+        upgrade(set.write(&m, 0), "a lock set, within the set");
+        assert!(set.is_empty());
+        let message = m.write(1).map(|guard| {
+            let refused = m.snapshot().unwrap_err();
+            drop(guard);
+            refused.to_string()
+        });
+        let message = message.unwrap();
+        assert!(
+            message.starts_with("already held: this thread holds block 1 of matrix 'M' for write"),
+            "{message}"
+        );
         assert_eq!(m.snapshot().unwrap(), matrix![[1, 2], [3, 4]]);
         assert_eq!(registry.holds(), 0);
     });
@@ -564,7 +620,7 @@ fn snapshots_never_see_half_of_a_multi_block_update() {
                 // Set even if this thread panics, so the reader stops.
                 let _done = SetOnDrop(&done);
                 for _ in 0..300 {
-                    m.update_blocks(&all, None, |views| {
+                    m.update_blocks(&all, |views| {
                         for view in views.iter_mut() {
                             for i in 0..view.rows() {
                                 for j in 0..view.cols() {
@@ -628,7 +684,7 @@ fn accumulate_refuses_a_partial_that_does_not_fit() {
 #[should_panic(expected = "listed twice")]
 fn update_blocks_refuses_a_block_listed_twice() {
     let m = SharedMatrix::new(Matrix::<f64>::zeros(4, 4), 2);
-    let _ = m.update_blocks(&[1, 0, 1], None, |_| ());
+    let _ = m.update_blocks(&[1, 0, 1], |_| ());
 }
 
 /// Both reductions of a split-k product give the exact integer product; the fixed-order
@@ -743,7 +799,7 @@ fn stress(threads: usize, updates: usize) {
                             }
                         } else {
                             match m.read_for(rng.usize(0..BLOCKS), Duration::from_millis(2)) {
-                                Ok(guard) => vec![guard.as_slice().to_vec()],
+                                Ok(guard) => vec![elements(guard.view())],
                                 Err(_) => continue,
                             }
                         };
@@ -788,13 +844,15 @@ fn stress(threads: usize, updates: usize) {
                                 let (m, block) = targets[0];
                                 match matrices[m].write_for(block, Duration::from_millis(2)) {
                                     Ok(mut guard) => {
-                                        let slice = guard.as_mut_slice();
-                                        let half = slice.len() / 2;
-                                        for (i, x) in slice.iter_mut().enumerate() {
-                                            if i == half {
-                                                thread::yield_now();
+                                        let mut view = guard.view_mut();
+                                        let (rows, cols) = view.shape();
+                                        for i in 0..rows {
+                                            for j in 0..cols {
+                                                if (i, j) == (rows / 2, 0) {
+                                                    thread::yield_now();
+                                                }
+                                                *view.get_mut(i, j).unwrap() += value;
                                             }
-                                            *x += value;
                                         }
                                         committed += 1;
                                         *sums.entry(targets[0]).or_default() += value;
@@ -821,7 +879,7 @@ fn stress(threads: usize, updates: usize) {
                                     break;
                                 }
                                 // Change it at once: a later failure must undo this.
-                                add_all(set.block_mut(matrix, block).unwrap(), value);
+                                add_all(set.view_mut(matrix, block).unwrap(), value);
                             }
                             match result {
                                 Ok(()) => {
@@ -881,4 +939,338 @@ fn stress(threads: usize, updates: usize) {
 #[test]
 fn stress_8_writers_10_000_random_multi_block_updates() {
     watchdog("stress", Duration::from_secs(120), || stress(8, 10_000));
+}
+
+/// A ring of `n` threads: thread `i` holds block `i` and asks for block `i + 1 (mod n)`,
+/// one after another, each once the previous ones wait. Only the last request closes the
+/// cycle: exactly that thread is refused, with the whole ring in its error, and every other
+/// thread gets its second block once the refused one has let go.
+#[test]
+fn a_ring_of_waits_refuses_exactly_the_request_that_closes_it() {
+    for n in [2, 3, 5] {
+        watchdog("ring", WATCHDOG, move || {
+            let registry = Registry::new();
+            let m = SharedMatrix::with_registry(Matrix::<i64>::zeros(n, 1), 1, &registry);
+            let all_hold = Barrier::new(n);
+            let outcomes: Vec<Result<(), LockError>> = thread::scope(|s| {
+                let handles: Vec<_> = (0..n)
+                    .map(|i| {
+                        let (m, all_hold, registry) = (&m, &all_hold, &registry);
+                        s.spawn(move || {
+                            let mut set = LockSet::new();
+                            set.write(m, i).unwrap();
+                            all_hold.wait();
+                            while registry.waiting() < i {
+                                thread::yield_now();
+                            }
+                            let asked = set.write(m, (i + 1) % n);
+                            if asked.is_ok() {
+                                add_all(set.view_mut(m, i).unwrap(), 1);
+                                set.commit();
+                            }
+                            asked
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            for (i, outcome) in outcomes.iter().enumerate() {
+                match outcome {
+                    Ok(()) => assert!(i < n - 1, "n = {n}: the closing request was granted"),
+                    Err(LockError::Deadlock { cycle }) => {
+                        assert_eq!(i, n - 1, "n = {n}: thread {i} refused, not the last");
+                        assert_eq!(cycle.len(), n, "n = {n}: the cycle is the whole ring");
+                        assert_eq!(cycle[0].block.block, 0, "the refused request is first");
+                    }
+                    Err(other) => panic!("n = {n}: thread {i}: unexpected {other}"),
+                }
+            }
+            assert_blocks(&m, |b| i64::from(b < n - 1), "ring");
+            assert_eq!((registry.holds(), registry.waiting()), (0, 0));
+        });
+    }
+}
+
+/// What one transfer thread did: its net change to every cell, and how its attempts ended.
+#[derive(Default)]
+struct Transfers {
+    net: HashMap<(usize, usize), i64>,
+    committed: usize,
+    refused: usize,
+}
+
+/// 8 threads × 10,000 transfers of a few units between two random cells of one matrix, each
+/// taking its two blocks in its own order (a lock set, or two write guards) or through
+/// `update_blocks`; refused transfers are retried. Meanwhile one reader takes untimed
+/// snapshots and another snapshots with a short timer. Every snapshot holds the initial
+/// total (a transfer is seen whole or not at all); every untimed snapshot succeeds on its
+/// first call; the final matrix is the initial one plus every thread's committed changes.
+#[test]
+fn transfers_in_the_callers_order_with_a_snapshot_reader() {
+    const THREADS: usize = 8;
+    const TRANSFERS: usize = 10_000;
+    const ROWS: usize = 16;
+    const COLS: usize = 4;
+    const START: i64 = 1_000;
+    watchdog("transfers", Duration::from_secs(120), || {
+        let registry = Registry::new();
+        let m =
+            SharedMatrix::with_registry(Matrix::from_fn(ROWS, COLS, |_, _| START), 2, &registry)
+                .named("accounts");
+        let total = START * (ROWS * COLS) as i64;
+        let done = AtomicUsize::new(0);
+        let (transfers, untimed, timed) = thread::scope(|s| {
+            let untimed = s.spawn(|| {
+                let (mut calls, mut refused) = (0usize, 0usize);
+                while done.load(Ordering::Acquire) < THREADS || calls == 0 {
+                    calls += 1;
+                    match m.snapshot() {
+                        Ok(copy) => assert_eq!(copy.as_slice().iter().sum::<i64>(), total),
+                        Err(error) => {
+                            refused += 1;
+                            eprintln!("untimed snapshot refused: {error}");
+                        }
+                    }
+                }
+                (calls, refused)
+            });
+            let timed = s.spawn(|| {
+                let (mut calls, mut timeouts) = (0usize, 0usize);
+                while done.load(Ordering::Acquire) < THREADS || calls == 0 {
+                    calls += 1;
+                    match m.snapshot_for(Duration::from_micros(200)) {
+                        Ok(copy) => assert_eq!(copy.as_slice().iter().sum::<i64>(), total),
+                        Err(LockError::Timeout { .. }) => timeouts += 1,
+                        Err(other) => panic!("timed snapshot: unexpected {other}"),
+                    }
+                }
+                (calls, timeouts)
+            });
+            let writers: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let (m, done) = (&m, &done);
+                    thread::Builder::new()
+                        .name(format!("transfers {t}"))
+                        .spawn_scoped(s, move || {
+                            let _done = CountOnDrop(done);
+                            let mut rng = fastrand::Rng::with_seed(77 + t as u64);
+                            let mut record = Transfers::default();
+                            for _ in 0..TRANSFERS {
+                                let from = (rng.usize(0..ROWS), rng.usize(0..COLS));
+                                let mut to = from;
+                                while to == from {
+                                    to = (rng.usize(0..ROWS), rng.usize(0..COLS));
+                                }
+                                let amount = rng.i64(1..=5);
+                                let mode = rng.u8(0..3);
+                                while let Err(error) = transfer(m, from, to, amount, mode) {
+                                    assert!(
+                                        matches!(error, LockError::Deadlock { .. }),
+                                        "transfers {t}: unexpected {error}"
+                                    );
+                                    record.refused += 1;
+                                    thread::yield_now();
+                                }
+                                record.committed += 1;
+                                *record.net.entry(from).or_default() -= amount;
+                                *record.net.entry(to).or_default() += amount;
+                            }
+                            record
+                        })
+                        .unwrap()
+                })
+                .collect();
+            let transfers: Vec<Transfers> =
+                writers.into_iter().map(|w| w.join().unwrap()).collect();
+            (transfers, untimed.join().unwrap(), timed.join().unwrap())
+        });
+        let mut want = Matrix::from_fn(ROWS, COLS, |_, _| START);
+        for record in &transfers {
+            assert_eq!(record.committed, TRANSFERS);
+            for (&(i, j), &delta) in &record.net {
+                want[(i, j)] += delta;
+            }
+        }
+        assert_eq!(m.snapshot().unwrap(), want, "an update was lost or doubled");
+        let refused: usize = transfers.iter().map(|r| r.refused).sum();
+        let (calls, snapshot_refusals) = untimed;
+        eprintln!(
+            "transfers: {} committed, {refused} refused as deadlocks and retried; untimed \
+             snapshots: {calls} calls, {snapshot_refusals} refused; timed (200 µs): {} calls, \
+             {} timed out",
+            THREADS * TRANSFERS,
+            timed.0,
+            timed.1
+        );
+        assert_eq!(
+            snapshot_refusals, 0,
+            "an untimed snapshot of a thread holding nothing failed"
+        );
+        assert!(calls > 0);
+        assert_eq!((registry.holds(), registry.waiting()), (0, 0));
+    });
+}
+
+/// Moves `amount` from cell `from` to cell `to` of `m`: through a lock set taking the
+/// blocks in the order of the cells (`mode` 0), through two write guards in that order
+/// (1), or through `update_blocks` (2). All-or-nothing: an error changes nothing.
+fn transfer(
+    m: &SharedMatrix<i64>,
+    from: (usize, usize),
+    to: (usize, usize),
+    amount: i64,
+    mode: u8,
+) -> Result<(), LockError> {
+    let (a, b) = (m.block_of_row(from.0), m.block_of_row(to.0));
+    match mode {
+        0 => {
+            let mut set = LockSet::new();
+            set.write(m, a)?;
+            set.write(m, b)?;
+            *set.get_mut(m, from.0, from.1).unwrap() -= amount;
+            *set.get_mut(m, to.0, to.1).unwrap() += amount;
+            set.commit();
+        }
+        1 => {
+            let mut first = m.write(a)?;
+            if a == b {
+                *first.get_mut(from.0, from.1).unwrap() -= amount;
+                *first.get_mut(to.0, to.1).unwrap() += amount;
+            } else {
+                let mut second = m.write(b)?; // on refusal, `first` drops unchanged
+                *first.get_mut(from.0, from.1).unwrap() -= amount;
+                *second.get_mut(to.0, to.1).unwrap() += amount;
+            }
+        }
+        _ => {
+            let first_row = |block: usize| m.block_range(block).start;
+            let blocks: Vec<usize> = if a == b { vec![a] } else { vec![a, b] };
+            m.update_blocks(&blocks, |views| {
+                let last = views.len() - 1;
+                *views[0].get_mut(from.0 - first_row(a), from.1).unwrap() -= amount;
+                *views[last].get_mut(to.0 - first_row(b), to.1).unwrap() += amount;
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Heavy contention where every thread takes its blocks in ascending order — lock sets of
+/// reads and writes, guards, `update_blocks`, `accumulate` — with snapshots going on: no
+/// cycle can form, and the tracker refuses nothing (a refusal here would be a false alarm).
+#[test]
+fn ascending_order_under_contention_is_never_refused() {
+    const THREADS: usize = 8;
+    const ROUNDS: usize = 4_000;
+    const BLOCKS: usize = 4;
+    watchdog("ascending", Duration::from_secs(120), || {
+        let registry = Registry::new();
+        let m = SharedMatrix::with_registry(Matrix::<i64>::zeros(BLOCKS, 2), 1, &registry);
+        let done = AtomicUsize::new(0);
+        let refusals = AtomicUsize::new(0);
+        let added = thread::scope(|s| {
+            s.spawn(|| {
+                while done.load(Ordering::Acquire) < THREADS {
+                    if let Err(error) = m.snapshot() {
+                        panic!("snapshot refused: {error}");
+                    }
+                }
+            });
+            let workers: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let (m, done, refusals) = (&m, &done, &refusals);
+                    s.spawn(move || {
+                        let _done = CountOnDrop(done);
+                        let mut rng = fastrand::Rng::with_seed(500 + t as u64);
+                        let mut added = vec![0i64; BLOCKS];
+                        for _ in 0..ROUNDS {
+                            let mut blocks: Vec<usize> =
+                                (0..BLOCKS).filter(|_| rng.bool()).collect();
+                            if blocks.is_empty() {
+                                blocks.push(rng.usize(0..BLOCKS));
+                            }
+                            let outcome = match rng.u8(0..4) {
+                                0 => {
+                                    let mut set = LockSet::new();
+                                    let mut result = Ok(());
+                                    let mut wrote = Vec::new();
+                                    for &b in &blocks {
+                                        result = if rng.bool() {
+                                            wrote.push(b);
+                                            set.write(m, b)
+                                        } else {
+                                            set.read(m, b)
+                                        };
+                                        if result.is_err() {
+                                            break;
+                                        }
+                                    }
+                                    result.map(|()| {
+                                        for &b in &wrote {
+                                            add_all(set.view_mut(m, b).unwrap(), 1);
+                                            added[b] += 1;
+                                        }
+                                        set.commit();
+                                    })
+                                }
+                                1 => {
+                                    let mut guards = Vec::new();
+                                    let mut result = Ok(());
+                                    for &b in &blocks {
+                                        match m.write(b) {
+                                            Ok(guard) => guards.push(guard),
+                                            Err(error) => {
+                                                result = Err(error);
+                                                break;
+                                            }
+                                        }
+                                    }
+                                    result.map(|()| {
+                                        for guard in &mut guards {
+                                            add_all(guard.view_mut(), 1);
+                                            added[guard.block()] += 1;
+                                        }
+                                    })
+                                }
+                                2 => m.update_blocks(&blocks, |views| {
+                                    for view in views.iter_mut() {
+                                        add_all(view.rb_mut(), 1);
+                                    }
+                                    for &b in &blocks {
+                                        added[b] += 1;
+                                    }
+                                }),
+                                _ => {
+                                    let (lo, hi) = (blocks[0], *blocks.last().unwrap());
+                                    let ones = Matrix::from_fn(hi - lo + 1, 2, |_, _| 1i64);
+                                    m.accumulate(lo, ones.view()).map(|()| {
+                                        for b in &mut added[lo..=hi] {
+                                            *b += 1;
+                                        }
+                                    })
+                                }
+                            };
+                            if let Err(error) = outcome {
+                                refusals.fetch_add(1, Ordering::Relaxed);
+                                eprintln!("ascending order refused: {error}");
+                            }
+                        }
+                        added
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).fold(
+                vec![0i64; BLOCKS],
+                |mut sum, added| {
+                    for (s, a) in sum.iter_mut().zip(added) {
+                        *s += a;
+                    }
+                    sum
+                },
+            )
+        });
+        assert_eq!(refusals.load(Ordering::Relaxed), 0, "false alarms");
+        assert_blocks(&m, |b| added[b], "ascending");
+        assert_eq!((registry.holds(), registry.waiting()), (0, 0));
+    });
 }

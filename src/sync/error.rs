@@ -151,22 +151,24 @@ impl fmt::Display for ThreadLabel {
 /// use parmat::sync::{Access, Blocker};
 ///
 /// assert_eq!(Blocker::Holds(Access::Write).to_string(), "held for write by");
-/// assert_eq!(Blocker::QueuedWriter.to_string(), "queued for write ahead of it by");
+/// assert_eq!(Blocker::Snapshot.to_string(), "wanted by a waiting snapshot of");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Blocker {
     /// The other thread holds the block with this access.
     Holds(Access),
-    /// The other thread waits to write the block; new readers queue behind a waiting
-    /// writer (the locks are fair to writers), so a reader waits for it too.
-    QueuedWriter,
+    /// The other thread waits to take a snapshot that includes the block. A writer that
+    /// holds no lock of the registry lets a snapshot that started to wait before it go
+    /// first, so that snapshots are not starved by a stream of writers.
+    Snapshot,
 }
 
 impl fmt::Display for Blocker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Blocker::Holds(access) => write!(f, "held for {access} by"),
-            Blocker::QueuedWriter => f.write_str("queued for write ahead of it by"),
+            Blocker::Snapshot => f.write_str("wanted by a waiting snapshot of"),
         }
     }
 }
@@ -249,29 +251,99 @@ pub enum LockError {
         /// The timeout of the call.
         timeout: Duration,
     },
-    /// Waiting would never end: the request closed a cycle in the wait-for graph (the
-    /// threads in `cycle` each wait for the next, and the last for the first). The
-    /// requester was refused so that the others can go on.
+    /// Waiting would never end: the request would close a cycle in the wait-for graph
+    /// (the threads in `cycle` each wait for the next, and the last for the first). The
+    /// requester is refused; the other threads of the cycle keep waiting, undisturbed, and
+    /// go on once the requester's call has released what it took.
+    ///
+    /// Only a real cycle is reported: the graph is the tracker's lock state itself, so an
+    /// edge exists exactly while the thread it points to stands in the way.
     ///
     /// # Examples
     ///
-    /// A thread that holds a block and asks for it again waits for itself:
-    ///
     /// ```
-    /// use parmat::{Matrix, sync::{LockError, SharedMatrix}};
+    /// use parmat::{Matrix, sync::{LockError, Registry, SharedMatrix}};
     ///
-    /// let m = SharedMatrix::new(Matrix::<i32>::zeros(4, 4), 2).named("M");
-    /// let held = m.write(1)?;
-    /// let Err(LockError::Deadlock { cycle }) = m.read(1) else { panic!("no deadlock") };
-    /// assert_eq!(cycle.len(), 1);
-    /// assert_eq!(cycle[0].block.block, 1);
-    /// assert_eq!(cycle[0].waiter, cycle[0].blocker);
-    /// drop(held);
+    /// let registry = Registry::new();
+    /// let x = SharedMatrix::with_registry(Matrix::<i32>::zeros(2, 2), 1, &registry).named("X");
+    /// let y = SharedMatrix::with_registry(Matrix::<i32>::zeros(2, 2), 1, &registry).named("Y");
+    /// let held = x.write(0)?;
+    /// std::thread::scope(|s| {
+    ///     let other = s.spawn(|| {
+    ///         let _mine = y.write(0)?;
+    ///         x.write(0).map(drop) // waits for this thread's lock on X
+    ///     });
+    ///     while registry.waiting() == 0 {
+    ///         std::thread::yield_now(); // until the other thread holds Y and waits
+    ///     }
+    ///     // Asking for Y now would close the cycle: this request is refused.
+    ///     let Err(LockError::Deadlock { cycle }) = y.write(0) else { panic!("no deadlock") };
+    ///     assert_eq!(cycle.len(), 2);
+    ///     assert_eq!(cycle[0].block.to_string(), "block 0 of matrix 'Y'");
+    ///     drop(held); // the other thread goes on
+    ///     other.join().unwrap()
+    /// })?;
     /// # Ok::<(), LockError>(())
     /// ```
     Deadlock {
         /// The cycle, starting with the refused request.
         cycle: Vec<WaitEdge>,
+    },
+    /// The calling thread holds the block itself in a way the request would have to wait
+    /// for: a write asked for while it holds a read lock (locks are not upgraded), or any
+    /// access while it holds the write lock. Refused at once, from guards, lock sets and
+    /// snapshots alike. A second read of a block the thread reads is granted, not refused.
+    ///
+    /// Only a tracked matrix knows who holds what; on an [`untracked`] one such a request
+    /// waits for ever, or until its timer runs out.
+    ///
+    /// [`untracked`]: super::SharedMatrix::untracked
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{Matrix, sync::{Access, LockError, SharedMatrix}};
+    ///
+    /// let m = SharedMatrix::new(Matrix::<i32>::zeros(4, 4), 2);
+    /// let reading = m.read(1)?;
+    /// let Err(LockError::AlreadyHeld { block, held, requested }) = m.write(1) else {
+    ///     panic!("an upgrade is refused")
+    /// };
+    /// assert_eq!((block.block, held, requested), (1, Access::Read, Access::Write));
+    /// let again = m.read(1)?; // a second read is fine
+    /// drop((reading, again));
+    /// # Ok::<(), LockError>(())
+    /// ```
+    AlreadyHeld {
+        /// The block.
+        block: BlockId,
+        /// How the calling thread holds it.
+        held: Access,
+        /// The access it asked for.
+        requested: Access,
+    },
+    /// A `try_…` call found the block unavailable and, as asked, did not wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{Matrix, sync::{Access, LockError, SharedMatrix}};
+    ///
+    /// let m = SharedMatrix::new(Matrix::<i32>::zeros(4, 4), 2);
+    /// let writing = std::thread::scope(|s| {
+    ///     let w = m.write(0)?;
+    ///     let err = s.spawn(|| m.try_read(0).map(drop)).join().unwrap();
+    ///     drop(w);
+    ///     err
+    /// });
+    /// assert!(matches!(writing, Err(LockError::WouldBlock { access: Access::Read, .. })));
+    /// # Ok::<(), LockError>(())
+    /// ```
+    WouldBlock {
+        /// The block that was not available.
+        block: BlockId,
+        /// The access asked for.
+        access: Access,
     },
 }
 
@@ -300,6 +372,20 @@ impl fmt::Display for LockError {
                      had locked and changed nothing",
                 )
             }
+            LockError::AlreadyHeld {
+                block,
+                held,
+                requested,
+            } => write!(
+                f,
+                "already held: this thread holds {block} for {held} and asked for {requested} \
+                 access, which would wait for itself (a lock is not upgraded: release it \
+                 first)"
+            ),
+            LockError::WouldBlock { block, access } => write!(
+                f,
+                "would block: {access} access to {block} is not available now"
+            ),
         }
     }
 }

@@ -1,6 +1,6 @@
-//! Read and write guards, and the one acquisition routine behind every lock the module
-//! takes: fast try, then a timed wait in slices, searching the wait-for graph at the start
-//! of the wait and after every slice.
+//! Read and write guards, and how every lock of the module is taken: through the tracker
+//! for a tracked matrix (which decides, and only then the block's lock is taken, at once),
+//! with the lock's own timed wait for an untracked one.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -12,7 +12,7 @@ use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
 
 use super::SharedMatrix;
 use super::error::{Access, LockError};
-use super::tracker::current_thread;
+use super::tracker::{Refusal, Request, current_thread};
 use crate::matrix::{MatMut, MatRef};
 
 /// The lock timer of one call: its timeout and the instant it runs out.
@@ -32,7 +32,7 @@ impl Timer {
     }
 
     /// Time left, or `None` when the timer has run out.
-    fn remaining(&self) -> Option<Duration> {
+    pub(crate) fn remaining(&self) -> Option<Duration> {
         match self.deadline {
             None => Some(Duration::MAX),
             Some(deadline) => deadline
@@ -42,62 +42,106 @@ impl Timer {
     }
 }
 
-/// Takes `block` of `matrix` with `access`: at once if it is free; otherwise waits, within
-/// the timer if there is one, and (for a tracked matrix) refuses a wait that closes a cycle.
-/// Returns the lock and, for a tracked matrix, the thread recorded as holding it.
+/// The instant `timer` runs out, if it ever does.
+pub(crate) fn deadline(timer: Option<Timer>) -> Option<Instant> {
+    timer.and_then(|timer| timer.deadline)
+}
+
+/// The error for a refusal of `access` to a block of `matrix`.
+pub(crate) fn refused<T>(
+    matrix: &SharedMatrix<T>,
+    refusal: Refusal,
+    access: Access,
+    timer: Option<Timer>,
+) -> LockError {
+    match refusal {
+        Refusal::AlreadyHeld { block, held } => LockError::AlreadyHeld {
+            block: matrix.block_id(block.1),
+            held,
+            requested: access,
+        },
+        Refusal::Deadlock(cycle) => LockError::Deadlock { cycle },
+        Refusal::Timeout { block } => timed_out(matrix, block.1, access, timer),
+        Refusal::WouldBlock { block } => LockError::WouldBlock {
+            block: matrix.block_id(block.1),
+            access,
+        },
+    }
+}
+
+pub(crate) fn timed_out<T>(
+    matrix: &SharedMatrix<T>,
+    block: usize,
+    access: Access,
+    timer: Option<Timer>,
+) -> LockError {
+    LockError::Timeout {
+        block: matrix.block_id(block),
+        access,
+        timeout: timer.map_or(Duration::MAX, |timer| timer.timeout),
+    }
+}
+
+/// Takes `block` of `matrix` with `access`, as the tracker grants it or (untracked) as the
+/// lock itself does: `now` takes the lock if it is free, `within` waits for it at most the
+/// given time, `wait` as long as it takes. Returns the lock and the thread the tracker
+/// recorded as holding it.
 fn acquire<T, G>(
     matrix: &SharedMatrix<T>,
     block: usize,
     access: Access,
     timer: Option<Timer>,
-    try_now: impl Fn() -> Option<G>,
-    try_for: impl Fn(Duration) -> Option<G>,
+    now: impl Fn() -> Option<G>,
+    within: impl Fn(Duration) -> Option<G>,
     wait: impl FnOnce() -> G,
 ) -> Result<(G, Option<ThreadId>), LockError> {
-    let timeout_error = |timer: Timer| LockError::Timeout {
-        block: matrix.block_id(block),
-        access,
-        timeout: timer.timeout,
-    };
     let Some(registry) = matrix.registry() else {
         let lock = match timer {
             None => wait(),
-            Some(timer) => try_now()
-                .or_else(|| timer.remaining().and_then(&try_for))
-                .ok_or_else(|| timeout_error(timer))?,
+            Some(timer) => now()
+                .or_else(|| timer.remaining().and_then(&within))
+                .ok_or_else(|| timed_out(matrix, block, access, Some(timer)))?,
         };
         return Ok((lock, None));
     };
-
-    let tracker = registry.tracker();
     let me = current_thread();
-    let key = (matrix.id(), block);
-    if let Some(lock) = try_now() {
-        tracker.acquired(key, access, me);
-        return Ok((lock, Some(me)));
-    }
-    tracker
-        .begin_wait(key, access, me)
-        .map_err(|cycle| LockError::Deadlock { cycle })?;
-    loop {
-        let slice = match timer {
-            None => tracker.check_interval(),
-            Some(timer) => match timer.remaining() {
-                Some(left) => left.min(tracker.check_interval()),
-                None => {
-                    tracker.end_wait(me);
-                    return Err(timeout_error(timer));
-                }
-            },
-        };
-        if let Some(lock) = try_for(slice) {
-            tracker.acquired(key, access, me);
-            return Ok((lock, Some(me)));
-        }
-        tracker
-            .check_wait(me)
-            .map_err(|cycle| LockError::Deadlock { cycle })?;
-    }
+    let request = Request::One {
+        block: (matrix.id(), block),
+        access,
+    };
+    registry
+        .tracker()
+        .acquire(request, me, deadline(timer))
+        .map_err(|refusal| refused(matrix, refusal, access, timer))?;
+    Ok((granted(now()), Some(me)))
+}
+
+/// The block lock of a request the tracker has just granted. Nobody else can hold it in a
+/// conflicting way: other holders release the lock before they tell the tracker.
+pub(crate) fn granted<G>(lock: Option<G>) -> G {
+    lock.expect("the tracker granted this block, so its lock is free")
+}
+
+/// Takes `block` with `access` only if nothing stands in the way now.
+fn try_acquire<T, G>(
+    matrix: &SharedMatrix<T>,
+    block: usize,
+    access: Access,
+    now: impl Fn() -> Option<G>,
+) -> Result<(G, Option<ThreadId>), LockError> {
+    let Some(registry) = matrix.registry() else {
+        let lock = now().ok_or_else(|| LockError::WouldBlock {
+            block: matrix.block_id(block),
+            access,
+        })?;
+        return Ok((lock, None));
+    };
+    let me = current_thread();
+    registry
+        .tracker()
+        .try_acquire((matrix.id(), block), access, me)
+        .map_err(|refusal| refused(matrix, refusal, access, None))?;
+    Ok((granted(now()), Some(me)))
 }
 
 /// Makes a guard neither `Send` nor dependent on parking_lot's features for that: a lock is
@@ -126,7 +170,8 @@ pub struct ReadGuard<'m, T> {
     matrix: &'m SharedMatrix<T>,
     block: usize,
     owner: Option<ThreadId>,
-    lock: RwLockReadGuard<'m, Vec<T>>,
+    /// Always `Some` until the guard drops, which unlocks it before telling the tracker.
+    lock: Option<RwLockReadGuard<'m, Vec<T>>>,
     _not_send: NotSend,
 }
 
@@ -146,7 +191,7 @@ pub struct ReadGuard<'m, T> {
 /// let m = SharedMatrix::new(matrix![[1, 2], [3, 4]], 1);
 /// {
 ///     let mut row1 = m.write(1)?;
-///     row1.as_mut_slice()[0] = 30;
+///     *row1.get_mut(1, 0).unwrap() = 30; // (row, column) of the whole matrix
 /// }
 /// assert_eq!(m.snapshot()?, matrix![[1, 2], [30, 4]]);
 /// # Ok::<(), parmat::sync::LockError>(())
@@ -155,7 +200,8 @@ pub struct WriteGuard<'m, T> {
     matrix: &'m SharedMatrix<T>,
     block: usize,
     owner: Option<ThreadId>,
-    lock: RwLockWriteGuard<'m, Vec<T>>,
+    /// Always `Some` until the guard drops, which unlocks it before telling the tracker.
+    lock: Option<RwLockWriteGuard<'m, Vec<T>>>,
     _not_send: NotSend,
 }
 
@@ -171,16 +217,10 @@ pub(crate) fn read<'m, T>(
         Access::Read,
         timer,
         || lock.try_read(),
-        |slice| lock.try_read_for(slice),
+        |left| lock.try_read_for(left),
         || lock.read(),
     )?;
-    Ok(ReadGuard {
-        matrix,
-        block,
-        owner,
-        lock,
-        _not_send: PhantomData,
-    })
+    Ok(ReadGuard::new(matrix, block, owner, lock))
 }
 
 pub(crate) fn write<'m, T>(
@@ -195,63 +235,55 @@ pub(crate) fn write<'m, T>(
         Access::Write,
         timer,
         || lock.try_write(),
-        |slice| lock.try_write_for(slice),
+        |left| lock.try_write_for(left),
         || lock.write(),
     )?;
-    Ok(WriteGuard {
-        matrix,
-        block,
-        owner,
-        lock,
-        _not_send: PhantomData,
-    })
+    Ok(WriteGuard::new(matrix, block, owner, lock))
 }
 
 /// Takes `block` for read only if that is possible at once.
 pub(crate) fn try_read<'m, T>(
     matrix: &'m SharedMatrix<T>,
     block: usize,
-) -> Option<ReadGuard<'m, T>> {
-    let lock = matrix.lock_of(block).try_read()?;
-    let owner = matrix.registry().map(|registry| {
-        let me = current_thread();
-        registry
-            .tracker()
-            .acquired((matrix.id(), block), Access::Read, me);
-        me
-    });
-    Some(ReadGuard {
-        matrix,
-        block,
-        owner,
-        lock,
-        _not_send: PhantomData,
-    })
+) -> Result<ReadGuard<'m, T>, LockError> {
+    let lock = matrix.lock_of(block);
+    let (lock, owner) = try_acquire(matrix, block, Access::Read, || lock.try_read())?;
+    Ok(ReadGuard::new(matrix, block, owner, lock))
 }
 
 /// Takes `block` for write only if that is possible at once.
 pub(crate) fn try_write<'m, T>(
     matrix: &'m SharedMatrix<T>,
     block: usize,
-) -> Option<WriteGuard<'m, T>> {
-    let lock = matrix.lock_of(block).try_write()?;
-    let owner = matrix.registry().map(|registry| {
-        let me = current_thread();
-        registry
-            .tracker()
-            .acquired((matrix.id(), block), Access::Write, me);
-        me
-    });
-    Some(WriteGuard {
-        matrix,
-        block,
-        owner,
-        lock,
-        _not_send: PhantomData,
-    })
+) -> Result<WriteGuard<'m, T>, LockError> {
+    let lock = matrix.lock_of(block);
+    let (lock, owner) = try_acquire(matrix, block, Access::Write, || lock.try_write())?;
+    Ok(WriteGuard::new(matrix, block, owner, lock))
+}
+
+/// The element at (`row`, `col`) of the whole matrix in the row-major `data` of `block`,
+/// if the block holds that row and `col` is in range.
+fn cell_index<T>(matrix: &SharedMatrix<T>, block: usize, row: usize, col: usize) -> Option<usize> {
+    let rows = matrix.block_range(block);
+    (rows.contains(&row) && col < matrix.cols()).then(|| (row - rows.start) * matrix.cols() + col)
 }
 
 impl<'m, T> ReadGuard<'m, T> {
+    pub(crate) fn new(
+        matrix: &'m SharedMatrix<T>,
+        block: usize,
+        owner: Option<ThreadId>,
+        lock: RwLockReadGuard<'m, Vec<T>>,
+    ) -> Self {
+        ReadGuard {
+            matrix,
+            block,
+            owner,
+            lock: Some(lock),
+            _not_send: PhantomData,
+        }
+    }
+
     /// The block's index.
     ///
     /// # Examples
@@ -289,21 +321,30 @@ impl<'m, T> ReadGuard<'m, T> {
     /// # Ok::<(), parmat::sync::LockError>(())
     /// ```
     pub fn view(&self) -> MatRef<'_, T> {
-        MatRef::from_slice(&self.lock, self.rows().len(), self.matrix.cols())
+        MatRef::from_slice(self.elements(), self.rows().len(), self.matrix.cols())
             .expect("a block holds whole rows")
     }
 
-    /// The block's elements, row-major.
+    /// The element at (`row`, `col`) of the **whole matrix**, or `None` if the block does
+    /// not hold that row or `col` is out of range.
     ///
     /// # Examples
     ///
     /// ```
-    /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
-    /// assert_eq!(m.read(0)?.as_slice(), &[1, 2]);
+    /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4], [5, 6]], 2);
+    /// let last = m.read(1)?;             // block 1 holds row 2
+    /// assert_eq!(last.get(2, 1), Some(&6));
+    /// assert_eq!(last.get(0, 1), None);  // row 0 is in block 0
     /// # Ok::<(), parmat::sync::LockError>(())
     /// ```
-    pub fn as_slice(&self) -> &[T] {
-        &self.lock
+    pub fn get(&self, row: usize, col: usize) -> Option<&T> {
+        let at = cell_index(self.matrix, self.block, row, col)?;
+        self.elements().get(at)
+    }
+
+    /// The block's elements, row-major.
+    pub(crate) fn elements(&self) -> &[T] {
+        self.lock.as_deref().expect("the guard holds its lock")
     }
 
     pub(crate) fn matrix(&self) -> &'m SharedMatrix<T> {
@@ -312,6 +353,21 @@ impl<'m, T> ReadGuard<'m, T> {
 }
 
 impl<'m, T> WriteGuard<'m, T> {
+    pub(crate) fn new(
+        matrix: &'m SharedMatrix<T>,
+        block: usize,
+        owner: Option<ThreadId>,
+        lock: RwLockWriteGuard<'m, Vec<T>>,
+    ) -> Self {
+        WriteGuard {
+            matrix,
+            block,
+            owner,
+            lock: Some(lock),
+            _not_send: PhantomData,
+        }
+    }
+
     /// The block's index.
     ///
     /// # Examples
@@ -348,7 +404,7 @@ impl<'m, T> WriteGuard<'m, T> {
     /// # Ok::<(), parmat::sync::LockError>(())
     /// ```
     pub fn view(&self) -> MatRef<'_, T> {
-        MatRef::from_slice(&self.lock, self.rows().len(), self.matrix.cols())
+        MatRef::from_slice(self.elements(), self.rows().len(), self.matrix.cols())
             .expect("a block holds whole rows")
     }
 
@@ -365,39 +421,54 @@ impl<'m, T> WriteGuard<'m, T> {
     pub fn view_mut(&mut self) -> MatMut<'_, T> {
         let rows = self.rows().len();
         let cols = self.matrix.cols();
-        MatMut::from_slice(&mut self.lock, rows, cols).expect("a block holds whole rows")
+        MatMut::from_slice(self.elements_mut(), rows, cols).expect("a block holds whole rows")
+    }
+
+    /// The element at (`row`, `col`) of the **whole matrix**, or `None` if the block does
+    /// not hold that row or `col` is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4], [5, 6]], 2);
+    /// assert_eq!(m.write(1)?.get(2, 0), Some(&5));
+    /// # Ok::<(), parmat::sync::LockError>(())
+    /// ```
+    pub fn get(&self, row: usize, col: usize) -> Option<&T> {
+        let at = cell_index(self.matrix, self.block, row, col)?;
+        self.elements().get(at)
+    }
+
+    /// The element at (`row`, `col`) of the **whole matrix**, mutable, or `None` if the
+    /// block does not hold that row or `col` is out of range. The change is in the matrix
+    /// at once (a guard writes in place).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4], [5, 6]], 2);
+    /// *m.write(1)?.get_mut(2, 1).unwrap() = 60;
+    /// assert_eq!(m.snapshot()?, parmat::matrix![[1, 2], [3, 4], [5, 60]]);
+    /// # Ok::<(), parmat::sync::LockError>(())
+    /// ```
+    pub fn get_mut(&mut self, row: usize, col: usize) -> Option<&mut T> {
+        let at = cell_index(self.matrix, self.block, row, col)?;
+        self.elements_mut().get_mut(at)
     }
 
     /// The block's elements, row-major.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
-    /// assert_eq!(m.write(1)?.as_slice(), &[3, 4]);
-    /// # Ok::<(), parmat::sync::LockError>(())
-    /// ```
-    pub fn as_slice(&self) -> &[T] {
-        &self.lock
+    pub(crate) fn elements(&self) -> &[T] {
+        self.lock.as_deref().expect("the guard holds its lock")
     }
 
     /// The block's elements, row-major, mutable.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
-    /// m.write(1)?.as_mut_slice().fill(0);
-    /// assert_eq!(m.snapshot()?, parmat::matrix![[1, 2], [0, 0]]);
-    /// # Ok::<(), parmat::sync::LockError>(())
-    /// ```
-    pub fn as_mut_slice(&mut self) -> &mut [T] {
-        &mut self.lock
+    pub(crate) fn elements_mut(&mut self) -> &mut [T] {
+        self.buffer_mut()
     }
 
     /// The block's buffer itself, to swap a staged copy in.
     pub(crate) fn buffer_mut(&mut self) -> &mut Vec<T> {
-        &mut self.lock
+        self.lock.as_deref_mut().expect("the guard holds its lock")
     }
 
     pub(crate) fn matrix(&self) -> &'m SharedMatrix<T> {
@@ -407,22 +478,24 @@ impl<'m, T> WriteGuard<'m, T> {
 
 impl<T> Drop for ReadGuard<'_, T> {
     fn drop(&mut self) {
-        // The record goes first, then (as the field drops) the lock: the graph never names
-        // a holder of a lock that another thread already holds.
+        // The lock goes first, then the record: when the tracker grants the block to
+        // another thread, its lock is free.
+        drop(self.lock.take());
         if let (Some(owner), Some(registry)) = (self.owner, self.matrix.registry()) {
             registry
                 .tracker()
-                .released((self.matrix.id(), self.block), Access::Read, owner);
+                .release((self.matrix.id(), self.block), Access::Read, owner);
         }
     }
 }
 
 impl<T> Drop for WriteGuard<'_, T> {
     fn drop(&mut self) {
+        drop(self.lock.take());
         if let (Some(owner), Some(registry)) = (self.owner, self.matrix.registry()) {
             registry
                 .tracker()
-                .released((self.matrix.id(), self.block), Access::Write, owner);
+                .release((self.matrix.id(), self.block), Access::Write, owner);
         }
     }
 }

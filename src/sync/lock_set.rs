@@ -8,6 +8,7 @@ use super::SharedMatrix;
 use super::error::{Access, LockError};
 use super::guard::{self, ReadGuard, Timer, WriteGuard};
 use crate::element::Element;
+use crate::matrix::{MatMut, MatRef};
 
 /// Blocks of one or several [`SharedMatrix`] values, taken one at a time in the caller's
 /// order and changed as one transaction.
@@ -23,7 +24,9 @@ use crate::element::Element;
 ///   block to the set. **When one fails, the set releases every block it holds and drops
 ///   its changes**, so the other threads of a deadlock go on; the set is empty and can be
 ///   used for a retry.
-/// - [`block_mut`](Self::block_mut) gives a block to change — a copy, made on first use.
+/// - [`view_mut`](Self::view_mut) and [`get_mut`](Self::get_mut) give a block, or one
+///   element by its (row, column) in the whole matrix, to change — on a copy of the block,
+///   made on first use.
 /// - [`commit`](Self::commit) puts every changed copy in place and releases the blocks.
 ///   Dropping the set (or [`abort`](Self::abort)) releases them with no change, and so does
 ///   a panic while the set is alive: the matrices see all of a transaction or none of it.
@@ -42,8 +45,10 @@ use crate::element::Element;
 /// let mut set = LockSet::new();
 /// set.read(&x, 1)?;
 /// set.write(&y, 0)?;
-/// let row: Vec<i32> = set.block(&x, 1).unwrap().to_vec();
-/// set.block_mut(&y, 0).unwrap().copy_from_slice(&row);
+/// for j in 0..2 {
+///     let value = *set.get(&x, 1, j).unwrap(); // (row, column) of the whole matrix
+///     *set.get_mut(&y, 0, j).unwrap() = value;
+/// }
 /// set.commit();
 /// assert_eq!(y.snapshot()?, matrix![[3, 4], [0, 0]]);
 /// # Ok::<(), parmat::sync::LockError>(())
@@ -56,7 +61,7 @@ enum Entry<'m, T> {
     Read(ReadGuard<'m, T>),
     Write {
         guard: WriteGuard<'m, T>,
-        /// The changed copy, made on the first `block_mut`.
+        /// The changed copy, made on the first `view_mut` or `get_mut`.
         staged: Option<Vec<T>>,
     },
 }
@@ -109,8 +114,9 @@ impl<'m, T: Element> LockSet<'m, T> {
     ///
     /// # Errors
     ///
-    /// [`LockError::Deadlock`] if waiting would close a cycle. The set then releases all its
-    /// blocks and drops its changes.
+    /// [`LockError::Deadlock`] if waiting would close a cycle; [`LockError::AlreadyHeld`]
+    /// if the calling thread holds the block for write outside the set (through a guard).
+    /// The set then releases all its blocks and drops its changes.
     ///
     /// # Panics
     ///
@@ -122,8 +128,8 @@ impl<'m, T: Element> LockSet<'m, T> {
     /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
     /// let mut set = parmat::sync::LockSet::new();
     /// set.read(&m, 0)?;
-    /// assert_eq!(set.block(&m, 0), Some(&[1, 2][..]));
-    /// assert!(m.try_read(0).is_some()); // others may read too
+    /// assert_eq!(set.get(&m, 0, 1), Some(&2));
+    /// assert!(m.try_read(0).is_ok()); // others may read too
     /// # Ok::<(), parmat::sync::LockError>(())
     /// ```
     pub fn read(&mut self, matrix: &'m SharedMatrix<T>, block: usize) -> Result<(), LockError> {
@@ -135,8 +141,8 @@ impl<'m, T: Element> LockSet<'m, T> {
     /// # Errors
     ///
     /// [`LockError::Timeout`] if the block stays locked for write for `timeout`;
-    /// [`LockError::Deadlock`] as for [`read`](Self::read). Either way the set releases all
-    /// its blocks and drops its changes.
+    /// the others as for [`read`](Self::read). Whatever the error, the set releases all its
+    /// blocks and drops its changes.
     ///
     /// # Panics
     ///
@@ -167,13 +173,14 @@ impl<'m, T: Element> LockSet<'m, T> {
     ///
     /// # Errors
     ///
-    /// [`LockError::Deadlock`] if waiting would close a cycle. The set then releases all its
-    /// blocks and drops its changes.
+    /// [`LockError::Deadlock`] if waiting would close a cycle; [`LockError::AlreadyHeld`]
+    /// if the calling thread holds the block already — for read in this set (a read lock is
+    /// not upgraded: take the block for write in the first place), or through a guard. The
+    /// set then releases all its blocks and drops its changes, as for any error.
     ///
     /// # Panics
     ///
-    /// If `block >= matrix.blocks()`, or if the set holds the block for read (a read lock
-    /// cannot be upgraded: take the block for write in the first place).
+    /// If `block >= matrix.blocks()`.
     ///
     /// # Examples
     ///
@@ -181,8 +188,8 @@ impl<'m, T: Element> LockSet<'m, T> {
     /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
     /// let mut set = parmat::sync::LockSet::new();
     /// set.write(&m, 1)?;
-    /// assert!(m.try_read(1).is_none()); // exclusive
-    /// set.block_mut(&m, 1).unwrap()[0] = 0;
+    /// assert!(m.try_read(1).is_err()); // exclusive
+    /// *set.get_mut(&m, 1, 0).unwrap() = 0;
     /// set.commit();
     /// assert_eq!(m.snapshot()?, parmat::matrix![[1, 2], [0, 4]]);
     /// # Ok::<(), parmat::sync::LockError>(())
@@ -195,9 +202,9 @@ impl<'m, T: Element> LockSet<'m, T> {
     ///
     /// # Errors
     ///
-    /// [`LockError::Timeout`] if the block stays locked for `timeout`;
-    /// [`LockError::Deadlock`] as for [`write`](Self::write). Either way the set releases
-    /// all its blocks and drops its changes.
+    /// [`LockError::Timeout`] if the block stays locked for `timeout`; the others as for
+    /// [`write`](Self::write). Whatever the error, the set releases all its blocks and
+    /// drops its changes.
     ///
     /// # Panics
     ///
@@ -244,11 +251,14 @@ impl<'m, T: Element> LockSet<'m, T> {
             matrix.blocks()
         );
         if let Some(entry) = self.entries.iter().find(|e| e.is(matrix, block)) {
-            assert!(
-                !(entry.access() == Access::Read && access == Access::Write),
-                "LockSet: block {block} is held for read and cannot be upgraded to write; \
-                 take it for write in the first place"
-            );
+            if entry.access() == Access::Read && access == Access::Write {
+                self.abort();
+                return Err(LockError::AlreadyHeld {
+                    block: matrix.block_id(block),
+                    held: Access::Read,
+                    requested: Access::Write,
+                });
+            }
             return Ok(());
         }
         let timer = Timer::start(timeout);
@@ -292,8 +302,8 @@ impl<'m, T: Element> LockSet<'m, T> {
             .map(Entry::access)
     }
 
-    /// The elements of a block the set holds (row-major; the set's changed copy, if any),
-    /// or `None` if it does not hold the block.
+    /// A block the set holds, as a `block_range(block).len() × cols` view (the set's
+    /// changed copy, if any), or `None` if it does not hold the block.
     ///
     /// # Examples
     ///
@@ -301,29 +311,24 @@ impl<'m, T: Element> LockSet<'m, T> {
     /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
     /// let mut set = parmat::sync::LockSet::new();
     /// set.write(&m, 0)?;
-    /// set.block_mut(&m, 0).unwrap()[1] = 5;
-    /// assert_eq!(set.block(&m, 0), Some(&[1, 5][..]));
-    /// assert_eq!(set.block(&m, 1), None);
+    /// *set.get_mut(&m, 0, 1).unwrap() = 5;
+    /// assert_eq!(set.view(&m, 0).unwrap().to_matrix(), parmat::matrix![[1, 5]]);
+    /// assert!(set.view(&m, 1).is_none());
     /// # Ok::<(), parmat::sync::LockError>(())
     /// ```
-    pub fn block(&self, matrix: &SharedMatrix<T>, block: usize) -> Option<&[T]> {
-        self.entries
-            .iter()
-            .find(|e| e.is(matrix, block))
-            .map(|entry| match entry {
-                Entry::Read(guard) => guard.as_slice(),
-                Entry::Write {
-                    staged: Some(copy), ..
-                } => copy.as_slice(),
-                Entry::Write { guard, .. } => guard.as_slice(),
-            })
+    pub fn view(&self, matrix: &SharedMatrix<T>, block: usize) -> Option<MatRef<'_, T>> {
+        let elements = self.elements(matrix, block)?;
+        Some(
+            MatRef::from_slice(elements, matrix.block_range(block).len(), matrix.cols())
+                .expect("a block holds whole rows"),
+        )
     }
 
-    /// The elements of a block the set holds for write, to change (row-major), or `None`
-    /// if it does not hold the block for write.
+    /// A block the set holds for write, as a view to change, or `None` if it does not hold
+    /// the block for write.
     ///
-    /// The changes go to a copy of the block (made on the first call), which replaces the
-    /// block on [`commit`](Self::commit) and is dropped otherwise.
+    /// The changes go to a copy of the block (made on first use), which replaces the block
+    /// on [`commit`](Self::commit) and is dropped otherwise.
     ///
     /// # Examples
     ///
@@ -331,16 +336,85 @@ impl<'m, T: Element> LockSet<'m, T> {
     /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
     /// let mut set = parmat::sync::LockSet::new();
     /// set.write(&m, 1)?;
-    /// set.block_mut(&m, 1).unwrap().fill(0);
+    /// *set.view_mut(&m, 1).unwrap().get_mut(0, 0).unwrap() = 0;
     /// drop(set); // no commit: no change
     /// assert_eq!(m.snapshot()?, parmat::matrix![[1, 2], [3, 4]]);
     /// # Ok::<(), parmat::sync::LockError>(())
     /// ```
-    pub fn block_mut(&mut self, matrix: &SharedMatrix<T>, block: usize) -> Option<&mut [T]> {
+    pub fn view_mut(&mut self, matrix: &SharedMatrix<T>, block: usize) -> Option<MatMut<'_, T>> {
+        let elements = self.elements_mut(matrix, block)?;
+        Some(
+            MatMut::from_slice(elements, matrix.block_range(block).len(), matrix.cols())
+                .expect("a block holds whole rows"),
+        )
+    }
+
+    /// The element at (`row`, `col`) of the whole `matrix` (the set's changed copy, if
+    /// any), or `None` if the set does not hold that row's block or `col` is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4], [5, 6]], 2);
+    /// let mut set = parmat::sync::LockSet::new();
+    /// set.read(&m, 1)?;
+    /// assert_eq!(set.get(&m, 2, 0), Some(&5));
+    /// assert_eq!(set.get(&m, 0, 0), None); // block 0 is not in the set
+    /// # Ok::<(), parmat::sync::LockError>(())
+    /// ```
+    pub fn get(&self, matrix: &SharedMatrix<T>, row: usize, col: usize) -> Option<&T> {
+        let (block, at) = Self::cell(matrix, row, col)?;
+        self.elements(matrix, block)?.get(at)
+    }
+
+    /// The element at (`row`, `col`) of the whole `matrix`, to change (on the block's copy,
+    /// as [`view_mut`](Self::view_mut)), or `None` if the set does not hold that row's
+    /// block for write or `col` is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4], [5, 6]], 2);
+    /// let mut set = parmat::sync::LockSet::new();
+    /// set.write(&m, 1)?;
+    /// *set.get_mut(&m, 2, 1).unwrap() = 60;
+    /// set.commit();
+    /// assert_eq!(m.snapshot()?, parmat::matrix![[1, 2], [3, 4], [5, 60]]);
+    /// # Ok::<(), parmat::sync::LockError>(())
+    /// ```
+    pub fn get_mut(&mut self, matrix: &SharedMatrix<T>, row: usize, col: usize) -> Option<&mut T> {
+        let (block, at) = Self::cell(matrix, row, col)?;
+        self.elements_mut(matrix, block)?.get_mut(at)
+    }
+
+    /// The block of (`row`, `col`) and the element's index in the block's row-major data.
+    fn cell(matrix: &SharedMatrix<T>, row: usize, col: usize) -> Option<(usize, usize)> {
+        if row >= matrix.rows() || col >= matrix.cols() {
+            return None;
+        }
+        let block = matrix.block_of_row(row);
+        let first = matrix.block_range(block).start;
+        Some((block, (row - first) * matrix.cols() + col))
+    }
+
+    fn elements(&self, matrix: &SharedMatrix<T>, block: usize) -> Option<&[T]> {
+        self.entries
+            .iter()
+            .find(|e| e.is(matrix, block))
+            .map(|entry| match entry {
+                Entry::Read(guard) => guard.elements(),
+                Entry::Write {
+                    staged: Some(copy), ..
+                } => copy.as_slice(),
+                Entry::Write { guard, .. } => guard.elements(),
+            })
+    }
+
+    fn elements_mut(&mut self, matrix: &SharedMatrix<T>, block: usize) -> Option<&mut [T]> {
         match self.entries.iter_mut().find(|e| e.is(matrix, block))? {
             Entry::Read(_) => None,
             Entry::Write { guard, staged } => {
-                Some(staged.get_or_insert_with(|| guard.as_slice().to_vec()))
+                Some(staged.get_or_insert_with(|| guard.elements().to_vec()))
             }
         }
     }
@@ -383,8 +457,11 @@ impl<'m, T: Element> LockSet<'m, T> {
     /// let mut set = parmat::sync::LockSet::new();
     /// set.write(&m, 0)?;
     /// set.write(&m, 1)?;
-    /// set.block_mut(&m, 0).unwrap().swap(0, 1);
-    /// set.block_mut(&m, 1).unwrap().swap(0, 1);
+    /// for block in 0..2 {
+    ///     let mut row = set.view_mut(&m, block).unwrap();
+    ///     let first = *row.get_mut(0, 0).unwrap();
+    ///     *row.get_mut(0, 0).unwrap() = std::mem::replace(row.get_mut(0, 1).unwrap(), first);
+    /// }
     /// set.commit();
     /// assert_eq!(m.snapshot()?, parmat::matrix![[2, 1], [4, 3]]);
     /// # Ok::<(), parmat::sync::LockError>(())
@@ -413,7 +490,7 @@ impl<'m, T: Element> LockSet<'m, T> {
     /// set.write(&m, 0)?;
     /// set.abort();
     /// assert!(set.is_empty());
-    /// assert!(m.try_write(0).is_some());
+    /// assert!(m.try_write(0).is_ok());
     /// # Ok::<(), parmat::sync::LockError>(())
     /// ```
     pub fn abort(&mut self) {

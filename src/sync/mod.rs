@@ -8,8 +8,10 @@
 //! 1. **Shared reads.** A [`SharedMatrix`] is split into stripes of whole rows (*blocks*),
 //!    each behind its own reader–writer lock: any number of readers hold a block at once
 //!    ([`SharedMatrix::read`], [`SharedMatrix::snapshot`]), so readers never wait for
-//!    readers. Operations that take several blocks take them in one canonical order
-//!    (ascending block index), so the crate's own operations cannot deadlock with each other.
+//!    readers. A snapshot takes all its read locks at one moment, never holding some while
+//!    it waits for others, so it never takes part in a deadlock. Operations that take
+//!    several write locks take them in one canonical order (ascending block index), so the
+//!    crate's own operations cannot deadlock with each other.
 //! 2. **Lock timers.** Every blocking acquisition has a bounded form, `…_for(timeout)`. When
 //!    the timer runs out the call releases everything it took and returns
 //!    [`LockError::Timeout`]; the matrix is exactly as before.
@@ -18,16 +20,15 @@
 //!    which. When a request would close a cycle — typically because a program takes blocks
 //!    in its own order with a [`LockSet`] — the requester gets [`LockError::Deadlock`]
 //!    naming the threads and blocks of the cycle, its call releases what it took, and the
-//!    other threads go on. The graph is searched when a thread starts to wait and again
-//!    every few milliseconds while it waits.
+//!    other threads go on. The graph is the lock state itself, so a refusal always names a
+//!    real cycle; a thread asking for a block it holds itself in a conflicting way gets
+//!    [`LockError::AlreadyHeld`] instead.
 //!
 //! Changes are all-or-nothing: [`SharedMatrix::update_blocks`], [`SharedMatrix::accumulate`]
 //! and [`LockSet`] either apply every change of a call or none (after a timeout, a deadlock,
 //! or a panic in the caller's closure): after such a panic the blocks are unlocked and
 //! unchanged, and no lock is poisoned. A plain [`WriteGuard`] writes in place, so changes
-//! made through it before a panic stay (the lock is still released). A deadlock refusal is
-//! conservative: the tracker may refuse a wait in the short moment when another thread has
-//! just acquired a block but is still recorded as waiting; retrying then succeeds.
+//! made through it before a panic stay (the lock is still released).
 //!
 //! # Examples
 //!
@@ -46,7 +47,7 @@
 //!         });
 //!     }
 //!     s.spawn(|| {
-//!         let copy = c.snapshot().unwrap(); // all read locks at once: a consistent state
+//!         let copy = c.snapshot().unwrap(); // all read locks at one moment: consistent
 //!         assert_eq!(copy.shape(), (8, 4));
 //!     });
 //! });
@@ -70,8 +71,8 @@
 //!     })();
 //!     match attempt {
 //!         Ok(()) => {
-//!             set.block_mut(from, 0).unwrap()[0] -= 1; // on copies until commit
-//!             set.block_mut(to, 0).unwrap()[0] += 1;
+//!             *set.get_mut(from, 0, 0).unwrap() -= 1; // on copies until commit
+//!             *set.get_mut(to, 0, 0).unwrap() += 1;
 //!             set.commit();
 //!             return;
 //!         }
@@ -141,17 +142,23 @@ pub const DEFAULT_BLOCKS: usize = 16;
 /// | method | locks | blocks taken |
 /// |---|---|---|
 /// | [`read`](Self::read), [`try_read`](Self::try_read) | shared | one |
-/// | [`snapshot`](Self::snapshot) | shared | all, in order |
+/// | [`snapshot`](Self::snapshot), [`snapshot_blocks`](Self::snapshot_blocks) | shared | all or the listed ones, at one moment |
 /// | [`write`](Self::write), [`try_write`](Self::try_write) | exclusive | one |
 /// | [`update`](Self::update), [`update_blocks`](Self::update_blocks) | exclusive | the listed ones, in order; all-or-nothing |
 /// | [`accumulate`](Self::accumulate) | exclusive | those of the rows, in order; all-or-nothing |
 /// | [`LockSet`] | either | any, in the caller's order, across matrices; all-or-nothing |
 ///
 /// Each blocking method has a `…_for(timeout)` form that gives up with
-/// [`LockError::Timeout`]. All of them report [`LockError::Deadlock`] when their wait would
-/// close a cycle in the wait-for graph of the matrix's [`Registry`]; a matrix made with
-/// [`untracked`](Self::untracked) has no tracker (lock timers only), and so pays nothing for
-/// one.
+/// [`LockError::Timeout`], and each `try_…` method returns [`LockError::WouldBlock`]
+/// instead of waiting. All of them report [`LockError::Deadlock`] when their wait would
+/// close a cycle in the wait-for graph of the matrix's [`Registry`], and
+/// [`LockError::AlreadyHeld`] when the calling thread holds the block itself. A matrix
+/// made with [`untracked`](Self::untracked) has no tracker (lock timers only), and so pays
+/// nothing for one.
+///
+/// Guards, lock sets and update closures reach the elements through views
+/// ([`MatRef`], [`MatMut`]) of a block, and guards and lock sets also by the (row, column)
+/// of the whole matrix ([`ReadGuard::get`], [`WriteGuard::get_mut`], [`LockSet::get_mut`]).
 ///
 /// # Examples
 ///
@@ -439,8 +446,8 @@ impl<T> SharedMatrix<T> {
     ///
     /// # Errors
     ///
-    /// [`LockError::Deadlock`] if waiting would close a cycle in the wait-for graph (for
-    /// example when the calling thread holds the block for write itself).
+    /// [`LockError::Deadlock`] if waiting would close a cycle in the wait-for graph;
+    /// [`LockError::AlreadyHeld`] if the calling thread holds the block for write.
     ///
     /// # Panics
     ///
@@ -450,7 +457,7 @@ impl<T> SharedMatrix<T> {
     ///
     /// ```
     /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
-    /// assert_eq!(m.read(1)?.as_slice(), &[3, 4]);
+    /// assert_eq!(m.read(1)?.get(1, 0), Some(&3));
     /// # Ok::<(), parmat::sync::LockError>(())
     /// ```
     pub fn read(&self, block: usize) -> Result<ReadGuard<'_, T>, LockError> {
@@ -463,7 +470,7 @@ impl<T> SharedMatrix<T> {
     /// # Errors
     ///
     /// [`LockError::Timeout`] if the block stays locked for write for `timeout`;
-    /// [`LockError::Deadlock`] as for [`read`](Self::read).
+    /// [`LockError::Deadlock`] and [`LockError::AlreadyHeld`] as for [`read`](Self::read).
     ///
     /// # Panics
     ///
@@ -475,7 +482,7 @@ impl<T> SharedMatrix<T> {
     /// use std::time::Duration;
     /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
     /// let guard = m.read_for(0, Duration::from_millis(10))?;
-    /// assert_eq!(guard.as_slice(), &[1, 2]);
+    /// assert_eq!(guard.view().to_matrix(), parmat::matrix![[1, 2]]);
     /// # Ok::<(), parmat::sync::LockError>(())
     /// ```
     pub fn read_for(&self, block: usize, timeout: Duration) -> Result<ReadGuard<'_, T>, LockError> {
@@ -483,7 +490,12 @@ impl<T> SharedMatrix<T> {
         guard::read(self, block, Timer::start(Some(timeout)))
     }
 
-    /// Shared access to one block if it is available at once, `None` otherwise.
+    /// Shared access to one block if it is available at once; never waits.
+    ///
+    /// # Errors
+    ///
+    /// [`LockError::WouldBlock`] if another thread holds the block for write;
+    /// [`LockError::AlreadyHeld`] as for [`read`](Self::read).
     ///
     /// # Panics
     ///
@@ -492,14 +504,20 @@ impl<T> SharedMatrix<T> {
     /// # Examples
     ///
     /// ```
-    /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
-    /// let writer = m.write(0)?;
-    /// assert!(m.try_read(0).is_none());
-    /// assert!(m.try_read(1).is_some());
-    /// drop(writer);
-    /// # Ok::<(), parmat::sync::LockError>(())
+    /// use parmat::sync::{LockError, SharedMatrix};
+    ///
+    /// let m = SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
+    /// std::thread::scope(|s| {
+    ///     let writer = m.write(0)?;
+    ///     let attempt = s.spawn(|| m.try_read(0).map(drop)).join().unwrap();
+    ///     assert!(matches!(attempt, Err(LockError::WouldBlock { .. })));
+    ///     drop(writer);
+    ///     Ok::<(), LockError>(())
+    /// })?;
+    /// assert_eq!(m.try_read(0)?.get(0, 1), Some(&2));
+    /// # Ok::<(), LockError>(())
     /// ```
-    pub fn try_read(&self, block: usize) -> Option<ReadGuard<'_, T>> {
+    pub fn try_read(&self, block: usize) -> Result<ReadGuard<'_, T>, LockError> {
         self.check_block(block);
         guard::try_read(self, block)
     }
@@ -508,8 +526,9 @@ impl<T> SharedMatrix<T> {
     ///
     /// # Errors
     ///
-    /// [`LockError::Deadlock`] if waiting would close a cycle in the wait-for graph (for
-    /// example when the calling thread holds the block itself).
+    /// [`LockError::Deadlock`] if waiting would close a cycle in the wait-for graph;
+    /// [`LockError::AlreadyHeld`] if the calling thread holds the block itself (a read lock
+    /// is not upgraded).
     ///
     /// # Panics
     ///
@@ -519,7 +538,7 @@ impl<T> SharedMatrix<T> {
     ///
     /// ```
     /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
-    /// m.write(0)?.as_mut_slice()[1] = 7;
+    /// *m.write(0)?.get_mut(0, 1).unwrap() = 7;
     /// assert_eq!(m.snapshot()?, parmat::matrix![[1, 7], [3, 4]]);
     /// # Ok::<(), parmat::sync::LockError>(())
     /// ```
@@ -533,7 +552,7 @@ impl<T> SharedMatrix<T> {
     /// # Errors
     ///
     /// [`LockError::Timeout`] if the block stays locked for `timeout`;
-    /// [`LockError::Deadlock`] as for [`write`](Self::write).
+    /// [`LockError::Deadlock`] and [`LockError::AlreadyHeld`] as for [`write`](Self::write).
     ///
     /// # Panics
     ///
@@ -561,7 +580,12 @@ impl<T> SharedMatrix<T> {
         guard::write(self, block, Timer::start(Some(timeout)))
     }
 
-    /// Exclusive access to one block if it is available at once, `None` otherwise.
+    /// Exclusive access to one block if it is available at once; never waits.
+    ///
+    /// # Errors
+    ///
+    /// [`LockError::WouldBlock`] if another thread holds the block;
+    /// [`LockError::AlreadyHeld`] as for [`write`](Self::write).
     ///
     /// # Panics
     ///
@@ -570,14 +594,19 @@ impl<T> SharedMatrix<T> {
     /// # Examples
     ///
     /// ```
-    /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
+    /// use parmat::sync::{Access, LockError, SharedMatrix};
+    ///
+    /// let m = SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
     /// let reader = m.read(0)?;
-    /// assert!(m.try_write(0).is_none());
+    /// assert!(matches!(
+    ///     m.try_write(0),
+    ///     Err(LockError::AlreadyHeld { held: Access::Read, .. }) // this thread reads it
+    /// ));
     /// drop(reader);
-    /// assert!(m.try_write(0).is_some());
-    /// # Ok::<(), parmat::sync::LockError>(())
+    /// assert!(m.try_write(0).is_ok());
+    /// # Ok::<(), LockError>(())
     /// ```
-    pub fn try_write(&self, block: usize) -> Option<WriteGuard<'_, T>> {
+    pub fn try_write(&self, block: usize) -> Result<WriteGuard<'_, T>, LockError> {
         self.check_block(block);
         guard::try_write(self, block)
     }
@@ -622,14 +651,21 @@ impl<T> SharedMatrix<T> {
 }
 
 impl<T: Element> SharedMatrix<T> {
-    /// A consistent copy of the whole matrix: every block is read-locked (in order) before
-    /// any is copied, so the copy is a state the matrix really had, never a mix of before
-    /// and after a multi-block update.
+    /// A consistent copy of the whole matrix: a state the matrix really had, never a mix of
+    /// before and after a multi-block update.
+    ///
+    /// The read locks of all blocks are taken **at once**, when no block is held for write,
+    /// never one by one: a snapshot does not hold some blocks while it waits for others, so
+    /// it never takes part in a deadlock. While it waits, writers that hold no lock and
+    /// come after it let it go first, so a stream of writers cannot starve it (tracked
+    /// matrices; an untracked one takes every read lock or none, and retries).
     ///
     /// # Errors
     ///
-    /// [`LockError::Deadlock`] if a wait would close a cycle (possible only with blocks held
-    /// out of order, by a [`LockSet`] or by guards); the read locks taken are released.
+    /// [`LockError::AlreadyHeld`] if the calling thread holds a block of the matrix for
+    /// write. [`LockError::Deadlock`] only if the calling thread holds locks of other
+    /// matrices of the registry that a writer of this one waits for; a thread that holds no
+    /// lock is never refused.
     ///
     /// # Examples
     ///
@@ -642,13 +678,13 @@ impl<T: Element> SharedMatrix<T> {
         self.snapshot_with(None)
     }
 
-    /// [`snapshot`](Self::snapshot), giving up after `timeout` (for the whole copy).
+    /// [`snapshot`](Self::snapshot), giving up after `timeout`.
     ///
     /// # Errors
     ///
-    /// [`LockError::Timeout`] if some block stays locked for write until the timer runs
-    /// out; [`LockError::Deadlock`] as for [`snapshot`](Self::snapshot). Either way every
-    /// read lock taken is released.
+    /// [`LockError::Timeout`] if some block is still held for write when the timer runs
+    /// out (the block named is one of those); the others as for
+    /// [`snapshot`](Self::snapshot). No lock is held afterwards.
     ///
     /// # Examples
     ///
@@ -662,17 +698,149 @@ impl<T: Element> SharedMatrix<T> {
         self.snapshot_with(Some(timeout))
     }
 
+    /// Consistent copies of some blocks (one matrix per entry of `blocks`, in the order
+    /// given, each `block_range(b).len() × cols`), read at one moment as
+    /// [`snapshot`](Self::snapshot) reads the whole matrix.
+    ///
+    /// # Errors
+    ///
+    /// As for [`snapshot`](Self::snapshot).
+    ///
+    /// # Panics
+    ///
+    /// If a block is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{matrix, sync::SharedMatrix};
+    ///
+    /// let m = SharedMatrix::new(matrix![[1, 2], [3, 4], [5, 6]], 1);
+    /// let copies = m.snapshot_blocks(&[2, 0])?;
+    /// assert_eq!(copies, vec![matrix![[5, 6]], matrix![[1, 2]]]);
+    /// # Ok::<(), parmat::sync::LockError>(())
+    /// ```
+    pub fn snapshot_blocks(&self, blocks: &[usize]) -> Result<Vec<Matrix<T>>, LockError> {
+        self.snapshot_blocks_with(blocks, None)
+    }
+
+    /// [`snapshot_blocks`](Self::snapshot_blocks), giving up after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`snapshot_for`](Self::snapshot_for).
+    ///
+    /// # Panics
+    ///
+    /// If a block is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let m = parmat::sync::SharedMatrix::new(parmat::matrix![[1, 2], [3, 4]], 1);
+    /// let copies = m.snapshot_blocks_for(&[1], Duration::from_millis(10))?;
+    /// assert_eq!(copies[0], parmat::matrix![[3, 4]]);
+    /// # Ok::<(), parmat::sync::LockError>(())
+    /// ```
+    pub fn snapshot_blocks_for(
+        &self,
+        blocks: &[usize],
+        timeout: Duration,
+    ) -> Result<Vec<Matrix<T>>, LockError> {
+        self.snapshot_blocks_with(blocks, Some(timeout))
+    }
+
     fn snapshot_with(&self, timeout: Option<Duration>) -> Result<Matrix<T>, LockError> {
-        let timer = Timer::start(timeout);
-        let guards = (0..self.blocks())
-            .map(|block| guard::read(self, block, timer))
-            .collect::<Result<Vec<_>, _>>()?;
+        let all: Vec<usize> = (0..self.blocks()).collect();
+        let guards = self.read_all(&all, Timer::start(timeout))?;
         let mut data = Vec::with_capacity(self.rows * self.cols);
         for guard in &guards {
-            data.extend_from_slice(guard.as_slice());
+            data.extend_from_slice(guard.elements());
         }
         drop(guards);
         Ok(Matrix::from_vec(self.rows, self.cols, data).expect("the blocks hold every element"))
+    }
+
+    fn snapshot_blocks_with(
+        &self,
+        blocks: &[usize],
+        timeout: Option<Duration>,
+    ) -> Result<Vec<Matrix<T>>, LockError> {
+        let mut order: Vec<usize> = blocks.to_vec();
+        order.sort_unstable();
+        order.dedup();
+        for &block in &order {
+            self.check_block(block);
+        }
+        let guards = self.read_all(&order, Timer::start(timeout))?;
+        let position = |block: usize| order.binary_search(&block).expect("listed block");
+        Ok(blocks
+            .iter()
+            .map(|&block| guards[position(block)].view().to_matrix())
+            .collect())
+    }
+
+    /// Read guards of all of `blocks` (ascending, distinct), taken at one moment without
+    /// holding any while waiting.
+    fn read_all(
+        &self,
+        blocks: &[usize],
+        timer: Option<Timer>,
+    ) -> Result<Vec<ReadGuard<'_, T>>, LockError> {
+        let Some(registry) = self.registry() else {
+            return self.read_all_untracked(blocks, timer);
+        };
+        let me = tracker::current_thread();
+        let request = tracker::Request::AllRead {
+            blocks: blocks.iter().map(|&block| (self.id, block)).collect(),
+        };
+        registry
+            .tracker()
+            .acquire(request, me, guard::deadline(timer))
+            .map_err(|refusal| guard::refused(self, refusal, Access::Read, timer))?;
+        Ok(blocks
+            .iter()
+            .map(|&block| {
+                let lock = guard::granted(self.lock_of(block).try_read());
+                ReadGuard::new(self, block, Some(me), lock)
+            })
+            .collect())
+    }
+
+    /// [`read_all`](Self::read_all) without a tracker: every read lock at once or none;
+    /// after a miss, release all, wait (holding nothing) until the missed block can be
+    /// read, and start again.
+    fn read_all_untracked(
+        &self,
+        blocks: &[usize],
+        timer: Option<Timer>,
+    ) -> Result<Vec<ReadGuard<'_, T>>, LockError> {
+        loop {
+            let mut guards = Vec::with_capacity(blocks.len());
+            let mut missed = None;
+            for &block in blocks {
+                match self.lock_of(block).try_read() {
+                    Some(lock) => guards.push(ReadGuard::new(self, block, None, lock)),
+                    None => {
+                        missed = Some(block);
+                        break;
+                    }
+                }
+            }
+            let Some(block) = missed else {
+                return Ok(guards);
+            };
+            drop(guards);
+            let lock = self.lock_of(block);
+            let free = match timer {
+                None => Some(lock.read()),
+                Some(timer) => timer.remaining().and_then(|left| lock.try_read_for(left)),
+            };
+            if free.is_none() {
+                return Err(guard::timed_out(self, block, Access::Read, timer));
+            }
+        }
     }
 
     /// Changes one block with `f`, all-or-nothing.
@@ -683,7 +851,8 @@ impl<T: Element> SharedMatrix<T> {
     ///
     /// # Errors
     ///
-    /// [`LockError::Deadlock`] if waiting would close a cycle; `f` is not called.
+    /// [`LockError::Deadlock`] if waiting would close a cycle; [`LockError::AlreadyHeld`]
+    /// if the calling thread holds the block. `f` is not called.
     ///
     /// # Panics
     ///
@@ -703,15 +872,15 @@ impl<T: Element> SharedMatrix<T> {
         block: usize,
         f: impl FnOnce(MatMut<'_, T>) -> R,
     ) -> Result<R, LockError> {
-        self.update_blocks(&[block], None, |views| f(views[0].rb_mut()))
+        self.update_blocks_with(&[block], None, |views| f(views[0].rb_mut()))
     }
 
     /// [`update`](Self::update), giving up after `timeout`.
     ///
     /// # Errors
     ///
-    /// [`LockError::Timeout`] if the block stays locked for `timeout`;
-    /// [`LockError::Deadlock`] as for [`update`](Self::update). `f` is not called.
+    /// [`LockError::Timeout`] if the block stays locked for `timeout`; the others as for
+    /// [`update`](Self::update). `f` is not called.
     ///
     /// # Panics
     ///
@@ -732,22 +901,22 @@ impl<T: Element> SharedMatrix<T> {
         timeout: Duration,
         f: impl FnOnce(MatMut<'_, T>) -> R,
     ) -> Result<R, LockError> {
-        self.update_blocks(&[block], Some(timeout), |views| f(views[0].rb_mut()))
+        self.update_blocks_with(&[block], Some(timeout), |views| f(views[0].rb_mut()))
     }
 
     /// Changes several blocks together with `f`, all-or-nothing.
     ///
     /// The blocks are locked for write in ascending order whatever the order of `blocks`
-    /// (so two calls cannot deadlock with each other), within `timeout` for the whole call
-    /// when one is given. `f` then gets one view per entry of `blocks`, in the order given,
-    /// each over a copy of its block; when `f` returns, the copies replace the blocks. If
-    /// the call fails, `f` is not called and every block taken is released; if `f` panics,
-    /// no block changes, all are unlocked, and the panic goes on to the caller.
+    /// (so two calls cannot deadlock with each other). `f` then gets one view per entry of
+    /// `blocks`, in the order given, each over a copy of its block; when `f` returns, the
+    /// copies replace the blocks. If the call fails, `f` is not called and every block
+    /// taken is released; if `f` panics, no block changes, all are unlocked, and the panic
+    /// goes on to the caller.
     ///
     /// # Errors
     ///
-    /// [`LockError::Timeout`] if the blocks are not all locked within `timeout`;
-    /// [`LockError::Deadlock`] if a wait would close a cycle.
+    /// [`LockError::Deadlock`] if a wait would close a cycle; [`LockError::AlreadyHeld`] if
+    /// the calling thread holds one of the blocks.
     ///
     /// # Panics
     ///
@@ -757,11 +926,10 @@ impl<T: Element> SharedMatrix<T> {
     ///
     /// ```
     /// use parmat::{matrix, sync::SharedMatrix};
-    /// use std::time::Duration;
     ///
     /// let m = SharedMatrix::new(matrix![[1, 1], [2, 2], [3, 3]], 1);
     /// // Move row 2 into row 0: both change, or neither.
-    /// m.update_blocks(&[2, 0], Some(Duration::from_secs(1)), |views| {
+    /// m.update_blocks(&[2, 0], |views| {
     ///     for j in 0..2 {
     ///         let moved = std::mem::replace(views[0].get_mut(0, j).unwrap(), 0);
     ///         *views[1].get_mut(0, j).unwrap() = moved;
@@ -771,6 +939,48 @@ impl<T: Element> SharedMatrix<T> {
     /// # Ok::<(), parmat::sync::LockError>(())
     /// ```
     pub fn update_blocks<R>(
+        &self,
+        blocks: &[usize],
+        f: impl FnOnce(&mut [MatMut<'_, T>]) -> R,
+    ) -> Result<R, LockError> {
+        self.update_blocks_with(blocks, None, f)
+    }
+
+    /// [`update_blocks`](Self::update_blocks), giving up after `timeout` (for the whole
+    /// call).
+    ///
+    /// # Errors
+    ///
+    /// [`LockError::Timeout`] if the blocks are not all locked within `timeout`; the
+    /// others as for [`update_blocks`](Self::update_blocks). `f` is not called.
+    ///
+    /// # Panics
+    ///
+    /// As for [`update_blocks`](Self::update_blocks).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use parmat::{matrix, sync::SharedMatrix};
+    /// use std::time::Duration;
+    ///
+    /// let m = SharedMatrix::new(matrix![[1, 1], [2, 2]], 1);
+    /// m.update_blocks_for(&[1, 0], Duration::from_secs(1), |views| {
+    ///     *views[0].get_mut(0, 0).unwrap() += *views[1].get_mut(0, 0).unwrap();
+    /// })?;
+    /// assert_eq!(m.snapshot()?, matrix![[1, 1], [3, 2]]);
+    /// # Ok::<(), parmat::sync::LockError>(())
+    /// ```
+    pub fn update_blocks_for<R>(
+        &self,
+        blocks: &[usize],
+        timeout: Duration,
+        f: impl FnOnce(&mut [MatMut<'_, T>]) -> R,
+    ) -> Result<R, LockError> {
+        self.update_blocks_with(blocks, Some(timeout), f)
+    }
+
+    fn update_blocks_with<R>(
         &self,
         blocks: &[usize],
         timeout: Option<Duration>,
@@ -796,7 +1006,7 @@ impl<T: Element> SharedMatrix<T> {
         let position = |block: usize| order.binary_search(&block).expect("listed block");
         let mut staged: Vec<Vec<T>> = blocks
             .iter()
-            .map(|&block| guards[position(block)].as_slice().to_vec())
+            .map(|&block| guards[position(block)].elements().to_vec())
             .collect();
         let result = {
             let mut views: Vec<MatMut<'_, T>> = staged
@@ -913,7 +1123,7 @@ impl<T: Element> SharedMatrix<T> {
             // A user type's `+` may panic: add on copies, publish them when all are done.
             let mut staged: Vec<Vec<T>> = Vec::with_capacity(guards.len());
             for (guard, (source, target, rows)) in guards.iter().zip(pieces) {
-                let mut copy = guard.as_slice().to_vec();
+                let mut copy = guard.elements().to_vec();
                 let view = MatMut::from_slice(&mut copy[target], rows, self.cols)
                     .expect("rows of the block");
                 add_assign(view, source);
@@ -925,7 +1135,7 @@ impl<T: Element> SharedMatrix<T> {
         } else {
             let pieces: Vec<_> = pieces.collect();
             for (guard, (source, target, rows)) in guards.iter_mut().zip(pieces) {
-                let view = MatMut::from_slice(&mut guard.as_mut_slice()[target], rows, self.cols)
+                let view = MatMut::from_slice(&mut guard.elements_mut()[target], rows, self.cols)
                     .expect("rows of the block");
                 add_assign(view, source);
             }

@@ -1,36 +1,38 @@
-//! The deadlock tracker: a wait-for graph of which thread holds and which waits for which
-//! block, shared by every [`SharedMatrix`](super::SharedMatrix) of one [`Registry`].
+//! The deadlock tracker: for every tracked block, who holds it and who waits for it, under
+//! one mutex per [`Registry`] — the graph is the lock state itself, not a record kept next
+//! to it.
 //!
-//! The graph has two kinds of facts, both updated under one mutex:
+//! A thread asks for a [`Request`]: one block for read or write, or (for a snapshot) read
+//! access to several blocks at once. [`Graph::blockers`] lists the threads that stand in its
+//! way right now; the request is granted exactly when that list is empty, and while the
+//! thread waits the same list is its set of wait-for edges. So the graph cannot be stale:
+//! an edge exists exactly while its cause does, and a cycle is a real deadlock.
 //!
-//! - *holds*: thread `t` holds block `b` for read or write (recorded right after the lock is
-//!   taken, removed right before it is released);
-//! - *waits*: thread `t` waits for block `b` (a thread waits for at most one block at a time).
+//! Edges appear in two ways only: a thread starts to wait (edges out of it), or a thread
+//! takes a lock (edges into it, from threads waiting for that block) — and a thread that
+//! takes a lock is not waiting, so it has no edges out and cannot close a cycle then. Every
+//! new cycle therefore passes through the thread that has just started to wait, and one
+//! search from it, in the same critical section, finds it: that thread is refused, the
+//! others are not touched.
 //!
-//! From them, thread `t` waiting for `b` waits for every thread that holds `b` in a
-//! conflicting mode, and a reader also for every thread queued to write `b` (the locks are
-//! fair to writers: new readers queue behind a waiting writer). A deadlock is a cycle of
-//! such edges. It is searched for from the requester when it starts to wait and again every
-//! check interval while it waits; a cycle found is reported to the thread that searched,
-//! whose wait is removed from the graph in the same critical section, so the other threads
-//! of the cycle never see it again and exactly one of them is refused.
+//! Snapshots are not starved by writers: while a snapshot waits, writers that hold no lock
+//! of the registry and ask after it wait for it (a [`Blocker::Snapshot`] edge). Such a
+//! writer has no edges into it, and a snapshot that holds nothing has none into it other
+//! than those, so neither can be part of a cycle.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
-use std::thread::ThreadId;
-use std::time::Duration;
+use std::thread::{Thread, ThreadId};
+use std::time::Instant;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 
 use super::error::{Access, BlockId, Blocker, MatrixId, ThreadLabel, WaitEdge};
 
 /// A block of a matrix, as the graph knows it.
 pub(crate) type BlockKey = (MatrixId, usize);
-
-/// How often a waiting thread searches the graph again, unless the registry says otherwise.
-pub(crate) const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_millis(5);
 
 /// A deadlock tracker shared by a family of [`SharedMatrix`](super::SharedMatrix) values.
 ///
@@ -64,45 +66,18 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// A new registry with its own, empty wait-for graph, checked every 5 ms while a thread
-    /// waits.
+    /// A new registry with its own, empty wait-for graph.
     ///
     /// # Examples
     ///
     /// ```
     /// let registry = parmat::sync::Registry::new();
-    /// assert_eq!(registry.check_interval(), std::time::Duration::from_millis(5));
+    /// assert_eq!((registry.holds(), registry.waiting()), (0, 0));
     /// ```
     pub fn new() -> Registry {
-        Registry::with_check_interval(DEFAULT_CHECK_INTERVAL)
-    }
-
-    /// A new registry whose waiting threads search the graph again every `interval`.
-    ///
-    /// Cycles are found at once when the request that closes them starts to wait; the
-    /// periodic search is a second line for cycles completed while a thread already waits.
-    /// A shorter interval finds those sooner and costs a little CPU per waiting thread.
-    ///
-    /// # Panics
-    ///
-    /// If `interval` is zero.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let registry = parmat::sync::Registry::with_check_interval(Duration::from_millis(1));
-    /// assert_eq!(registry.check_interval(), Duration::from_millis(1));
-    /// ```
-    pub fn with_check_interval(interval: Duration) -> Registry {
-        assert!(
-            !interval.is_zero(),
-            "Registry::with_check_interval: the interval must be longer than zero"
-        );
         Registry {
             tracker: Arc::new(Tracker {
                 graph: Mutex::new(Graph::default()),
-                check_interval: interval,
             }),
         }
     }
@@ -121,18 +96,6 @@ impl Registry {
     pub fn global() -> Registry {
         static GLOBAL: OnceLock<Registry> = OnceLock::new();
         GLOBAL.get_or_init(Registry::new).clone()
-    }
-
-    /// How often a waiting thread searches the graph again.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let interval = parmat::sync::Registry::global().check_interval();
-    /// assert!(interval <= std::time::Duration::from_millis(10));
-    /// ```
-    pub fn check_interval(&self) -> Duration {
-        self.tracker.check_interval
     }
 
     /// Whether `self` and `other` are handles to the same graph.
@@ -197,7 +160,6 @@ impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let graph = self.tracker.graph.lock();
         f.debug_struct("Registry")
-            .field("check_interval", &self.tracker.check_interval)
             .field("holds", &graph.count_holds())
             .field("waiting", &graph.waiting.len())
             .finish()
@@ -246,27 +208,72 @@ impl Holders {
     fn count(&self) -> usize {
         usize::from(self.writer.is_some()) + self.readers.iter().map(|r| r.1).sum::<usize>()
     }
+
+    fn reads(&self, thread: ThreadId) -> bool {
+        self.readers.iter().any(|r| r.0 == thread)
+    }
 }
 
-/// What one waiting thread waits for.
-#[derive(Clone, Copy)]
+/// What a thread asks for.
+#[derive(Clone, Debug)]
+pub(crate) enum Request {
+    /// One block, for read or write.
+    One { block: BlockKey, access: Access },
+    /// Read access to all of `blocks` at once (a snapshot): granted when none of them is
+    /// held for write, never one by one.
+    AllRead { blocks: Vec<BlockKey> },
+}
+
+impl Request {
+    fn wants(&self, key: BlockKey) -> bool {
+        match self {
+            Request::One { block, .. } => *block == key,
+            Request::AllRead { blocks } => blocks.contains(&key),
+        }
+    }
+}
+
+/// A waiting thread: what it asks for, when it started to wait (a ticket, increasing), and
+/// how to wake it.
 struct Wait {
-    block: BlockKey,
-    access: Access,
+    request: Request,
+    ticket: u64,
+    /// A snapshot asked by a thread that held nothing: writers that hold nothing and ask
+    /// later let it go first.
+    reserving: bool,
+    thread: Thread,
+}
+
+/// Why a request was not granted; the caller turns it into a [`LockError`](super::LockError)
+/// with the names it knows.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// The caller holds `block` with `held`, so its request would wait for itself.
+    AlreadyHeld { block: BlockKey, held: Access },
+    /// Waiting would close this cycle.
+    Deadlock(Vec<WaitEdge>),
+    /// The deadline passed while `block` still stood in the way.
+    Timeout { block: BlockKey },
+    /// Not available at once (`block` stands in the way), and the caller would not wait.
+    WouldBlock { block: BlockKey },
 }
 
 #[derive(Default)]
 struct Graph {
     holders: WordMap<BlockKey, Holders>,
     waiting: WordMap<ThreadId, Wait>,
+    /// How many of the waits are reserving snapshots (when none, writers need not look).
+    reserving: usize,
+    next_ticket: u64,
     /// Names of the matrices that have one, for the messages.
     names: WordMap<MatrixId, Arc<str>>,
 }
 
-/// An edge of a cycle while the graph is locked: plain ids, turned into labels afterwards.
+/// An edge while the graph is locked: plain ids, turned into labels afterwards.
 struct RawEdge {
     waiter: ThreadId,
-    wait: Wait,
+    block: BlockKey,
+    access: Access,
     cause: Blocker,
     blocker: ThreadId,
 }
@@ -276,31 +283,131 @@ impl Graph {
         self.holders.values().map(Holders::count).sum()
     }
 
-    /// The threads `waiter` waits for, and why.
-    fn blockers(&self, waiter: ThreadId, wait: Wait) -> Vec<(ThreadId, Blocker)> {
-        let mut out = Vec::new();
-        if let Some(holders) = self.holders.get(&wait.block) {
-            if let Some(writer) = holders.writer {
-                out.push((writer, Blocker::Holds(Access::Write)));
+    /// Whether `thread` holds no lock of the registry. A scan of every block, needed only
+    /// while a snapshot reserves its blocks (and when one starts to wait).
+    fn holds_nothing(&self, thread: ThreadId) -> bool {
+        !self
+            .holders
+            .values()
+            .any(|holders| holders.writer == Some(thread) || holders.reads(thread))
+    }
+
+    /// Whether a reserving snapshot that waits wants `block`.
+    fn reserved(&self, block: BlockKey) -> bool {
+        self.reserving > 0
+            && self
+                .waiting
+                .values()
+                .any(|wait| wait.reserving && wait.request.wants(block))
+    }
+
+    /// Grants one block at once if nothing stands in its way (`Ok(false)` if something
+    /// does): the path of every uncontended lock, with one lookup of the block.
+    fn grant_now(
+        &mut self,
+        block: BlockKey,
+        access: Access,
+        thread: ThreadId,
+    ) -> Result<bool, Refusal> {
+        let deferred =
+            access == Access::Write && self.reserved(block) && self.holds_nothing(thread);
+        let holders = self.holders.entry(block).or_default();
+        if holders.writer == Some(thread) {
+            return Err(Refusal::AlreadyHeld {
+                block,
+                held: Access::Write,
+            });
+        }
+        match access {
+            Access::Read => {
+                if holders.writer.is_some() {
+                    return Ok(false);
+                }
+                match holders.readers.iter_mut().find(|r| r.0 == thread) {
+                    Some(reader) => reader.1 += 1,
+                    None => holders.readers.push((thread, 1)),
+                }
             }
-            if wait.access == Access::Write {
-                out.extend(
-                    holders
-                        .readers
-                        .iter()
-                        .map(|&(reader, _)| (reader, Blocker::Holds(Access::Read))),
-                );
+            Access::Write => {
+                if holders.reads(thread) {
+                    return Err(Refusal::AlreadyHeld {
+                        block,
+                        held: Access::Read,
+                    });
+                }
+                if holders.writer.is_some() || !holders.readers.is_empty() || deferred {
+                    return Ok(false);
+                }
+                holders.writer = Some(thread);
             }
         }
-        if wait.access == Access::Read {
-            out.extend(
-                self.waiting
-                    .iter()
-                    .filter(|&(&t, w)| {
-                        t != waiter && w.block == wait.block && w.access == Access::Write
-                    })
-                    .map(|(&t, _)| (t, Blocker::QueuedWriter)),
-            );
+        Ok(true)
+    }
+
+    /// A lock `thread` holds that `request` would have to wait for: the thread would wait
+    /// for itself. (A read of a block the thread already reads is granted, not refused.)
+    fn own_conflict(&self, thread: ThreadId, request: &Request) -> Option<(BlockKey, Access)> {
+        match request {
+            Request::One { block, access } => {
+                let holders = self.holders.get(block)?;
+                if holders.writer == Some(thread) {
+                    Some((*block, Access::Write))
+                } else if *access == Access::Write && holders.reads(thread) {
+                    Some((*block, Access::Read))
+                } else {
+                    None
+                }
+            }
+            Request::AllRead { blocks } => blocks.iter().find_map(|block| {
+                let holders = self.holders.get(block)?;
+                (holders.writer == Some(thread)).then_some((*block, Access::Write))
+            }),
+        }
+    }
+
+    /// The threads that stand in the way of `thread`'s `request` right now, one edge each
+    /// (with `ticket`, the request's place in the order of waits). Empty exactly when the
+    /// request can be granted; while the thread waits, these are its wait-for edges.
+    fn blockers(&self, thread: ThreadId, request: &Request, ticket: u64) -> Vec<RawEdge> {
+        let mut out = Vec::new();
+        let mut edge = |block: BlockKey, access: Access, cause: Blocker, blocker: ThreadId| {
+            if blocker != thread {
+                out.push(RawEdge {
+                    waiter: thread,
+                    block,
+                    access,
+                    cause,
+                    blocker,
+                });
+            }
+        };
+        match request {
+            Request::One { block, access } => {
+                if let Some(holders) = self.holders.get(block) {
+                    if let Some(writer) = holders.writer {
+                        edge(*block, *access, Blocker::Holds(Access::Write), writer);
+                    }
+                    if *access == Access::Write {
+                        for &(reader, _) in &holders.readers {
+                            edge(*block, *access, Blocker::Holds(Access::Read), reader);
+                        }
+                    }
+                }
+                if *access == Access::Write && self.reserving > 0 && self.holds_nothing(thread) {
+                    for (&snapshot, wait) in &self.waiting {
+                        if wait.reserving && wait.ticket < ticket && wait.request.wants(*block) {
+                            edge(*block, *access, Blocker::Snapshot, snapshot);
+                        }
+                    }
+                }
+            }
+            Request::AllRead { blocks } => {
+                for block in blocks {
+                    if let Some(writer) = self.holders.get(block).and_then(|h| h.writer) {
+                        edge(*block, Access::Read, Blocker::Holds(Access::Write), writer);
+                    }
+                }
+            }
         }
         out
     }
@@ -320,16 +427,12 @@ impl Graph {
         visited: &mut HashSet<ThreadId>,
         path: &mut Vec<RawEdge>,
     ) -> bool {
-        let Some(&wait) = self.waiting.get(&node) else {
+        let Some(wait) = self.waiting.get(&node) else {
             return false;
         };
-        for (next, cause) in self.blockers(node, wait) {
-            path.push(RawEdge {
-                waiter: node,
-                wait,
-                cause,
-                blocker: next,
-            });
+        for edge in self.blockers(node, &wait.request, wait.ticket) {
+            let next = edge.blocker;
+            path.push(edge);
             if next == start || (visited.insert(next) && self.search(next, start, visited, path)) {
                 return true;
             }
@@ -347,35 +450,20 @@ impl Graph {
         raw.into_iter()
             .map(|edge| WaitEdge {
                 waiter: label(edge.waiter),
-                access: edge.wait.access,
+                access: edge.access,
                 block: BlockId {
-                    matrix: edge.wait.block.0,
-                    matrix_name: self.names.get(&edge.wait.block.0).map(|n| n.to_string()),
-                    block: edge.wait.block.1,
+                    matrix: edge.block.0,
+                    matrix_name: self.names.get(&edge.block.0).map(|n| n.to_string()),
+                    block: edge.block.1,
                 },
                 cause: edge.cause,
                 blocker: label(edge.blocker),
             })
             .collect()
     }
-}
 
-/// The shared state behind a [`Registry`].
-pub(crate) struct Tracker {
-    graph: Mutex<Graph>,
-    check_interval: Duration,
-}
-
-impl Tracker {
-    pub(crate) fn check_interval(&self) -> Duration {
-        self.check_interval
-    }
-
-    /// Records that `thread` now holds `block` (and no longer waits for it).
-    pub(crate) fn acquired(&self, block: BlockKey, access: Access, thread: ThreadId) {
-        let mut graph = self.graph.lock();
-        graph.waiting.remove(&thread);
-        let holders = graph.holders.entry(block).or_default();
+    fn hold(&mut self, block: BlockKey, access: Access, thread: ThreadId) {
+        let holders = self.holders.entry(block).or_default();
         match access {
             Access::Write => holders.writer = Some(thread),
             Access::Read => match holders.readers.iter_mut().find(|r| r.0 == thread) {
@@ -385,17 +473,24 @@ impl Tracker {
         }
     }
 
-    /// Records that `thread` is about to release `block`.
-    pub(crate) fn released(&self, block: BlockKey, access: Access, thread: ThreadId) {
-        let mut graph = self.graph.lock();
-        let Some(holders) = graph.holders.get_mut(&block) else {
+    fn grant(&mut self, request: &Request, thread: ThreadId) {
+        match request {
+            Request::One { block, access } => self.hold(*block, *access, thread),
+            Request::AllRead { blocks } => {
+                for &block in blocks {
+                    self.hold(block, Access::Read, thread);
+                }
+            }
+        }
+    }
+
+    fn unhold(&mut self, block: BlockKey, access: Access, thread: ThreadId) {
+        let Some(holders) = self.holders.get_mut(&block) else {
             return;
         };
         match access {
             Access::Write => {
-                if holders.writer == Some(thread) {
-                    holders.writer = None;
-                }
+                holders.writer.take_if(|writer| *writer == thread);
             }
             Access::Read => {
                 if let Some(at) = holders.readers.iter().position(|r| r.0 == thread) {
@@ -406,42 +501,131 @@ impl Tracker {
                 }
             }
         }
-        // The entry stays (with its reader list's allocation) for the next lock of the
-        // block; `forget_matrix` removes it with its matrix.
+        // The holders entry stays (with its reader list's allocation) for the next lock of
+        // the block; `forget_matrix` removes it with its matrix.
     }
 
-    /// Records that `thread` starts to wait for `block` and searches for a cycle through
-    /// it. On a cycle the wait is withdrawn and the cycle returned.
-    pub(crate) fn begin_wait(
-        &self,
-        block: BlockKey,
-        access: Access,
-        thread: ThreadId,
-    ) -> Result<(), Vec<WaitEdge>> {
-        let mut graph = self.graph.lock();
-        graph.waiting.insert(thread, Wait { block, access });
-        Self::refuse_on_cycle(&mut graph, thread)
-    }
-
-    /// Searches again for a cycle through the waiting `thread`; on one, withdraws the wait.
-    pub(crate) fn check_wait(&self, thread: ThreadId) -> Result<(), Vec<WaitEdge>> {
-        let mut graph = self.graph.lock();
-        Self::refuse_on_cycle(&mut graph, thread)
-    }
-
-    fn refuse_on_cycle(graph: &mut Graph, thread: ThreadId) -> Result<(), Vec<WaitEdge>> {
-        match graph.cycle_through(thread) {
-            None => Ok(()),
-            Some(raw) => {
-                graph.waiting.remove(&thread);
-                Err(graph.describe(raw))
+    /// Wakes every waiting thread whose request names `block`.
+    fn wake_waiters_of(&self, block: BlockKey) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        for wait in self.waiting.values() {
+            if wait.request.wants(block) {
+                wait.thread.unpark();
             }
         }
     }
 
-    /// Withdraws the wait of `thread` (its timer ran out).
-    pub(crate) fn end_wait(&self, thread: ThreadId) {
-        self.graph.lock().waiting.remove(&thread);
+    /// Withdraws `thread`'s wait; when it was a reserving snapshot, wakes the writers that
+    /// let it go first.
+    fn withdraw(&mut self, thread: ThreadId) -> Option<Wait> {
+        let wait = self.waiting.remove(&thread)?;
+        self.reserving -= usize::from(wait.reserving);
+        if wait.reserving
+            && let Request::AllRead { blocks } = &wait.request
+        {
+            for &block in blocks {
+                self.wake_waiters_of(block);
+            }
+        }
+        Some(wait)
+    }
+}
+
+/// The shared state behind a [`Registry`].
+pub(crate) struct Tracker {
+    graph: Mutex<Graph>,
+}
+
+impl Tracker {
+    /// Grants `block` with `access` to `thread` if nothing stands in its way now; never
+    /// waits.
+    pub(crate) fn try_acquire(
+        &self,
+        block: BlockKey,
+        access: Access,
+        thread: ThreadId,
+    ) -> Result<(), Refusal> {
+        match self.graph.lock().grant_now(block, access, thread)? {
+            true => Ok(()),
+            false => Err(Refusal::WouldBlock { block }),
+        }
+    }
+
+    /// Grants `request` to `thread`, waiting (until `deadline`, if any) for the threads in
+    /// its way. Refuses at once, without waiting, a request the thread would wait for
+    /// itself on, or whose wait would close a cycle.
+    pub(crate) fn acquire(
+        &self,
+        request: Request,
+        thread: ThreadId,
+        deadline: Option<Instant>,
+    ) -> Result<(), Refusal> {
+        let mut graph = self.graph.lock();
+        if let Request::One { block, access } = request {
+            if graph.grant_now(block, access, thread)? {
+                return Ok(());
+            }
+        } else {
+            if let Some((block, held)) = graph.own_conflict(thread, &request) {
+                return Err(Refusal::AlreadyHeld { block, held });
+            }
+            if graph.blockers(thread, &request, u64::MAX).is_empty() {
+                graph.grant(&request, thread);
+                return Ok(());
+            }
+        }
+        let ticket = graph.next_ticket;
+        graph.next_ticket += 1;
+        let reserving = matches!(request, Request::AllRead { .. }) && graph.holds_nothing(thread);
+        graph.reserving += usize::from(reserving);
+        graph.waiting.insert(
+            thread,
+            Wait {
+                request,
+                ticket,
+                reserving,
+                thread: std::thread::current(),
+            },
+        );
+        if let Some(cycle) = graph.cycle_through(thread) {
+            graph.withdraw(thread);
+            return Err(Refusal::Deadlock(graph.describe(cycle)));
+        }
+        loop {
+            let first = {
+                let wait = &graph.waiting[&thread];
+                graph
+                    .blockers(thread, &wait.request, wait.ticket)
+                    .first()
+                    .map(|edge| edge.block)
+            };
+            let Some(block) = first else {
+                let wait = graph.withdraw(thread).expect("the thread waits");
+                graph.grant(&wait.request, thread);
+                return Ok(());
+            };
+            let now = Instant::now();
+            if deadline.is_some_and(|deadline| now >= deadline) {
+                graph.withdraw(thread);
+                return Err(Refusal::Timeout { block });
+            }
+            // A release made between this check and the park unparks the thread first, and
+            // the park then returns at once: no wake-up is lost.
+            MutexGuard::unlocked(&mut graph, || match deadline {
+                None => std::thread::park(),
+                Some(deadline) => std::thread::park_timeout(deadline - now),
+            });
+        }
+    }
+
+    /// Records that `thread` has released `block` (its lock is already unlocked) and wakes
+    /// the threads that wait for the block.
+    pub(crate) fn release(&self, block: BlockKey, access: Access, thread: ThreadId) {
+        let mut graph = self.graph.lock();
+        graph.unhold(block, access, thread);
+        graph.wake_waiters_of(block);
     }
 
     /// Records a matrix's name for the messages.
@@ -499,70 +683,185 @@ pub(crate) fn current_thread() -> ThreadId {
 mod tests {
     use super::*;
 
-    fn other_thread() -> ThreadId {
-        std::thread::spawn(|| std::thread::current().id())
-            .join()
-            .unwrap()
-    }
-
     const X: MatrixId = MatrixId(u64::MAX - 1);
     const Y: MatrixId = MatrixId(u64::MAX);
 
-    /// A cycle closed by a hold recorded after both waits began is found by the periodic
-    /// search, reported to exactly one of the threads.
-    #[test]
-    fn periodic_search_finds_a_cycle_closed_by_a_late_hold() {
-        let registry = Registry::new();
-        let tracker = registry.tracker();
-        let (a, b) = (current_thread(), other_thread());
-        tracker.acquired((X, 0), Access::Write, a);
-        // b waits for X0 (held by a): no cycle.
-        assert!(tracker.begin_wait((X, 0), Access::Write, b).is_ok());
-        // a waits for Y0, which nobody is recorded to hold yet: no cycle.
-        assert!(tracker.begin_wait((Y, 0), Access::Write, a).is_ok());
-        // b's hold of Y0 is recorded late (as if it took Y0 just before the graph knew).
-        {
-            let mut graph = tracker.graph.lock();
-            graph.holders.entry((Y, 0)).or_default().writer = Some(b);
-        }
-        let cycle = tracker.check_wait(a).expect_err("the cycle a → b → a");
-        assert_eq!(cycle.len(), 2);
-        assert_eq!(cycle[0].waiter.id, a);
-        assert_eq!(cycle[0].blocker.id, b);
-        assert_eq!(cycle[1].waiter.id, b);
-        assert_eq!(cycle[1].blocker.id, a);
-        // a's wait was withdrawn: b no longer sees a cycle.
-        assert!(tracker.check_wait(b).is_ok());
-        assert_eq!(registry.waiting(), 1);
+    fn one(block: BlockKey, access: Access) -> Request {
+        Request::One { block, access }
     }
 
-    /// A reader queued behind a waiting writer waits for it.
+    /// Puts `thread` in the graph as waiting for `request`, as `acquire` does, and returns
+    /// the cycle its wait closes, if any.
+    fn begin_wait(graph: &mut Graph, thread: ThreadId, request: Request) -> Option<Vec<RawEdge>> {
+        let ticket = graph.next_ticket;
+        graph.next_ticket += 1;
+        let reserving = matches!(request, Request::AllRead { .. }) && graph.holds_nothing(thread);
+        graph.reserving += usize::from(reserving);
+        graph.waiting.insert(
+            thread,
+            Wait {
+                request,
+                ticket,
+                reserving,
+                thread: std::thread::current(),
+            },
+        );
+        graph.cycle_through(thread)
+    }
+
+    fn threads(count: usize) -> Vec<ThreadId> {
+        (0..count)
+            .map(|_| {
+                std::thread::spawn(|| std::thread::current().id())
+                    .join()
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    /// AB/BA: the second wait closes the cycle and only it is reported.
     #[test]
-    fn readers_wait_for_queued_writers() {
-        let registry = Registry::new();
-        let tracker = registry.tracker();
-        let (r, w) = (current_thread(), other_thread());
-        tracker.acquired((X, 0), Access::Read, r);
-        assert!(tracker.begin_wait((X, 0), Access::Write, w).is_ok());
-        let cycle = tracker
-            .begin_wait((X, 0), Access::Read, r)
-            .expect_err("r → w (queued) → r (holds)");
-        assert_eq!(cycle[0].cause, Blocker::QueuedWriter);
-        assert_eq!(cycle[1].cause, Blocker::Holds(Access::Read));
+    fn the_wait_that_closes_a_cycle_finds_it() {
+        let t = threads(2);
+        let mut graph = Graph::default();
+        graph.hold((X, 0), Access::Write, t[0]);
+        graph.hold((Y, 0), Access::Write, t[1]);
+        assert!(begin_wait(&mut graph, t[0], one((Y, 0), Access::Write)).is_none());
+        let cycle = begin_wait(&mut graph, t[1], one((X, 0), Access::Write)).expect("a cycle");
+        assert_eq!(cycle.len(), 2);
+        assert_eq!((cycle[0].waiter, cycle[0].blocker), (t[1], t[0]));
+        assert_eq!((cycle[1].waiter, cycle[1].blocker), (t[0], t[1]));
+    }
+
+    /// Readers do not wait for readers, nor for a writer that only waits.
+    #[test]
+    fn only_holders_stand_in_the_way_of_a_single_block() {
+        let t = threads(3);
+        let mut graph = Graph::default();
+        graph.hold((X, 0), Access::Read, t[0]);
+        assert!(
+            graph
+                .blockers(t[1], &one((X, 0), Access::Read), u64::MAX)
+                .is_empty()
+        );
+        assert!(begin_wait(&mut graph, t[1], one((X, 0), Access::Write)).is_none());
+        assert!(
+            graph
+                .blockers(t[2], &one((X, 0), Access::Read), u64::MAX)
+                .is_empty()
+        );
+        let edges = graph.blockers(t[2], &one((X, 0), Access::Write), u64::MAX);
+        assert_eq!(edges.len(), 1);
+        assert_eq!(edges[0].cause, Blocker::Holds(Access::Read));
+    }
+
+    /// A thread that already reads a block reads it again; any other request of a block it
+    /// holds is its own conflict.
+    #[test]
+    fn own_locks_are_conflicts_except_a_second_read() {
+        let t = threads(1)[0];
+        let mut graph = Graph::default();
+        graph.hold((X, 0), Access::Read, t);
+        graph.hold((X, 1), Access::Write, t);
+        assert!(graph.own_conflict(t, &one((X, 0), Access::Read)).is_none());
+        assert_eq!(
+            graph.own_conflict(t, &one((X, 0), Access::Write)),
+            Some(((X, 0), Access::Read))
+        );
+        assert_eq!(
+            graph.own_conflict(t, &one((X, 1), Access::Read)),
+            Some(((X, 1), Access::Write))
+        );
+        let all = Request::AllRead {
+            blocks: vec![(X, 0), (X, 1)],
+        };
+        assert_eq!(graph.own_conflict(t, &all), Some(((X, 1), Access::Write)));
+    }
+
+    /// A waiting snapshot of a thread that holds nothing goes before writers that hold
+    /// nothing and come later, not before writers that hold a lock or came first.
+    #[test]
+    fn a_waiting_snapshot_goes_before_later_writers_that_hold_nothing() {
+        let t = threads(4);
+        let (holder, snapshot, idle, busy) = (t[0], t[1], t[2], t[3]);
+        let mut graph = Graph::default();
+        graph.hold((X, 0), Access::Write, holder);
+        graph.hold((Y, 0), Access::Write, busy);
+        let all = Request::AllRead {
+            blocks: vec![(X, 0), (X, 1)],
+        };
+        assert!(begin_wait(&mut graph, snapshot, all).is_none());
+        assert!(graph.waiting[&snapshot].reserving);
+        let edges = graph.blockers(idle, &one((X, 1), Access::Write), u64::MAX);
+        assert_eq!(edges.len(), 1);
+        assert_eq!(
+            (edges[0].cause, edges[0].blocker),
+            (Blocker::Snapshot, snapshot)
+        );
+        assert!(
+            graph
+                .blockers(busy, &one((X, 1), Access::Write), u64::MAX)
+                .is_empty()
+        );
+        assert!(
+            graph
+                .blockers(idle, &one((X, 1), Access::Write), 0)
+                .is_empty()
+        );
+        // Readers are never held back by a snapshot.
+        assert!(
+            graph
+                .blockers(idle, &one((X, 1), Access::Read), u64::MAX)
+                .is_empty()
+        );
     }
 
     #[test]
     fn holds_are_counted_and_released() {
+        let me = threads(1)[0];
+        let mut graph = Graph::default();
+        graph.hold((X, 0), Access::Read, me);
+        graph.hold((X, 0), Access::Read, me);
+        graph.hold((X, 1), Access::Write, me);
+        assert_eq!(graph.count_holds(), 3);
+        assert!(!graph.holds_nothing(me));
+        graph.unhold((X, 0), Access::Read, me);
+        graph.unhold((X, 0), Access::Read, me);
+        graph.unhold((X, 1), Access::Write, me);
+        assert_eq!(graph.count_holds(), 0);
+        assert!(graph.holds_nothing(me));
+        // A release of something not held changes nothing.
+        graph.unhold((X, 1), Access::Write, me);
+        assert_eq!(graph.count_holds(), 0);
+    }
+
+    /// `acquire` waits for a release on another thread, and times out on a deadline.
+    #[test]
+    fn acquire_waits_for_a_release_and_honours_its_deadline() {
         let registry = Registry::new();
         let tracker = registry.tracker();
         let me = current_thread();
-        tracker.acquired((X, 0), Access::Read, me);
-        tracker.acquired((X, 0), Access::Read, me);
-        tracker.acquired((X, 1), Access::Write, me);
-        assert_eq!(registry.holds(), 3);
-        tracker.released((X, 0), Access::Read, me);
-        tracker.released((X, 0), Access::Read, me);
-        tracker.released((X, 1), Access::Write, me);
-        assert_eq!(registry.holds(), 0);
+        tracker
+            .acquire(one((X, 0), Access::Write), me, None)
+            .unwrap();
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| {
+                let other = current_thread();
+                let soon = Instant::now() + std::time::Duration::from_millis(5);
+                let timed_out = tracker.acquire(one((X, 0), Access::Read), other, Some(soon));
+                assert!(matches!(timed_out, Err(Refusal::Timeout { block: (X, 0) })));
+                tracker
+                    .acquire(one((X, 0), Access::Read), other, None)
+                    .unwrap();
+                tracker.release((X, 0), Access::Read, other);
+            });
+            while !waiter.is_finished() && registry.waiting() == 0 {
+                std::thread::yield_now();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            tracker.release((X, 0), Access::Write, me);
+            waiter.join().unwrap();
+        });
+        assert_eq!((registry.holds(), registry.waiting()), (0, 0));
     }
 }
