@@ -19,6 +19,12 @@ use parmat::{MatMut, MatRef, Matrix, matrix};
 /// Generous bound for any one scenario: far above what each needs, far below CI's patience.
 const WATCHDOG: Duration = Duration::from_secs(20);
 
+/// `full` normally, `small` under Miri (scripts/miri.sh), which runs code about a thousand
+/// times slower: the same scenario, fewer rounds.
+const fn rounds(full: usize, small: usize) -> usize {
+    if cfg!(miri) { small } else { full }
+}
+
 /// Runs `scenario` on its own thread and returns its result; fails if it has not finished
 /// within `limit` (a hang), and passes its panic on if it panicked.
 fn watchdog<R: Send + 'static>(
@@ -223,7 +229,7 @@ fn ab_ba_deadlock_is_refused_to_one_thread_and_the_other_commits() {
 #[test]
 fn dining_philosophers_ring_never_hangs_and_everyone_commits() {
     const PHILOSOPHERS: usize = 5;
-    const MEALS: usize = 20;
+    const MEALS: usize = rounds(20, 3);
     watchdog("philosophers", WATCHDOG, || {
         let registry = Registry::new();
         let forks =
@@ -611,6 +617,7 @@ fn readers_share_blocks_and_a_thread_never_waits_for_itself() {
 /// are seen whole or not at all.
 #[test]
 fn snapshots_never_see_half_of_a_multi_block_update() {
+    const UPDATES: usize = rounds(300, 10);
     watchdog("snapshots", WATCHDOG, || {
         let m = SharedMatrix::with_registry(Matrix::<i64>::zeros(12, 3), 2, &Registry::new());
         let all: Vec<usize> = (0..m.blocks()).rev().collect();
@@ -619,7 +626,7 @@ fn snapshots_never_see_half_of_a_multi_block_update() {
             s.spawn(|| {
                 // Set even if this thread panics, so the reader stops.
                 let _done = SetOnDrop(&done);
-                for _ in 0..300 {
+                for _ in 0..UPDATES {
                     m.update_blocks(&all, |views| {
                         for view in views.iter_mut() {
                             for i in 0..view.rows() {
@@ -645,7 +652,10 @@ fn snapshots_never_see_half_of_a_multi_block_update() {
                 }
             });
         });
-        assert_eq!(m.snapshot().unwrap(), Matrix::from_fn(12, 3, |_, _| 300));
+        assert_eq!(
+            m.snapshot().unwrap(),
+            Matrix::from_fn(12, 3, |_, _| UPDATES as i64)
+        );
     });
 }
 
@@ -938,7 +948,9 @@ fn stress(threads: usize, updates: usize) {
 /// 8 writers × 10,000 random multi-block updates (about a second in a debug build).
 #[test]
 fn stress_8_writers_10_000_random_multi_block_updates() {
-    watchdog("stress", Duration::from_secs(120), || stress(8, 10_000));
+    watchdog("stress", Duration::from_secs(120), || {
+        stress(rounds(8, 3), rounds(10_000, 20))
+    });
 }
 
 /// A ring of `n` threads: thread `i` holds block `i` and asks for block `i + 1 (mod n)`,
@@ -1007,8 +1019,8 @@ struct Transfers {
 /// first call; the final matrix is the initial one plus every thread's committed changes.
 #[test]
 fn transfers_in_the_callers_order_with_a_snapshot_reader() {
-    const THREADS: usize = 8;
-    const TRANSFERS: usize = 10_000;
+    const THREADS: usize = rounds(8, 3);
+    const TRANSFERS: usize = rounds(10_000, 20);
     const ROWS: usize = 16;
     const COLS: usize = 4;
     const START: i64 = 1_000;
@@ -1160,8 +1172,8 @@ fn transfer(
 /// cycle can form, and the tracker refuses nothing (a refusal here would be a false alarm).
 #[test]
 fn ascending_order_under_contention_is_never_refused() {
-    const THREADS: usize = 8;
-    const ROUNDS: usize = 4_000;
+    const THREADS: usize = rounds(8, 3);
+    const ROUNDS: usize = rounds(4_000, 20);
     const BLOCKS: usize = 4;
     watchdog("ascending", Duration::from_secs(120), || {
         let registry = Registry::new();
