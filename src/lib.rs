@@ -75,9 +75,11 @@
 //! # Sharing a matrix between threads
 //!
 //! [`sync::SharedMatrix`] splits a matrix into row stripes behind reader–writer locks for
-//! programs whose own threads read and update one matrix: shared reads, all-or-nothing
-//! multi-block updates, lock timers (`…_for(timeout)`) and a deadlock tracker that answers
-//! a wait that can never end with [`sync::LockError::Deadlock`] instead of hanging.
+//! programs whose own threads read and update one matrix: shared reads, consistent
+//! snapshots that never take part in a deadlock, all-or-nothing multi-block updates, lock
+//! timers (`…_for(timeout)`) and a deadlock tracker that answers a wait that can never end
+//! with [`sync::LockError::Deadlock`] instead of hanging (only for a real cycle, and only
+//! to the request that would close it).
 //! [`sync::mul_by_depth_parts`] runs reduction-shaped products (large `k`, small output)
 //! with the depth split between workers, summing either in a fixed order or into a shared
 //! matrix under a lock ([`SplitK`] is the lock-free strategy `Auto` uses for them).
