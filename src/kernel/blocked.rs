@@ -43,47 +43,32 @@
 use rayon::prelude::*;
 
 use crate::element::Scalar;
+use crate::kernel::caches::Budgets;
 use crate::kernel::pack::{pack_a_panel, pack_b_panel, pack_b_panels};
-use crate::kernel::{L2_BUDGET_BYTES, Microkernel};
+use crate::kernel::{Microkernel, budgets};
 use crate::matrix::{MatMut, MatRef};
 
-/// Bytes of an A micro-panel (`MR × kc`), which sets the depth of a block (`kc`): the
-/// portable kernel's, and the hand-written kernels' on products too tall for
-/// [`DEEP_A_PANEL_BYTES`] (measured: docs/tuning-notes.md#depth-blocks).
-const A_PANEL_BYTES: usize = 16 * 1024;
-/// Bytes of an A micro-panel for the hand-written kernels while A's depth slice (`m × kc`)
-/// takes at most [`DEEP_A_SLICE_BYTES`]: `kc` is then 512 for every one of them (the most
-/// `Blocking` allows; f32 and i32 reach it at 16 KiB already, f64 and i64 went from 256).
-///
-/// The panel does not stay in L1 in any case (each microkernel call streams an `NR × kc`
-/// panel of B through L1 as well); what the depth decides is how often C is read back
-/// and written: once per depth block, so f64 and i64 pass over C half as often. The
-/// portable kernel keeps [`A_PANEL_BYTES`], where the deeper block was slower (measured:
-/// docs/tuning-notes.md#depth-blocks).
-const DEEP_A_PANEL_BYTES: usize = 32 * 1024;
-/// Most bytes of A's depth slice (`m × kc`) for the deeper block of
-/// [`DEEP_A_PANEL_BYTES`]: 16 MiB, up to 4096 rows of f64, the tallest products measured.
-/// Doubling the depth halves the width of a block of B (which fills L2 either way), and
-/// every column block reads A's whole depth slice again: the deeper block makes that
-/// twice as many reads, from L3 while the slice stays there, from memory once it does not.
-/// The deeper block was ahead at every height up to this bound; taller products were not
-/// measured and keep the shallower block (measured:
-/// docs/tuning-notes.md#depth-blocks-on-tall-products).
-const DEEP_A_SLICE_BYTES: usize = 16 * 1024 * 1024;
+// The cache budgets behind the blocks (`Budgets`, src/kernel/caches.rs) are fractions of
+// the detected caches; what each one sizes and why:
+// - `a_panel` (half of L1d): an A micro-panel (`MR × kc`), which sets the depth of a block
+//   (`kc`), for the portable kernel and for the hand-written kernels on products too tall
+//   for the deep panel (measured: docs/tuning-notes.md#depth-blocks).
+// - `deep_a_panel` (all of L1d): the hand-written kernels' A micro-panel while A's depth
+//   slice (`m × kc`) takes at most `deep_a_slice` (half of L3): `kc` is then 512 for every
+//   one of them on a 32 KiB L1d. The panel does not stay in L1 either way (each
+//   microkernel call streams an `NR × kc` panel of B through it as well); the depth decides
+//   how often C is read back and written, once per depth block, and the deeper block was
+//   ahead at every height up to that slice (docs/tuning-notes.md#depth-blocks-on-tall-products).
+// - `b_block` (all of L2): a worker's packed block of B (`kc × nc`); each A micro-panel is
+//   reused across that many tiles (docs/tuning-notes.md#the-b-block).
+// - `a_block` (a quarter of L3): the most bytes of packed A held at once.
+
 /// Columns of a column-major A (a transposed row-major one) are read in place while they
 /// lie less than this many bytes apart; further apart, every step of a micro-panel is on a
 /// page of its own, and a power-of-two stride maps them all to a few cache sets, so A is
 /// packed. Reading in place won below a 4 KiB stride and not from it (measured:
 /// docs/tuning-notes.md#a-stored-transposed).
 const A_COLUMNS_STRIDE_BYTES: usize = 4096;
-/// Most bytes of packed A held at once.
-const A_BLOCK_BYTES: usize = 8 * 1024 * 1024;
-/// Bytes of a worker's packed block of B (`kc × nc`): the whole of Zen 4's 1 MiB L2, twice
-/// [`L2_BUDGET_BYTES`]. Each A micro-panel is then reused across twice as many tiles before
-/// the next one is fetched, which helps the largest products and leaves smaller ones
-/// unchanged (measured: docs/tuning-notes.md#the-b-block).
-const B_BLOCK_BYTES: usize = 2 * L2_BUDGET_BYTES;
-
 /// Block sizes for one microkernel and element size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Blocking {
@@ -99,40 +84,54 @@ pub(crate) struct Blocking {
 
 impl Blocking {
     /// The blocking the planner counts on: that of a product of up to
-    /// [`DEEP_A_SLICE_BYTES`] of A per depth block. A taller product's shallower depth
+    /// `deep_a_slice` bytes of A per depth block ([`Budgets`]). A taller product's shallower depth
     /// blocks (see [`Blocking::for_rows`]) cut at least as many units of work: its row
     /// chunks are no fewer, and its column blocks are cut as [`Blocking::column_blocks`]
     /// says, whatever their width.
     pub(crate) fn new<S>(kernel: &Microkernel<S>) -> Blocking {
+        Self::new_with(kernel, budgets())
+    }
+
+    /// [`Blocking::new`] for the caches behind `budgets`.
+    pub(crate) fn new_with<S>(kernel: &Microkernel<S>, budgets: &Budgets) -> Blocking {
         let deep = if kernel.simd == crate::kernel::Simd::Portable {
-            A_PANEL_BYTES
+            budgets.a_panel
         } else {
-            DEEP_A_PANEL_BYTES
+            budgets.deep_a_panel
         };
-        Self::with_panel(kernel, deep)
+        Self::with_panel(kernel, deep, budgets)
     }
 
     /// The blocking [`multiply_blocked`] runs a product of `m` rows with: [`Blocking::new`]'s
-    /// while A's depth slice (`m × kc`) takes at most [`DEEP_A_SLICE_BYTES`], the depth of
-    /// [`A_PANEL_BYTES`] beyond. It depends on `m` alone, so every worker count runs the
+    /// while A's depth slice (`m × kc`) takes at most `deep_a_slice` bytes, the depth of an
+    /// `a_panel` beyond ([`Budgets`]). It depends on `m` alone, so every worker count runs the
     /// same depth blocks (and gets the same bits).
     pub(crate) fn for_rows<S>(kernel: &Microkernel<S>, m: usize) -> Blocking {
-        let deep = Self::new(kernel);
+        Self::for_rows_with(kernel, m, budgets())
+    }
+
+    /// [`Blocking::for_rows`] for the caches behind `budgets`.
+    pub(crate) fn for_rows_with<S>(
+        kernel: &Microkernel<S>,
+        m: usize,
+        budgets: &Budgets,
+    ) -> Blocking {
+        let deep = Self::new_with(kernel, budgets);
         let size = std::mem::size_of::<S>().max(1);
-        if m.saturating_mul(deep.kc * size) <= DEEP_A_SLICE_BYTES {
+        if m.saturating_mul(deep.kc * size) <= budgets.deep_a_slice {
             deep
         } else {
-            Self::with_panel(kernel, A_PANEL_BYTES)
+            Self::with_panel(kernel, budgets.a_panel, budgets)
         }
     }
 
-    fn with_panel<S>(kernel: &Microkernel<S>, panel_bytes: usize) -> Blocking {
+    fn with_panel<S>(kernel: &Microkernel<S>, panel_bytes: usize, budgets: &Budgets) -> Blocking {
         let size = std::mem::size_of::<S>().max(1);
         let (mr, nr) = (kernel.mr, kernel.nr);
         let kc = (panel_bytes / (mr * size)).clamp(MIN_DEPTH_BLOCK, 512);
-        let nc = ((B_BLOCK_BYTES / (kc * size)) / nr).clamp(1, 4096 / nr) * nr;
+        let nc = ((budgets.b_block / (kc * size)) / nr).clamp(1, 4096 / nr) * nr;
         let mc = mr;
-        let mc_big = ((A_BLOCK_BYTES / (kc * size)) / mc).max(1) * mc;
+        let mc_big = ((budgets.a_block / (kc * size)) / mc).max(1) * mc;
         Blocking { kc, nc, mc, mc_big }
     }
 
@@ -478,7 +477,7 @@ fn cut_units<'c, S: Scalar>(
     // worker, so each worker must have several row chunks to pay for them.
     let row_chunks = grid.len();
     let whole_b = blocks.len() > 1
-        && depth * n.next_multiple_of(nr) * std::mem::size_of::<S>() <= L2_BUDGET_BYTES
+        && depth * n.next_multiple_of(nr) * std::mem::size_of::<S>() <= budgets().l2
         && row_chunks >= WHOLE_B_ROW_CHUNKS_PER_WORKER * workers;
     let units = if whole_b {
         grid.into_iter().flatten().collect()
@@ -798,6 +797,12 @@ macro_rules! with_kernel_of {
 pub(crate) fn units_for<T: crate::Element>(simd: crate::kernel::Simd, m: usize, n: usize) -> usize {
     with_kernel_of!(T, simd, |kernel| Blocking::new(&kernel)
         .units(m, n, kernel.nr))
+}
+
+/// The blocking of a blocked product of `m` rows for `T`'s microkernel at `simd` (what
+/// [`multiply_blocked`] runs with).
+pub(crate) fn blocking_for<T: crate::Element>(simd: crate::kernel::Simd, m: usize) -> Blocking {
+    with_kernel_of!(T, simd, |kernel| Blocking::for_rows(&kernel, m))
 }
 
 /// The depth of a block (`kc`) for `T`'s microkernel at `simd`: every `kc` of depth, each

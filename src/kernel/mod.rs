@@ -20,6 +20,7 @@
 use crate::element::Scalar;
 
 pub(crate) mod blocked;
+mod caches;
 pub(crate) mod dot;
 mod microkernel;
 pub(crate) mod pack;
@@ -34,20 +35,13 @@ pub(crate) mod aarch64;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86_64;
 
+pub(crate) use caches::budgets;
+pub use caches::{CacheSource, Caches};
 pub(crate) use microkernel::Microkernel;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) use microkernel::TileForms;
 pub(crate) use microkernel::{DirectFn, DotsFn, run_direct};
 pub use simd::Simd;
-
-/// Bytes of the per-core level-2 cache the blocked loops aim to fill about half of.
-///
-/// Zen 4 has 1 MiB of L2 per core; most current x86-64 and ARM cores have 512 KiB – 2 MiB.
-/// Half of 1 MiB keeps the reused block resident while C and A stream past it.
-pub(crate) const L2_BUDGET_BYTES: usize = 512 * 1024;
-
-/// Bytes of the per-core level-1 data cache the innermost working set should fit in.
-pub(crate) const L1_BUDGET_BYTES: usize = 16 * 1024;
 
 /// The hand-written kernel for `S` at `simd`, if that instruction set has one for `S` and
 /// this CPU supports it (so the kernel's instructions can always run).

@@ -8,7 +8,7 @@
 use std::mem::MaybeUninit;
 
 use crate::element::{ElementClass, Scalar};
-use crate::kernel::{L1_BUDGET_BYTES, L2_BUDGET_BYTES};
+use crate::kernel::budgets;
 use crate::matrix::MatRef;
 
 /// `c = a · b` for one band: `a` is `rows × k` (any strides), `b` is `k × n` row-major,
@@ -27,8 +27,9 @@ pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &
         return;
     }
     let size = std::mem::size_of::<S>().max(1);
-    let nc = (L1_BUDGET_BYTES / size).clamp(16, n.max(16));
-    let kc = (L2_BUDGET_BYTES / (size * nc.min(n))).max(4);
+    let budgets = budgets();
+    let nc = (budgets.l1 / size).clamp(16, n.max(16));
+    let kc = (budgets.l2 / (size * nc.min(n))).max(4);
 
     // Short row segments take a path of their own, for two reasons:
     // - For floats, a short segment is one chain of dependent additions per vector, too

@@ -46,6 +46,8 @@ pub struct Plan {
     /// Whether the element type is complex with hand-written kernels, whose cost counts
     /// each multiply-add as four real ones (see `real_multiply_adds_per`).
     pub(super) complex: bool,
+    /// The blocks a packed blocked product runs with, and the caches they come from.
+    pub(super) blocks: Option<(Blocking, Caches)>,
 }
 
 impl Plan {
@@ -141,6 +143,7 @@ impl fmt::Display for Plan {
             shallow_rows,
             direct,
             complex,
+            blocks,
         } = self;
         let class_name = match class {
             _ if *complex => "complex",
@@ -170,10 +173,19 @@ impl fmt::Display for Plan {
                     f,
                     ", small enough for the {kernel_level} kernels to read A and B in place, without packing (up to {DIRECT_MAX_WORK})"
                 )?,
-                Route::Blocked => write!(
-                    f,
-                    ", enough for the packed {kernel_level} kernels (from {MIN_BLOCKED_WORK})"
-                )?,
+                Route::Blocked => {
+                    write!(
+                        f,
+                        ", enough for the packed {kernel_level} kernels (from {MIN_BLOCKED_WORK})"
+                    )?;
+                    if let Some((blocking, caches)) = blocks {
+                        write!(
+                            f,
+                            "; blocks {} deep and {} wide, cut to {caches}",
+                            blocking.kc, blocking.nc
+                        )?;
+                    }
+                }
                 _ if *work < MIN_BLOCKED_WORK && has_kernels => write!(
                     f,
                     ", below the {MIN_BLOCKED_WORK} from which packing for the blocked kernels pays"

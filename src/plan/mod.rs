@@ -42,8 +42,8 @@ pub use crate::workers::min_work_per_worker;
 use std::fmt;
 
 use crate::element::Element;
-use crate::kernel::blocked::{tile_for, units_for};
-use crate::kernel::{Simd, default_direct, kernel_level_for};
+use crate::kernel::blocked::{Blocking, blocking_for, tile_for, units_for};
+use crate::kernel::{Caches, Simd, default_direct, kernel_level_for};
 use crate::workers::{
     DIRECT_MAX_WORK, MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_cost, blocked_limit,
     blocked_workers, multiply_adds, real_multiply_adds_per, worker_cap_with,
@@ -145,5 +145,11 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
             && default_direct::<T>().is_some(),
         complex: real_multiply_adds_per::<T>() > 1
             && kernel_level_for::<T>(Simd::default_level()) != Simd::Portable,
+        blocks: (route == Route::Blocked && depth_parts == 1).then(|| {
+            (
+                blocking_for::<T>(level.supported(), m),
+                crate::machine().caches(),
+            )
+        }),
     }
 }

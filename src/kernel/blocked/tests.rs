@@ -154,7 +154,7 @@ fn tall_products_run_shallower_depth_blocks() {
     for simd in hand_written_levels() {
         let kernel = microkernel_for::<i64>(simd);
         let deep = Blocking::new(&kernel);
-        let tallest = DEEP_A_SLICE_BYTES / (deep.kc * 8);
+        let tallest = crate::kernel::budgets().deep_a_slice / (deep.kc * 8);
         assert_eq!(Blocking::for_rows(&kernel, 1), deep);
         assert_eq!(Blocking::for_rows(&kernel, tallest), deep);
         let shallow = Blocking::for_rows(&kernel, tallest + 1);
@@ -435,7 +435,7 @@ fn whole_b_needs_rows_and_several_blocks() {
         // One column block (a worker's share of rows is then all its work anyway).
         assert!(!whole_b(rows, 2, nr, workers));
         // A depth block of B over the budget.
-        let deep = L2_BUDGET_BYTES / (wide.next_multiple_of(nr) * 8) + 1;
+        let deep = crate::kernel::budgets().l2 / (wide.next_multiple_of(nr) * 8) + 1;
         assert!(!whole_b(rows, deep, wide, workers));
     }
 }
@@ -516,4 +516,45 @@ fn simd_kernels_are_chosen_when_available() {
             assert_eq!(microkernel_for::<Complex<f32>>(simd).simd, complex);
         }
     }
+}
+
+/// The blocks come from the detected caches: `for_rows` is `for_rows_with` the detected
+/// caches' budgets, and other caches give other blocks (smaller L1d, shallower blocks;
+/// larger L2, wider ones).
+#[test]
+fn blocks_are_cut_to_the_detected_caches() {
+    use crate::kernel::Caches;
+    use crate::kernel::caches::Budgets;
+    let kernel = microkernel_for::<f64>(Simd::Portable);
+    let detected = Budgets::for_caches(&Caches::detected());
+    for m in [1, 100, 100_000] {
+        assert_eq!(
+            Blocking::for_rows(&kernel, m),
+            Blocking::for_rows_with(&kernel, m, &detected)
+        );
+    }
+    let caches = |l1d: usize, l2: usize| Caches {
+        l1d,
+        l2,
+        l3: Some(32 << 20),
+        ..Caches::FALLBACK
+    };
+    let base = Blocking::for_rows_with(
+        &kernel,
+        100,
+        &Budgets::for_caches(&caches(32 << 10, 1 << 20)),
+    );
+    let small_l1 = Blocking::for_rows_with(
+        &kernel,
+        100,
+        &Budgets::for_caches(&caches(16 << 10, 1 << 20)),
+    );
+    let big_l2 = Blocking::for_rows_with(
+        &kernel,
+        100,
+        &Budgets::for_caches(&caches(32 << 10, 2 << 20)),
+    );
+    assert_eq!(small_l1.kc * 2, base.kc, "{small_l1:?} vs {base:?}");
+    assert!(big_l2.nc > base.nc, "{big_l2:?} vs {base:?}");
+    assert_eq!(big_l2.kc, base.kc);
 }
