@@ -1,55 +1,68 @@
-//! Parallel dense matrix multiplication that decides how many workers a product deserves.
-//!
-//! # Overview
-//!
-//! `parmat` multiplies dense matrices of any element type — integers, floats, complex
-//! numbers, your own numeric types — with several strategies behind one trait,
-//! [`MulStrategy`]. Its central question is how a product should be split across workers
-//! so that it is as fast as possible and never slower than not splitting it at all: below
-//! some amount of work per worker, handing work to threads costs more than it saves. The
-//! [`Auto`] strategy (used by [`Matrix::par_mul`] and `&a * &b`) measures that question
-//! against constants set on real hardware, and [`plan`](plan()) explains its answer.
-//!
-//! # Examples
+//! Parallel dense matrix multiplication for any element type, on hand-written SIMD kernels,
+//! with as many workers as each product can use.
 //!
 //! ```
-//! use parmat::{matrix, Matrix, RowParallel, Strategy};
+//! use parmat::Matrix;
 //!
-//! let a = Matrix::from_vec(2, 3, vec![1, 2, 3, 4, 5, 6])?;
-//! let b = Matrix::from_fn(3, 2, |i, j| (i + j) as i32);
-//! let c = a.par_mul(&b)?;                                // Auto
-//! assert_eq!(c, matrix![[8, 14], [17, 32]]);
-//! let d = a.mul_with(&b, &RowParallel::default())?;      // a chosen strategy
-//! assert_eq!(&a * &b, d);                                // operator; panics on bad shapes
-//! let s: Strategy = "per-cell".parse()?;                 // chosen at run time
-//! let mut out = Matrix::zeros(2, 2);
-//! parmat::mul_into(&s, a.view(), b.view(), out.view_mut())?;
-//! // C = 2·(Bᵀ·Aᵀ)ᵀ + 1·C on transposed views, no copies of the inputs.
-//! parmat::gemm(&parmat::Auto::default(), 2, b.t(), a.t(), 1, out.view_mut().t())?;
-//! assert_eq!(out, matrix![[24, 42], [51, 96]]);
-//! println!("{}", parmat::plan::<f64>(1000, 1000, 1000)); // what Auto does, and why
+//! let a = Matrix::<f64>::from_fn(300, 200, |i, j| (i + j) as f64);
+//! let b = Matrix::<f64>::from_fn(200, 100, |i, j| (i * j % 7) as f64);
+//! let c = a.par_mul(&b)?; // on the rayon pool, with as many workers as pay off
+//! assert_eq!(c.shape(), (300, 100));
+//! assert_eq!(c[(0, 1)], (0..200).map(|p| (p * (p % 7)) as f64).sum::<f64>());
+//! println!("{}", parmat::plan::<f64>(300, 200, 100)); // what it did, and why
 //! # Ok::<(), parmat::Error>(())
 //! ```
 //!
-//! # Strategies
+//! [`Matrix::par_mul`] (and `&a * &b`) runs [`Auto`]: it reads the shape and the element
+//! type, picks one of the strategies below, and gives the product as many workers as
+//! have enough work each — none for a small product, which then runs on the calling
+//! thread. [`plan`](plan()) says what `Auto` will do and why. The result is the same
+//! whatever the pool: integers exactly (arithmetic wraps, as in release builds), floats
+//! bit for bit for a given strategy and machine.
 //!
-//! | strategy | how it splits the work | pick it when |
+//! # Which strategy
+//!
+//! Use `par_mul` (that is, [`Auto`]) unless you have a reason below. Every strategy
+//! implements [`MulStrategy`]; pass one to [`Matrix::mul_with`], [`mul_into`] or [`gemm`].
+//!
+//! | strategy | what it does | force it when |
 //! |---|---|---|
-//! | [`Serial`] | one worker, cache-blocked i-k-j loop | small products; inside your own parallel loop |
-//! | [`RowParallel`] | each worker owns a band of output rows; A and B shared read-only | many rows; predictable, equals `Serial` bit for bit |
-//! | [`PerCell`] | each output cell is a unit; cells grouped into one chunk per worker | few rows and many columns (a row vector times a matrix) |
-//! | [`Blocked`] | BLIS-style packed blocks around a hand-written AVX-512 / AVX2 / NEON register-tile microkernel ([`Simd`]); workers own tile rows × column blocks; small products of the real types on one worker read A and B in place, without packing | `f32`, `f64`, `i32`, `u32`, `i64`, `u64` (the fastest by far, small products included; not matrix × vector, where `PerCell` is) and, from about 16³, `Complex<f32>`, `Complex<f64>` (x86-64) |
-//! | [`SplitK`] | cuts the shared dimension `k` into parts, one partial product each, summed in part order | a small output of a large depth (4 × 1 000 000 × 4, a row vector times a large matrix) |
-//! | [`Auto`] | asks [`plan`](plan()): the shape picks the one-worker kernel (the hand-written kernels in place for small products of the real SIMD types, blocked for SIMD types from 16³, dot products for a matrix–vector product, the i-k-j loop for a few rows), outputs too small to share are split along `k`, and the worker cap sets the workers | by default |
+//! | [`Auto`] | picks one of the others per product ([`plan`](plan())) and the workers | — the default |
+//! | [`Blocked`] | packed blocks around a hand-written AVX-512 / AVX2 / NEON kernel ([`Simd`]); small products read in place | you want to pin the kernels' instruction set ([`Blocked::with_simd`]); `Auto` already runs it for `f32`, `f64`, `i32`, `u32`, `i64`, `u64` and, from about 16³, `Complex<f32>` and `Complex<f64>` (x86-64) |
+//! | [`RowParallel`] | each worker owns a band of output rows, the i-k-j loop | you need the bits of [`Serial`] with threads; element types without kernels |
+//! | [`PerCell`] | one dot product per output cell, cells shared out | matrix × vector, which `Auto` already sends here |
+//! | [`SplitK`] | the shared dimension cut into parts, added in part order | small outputs of a huge depth (`4 × 1 000 000 × 4`), which `Auto` already sends here |
+//! | [`Serial`] | one thread, the i-k-j loop | a reference, or products inside your own parallel loop (`Auto` also keeps those on their thread) |
 //!
-//! Every strategy accepts views with any strides ([`Matrix::t`] is a transposed view, not
-//! a copy), checks shapes before touching the output, and returns the same integers:
-//! integer arithmetic wraps (two's complement) in every strategy and build profile. When
-//! wrapping is not acceptable, [`Matrix::checked_par_mul`] reports the first overflowing
-//! cell as an error and [`Matrix::widening_par_mul`] accumulates in a wider type
-//! (`i32 × i32 → i64`, …).
-//! Floating-point results agree to rounding; for one strategy they never depend on the
-//! number of workers.
+//! Every strategy takes views with any strides ([`Matrix::t`] is a transposed view, not a
+//! copy), checks the shapes before it writes anything, and can be chosen at run time from
+//! its name (`"blocked".parse::<Strategy>()`). Integer arithmetic wraps in every strategy;
+//! where that is not acceptable, [`Matrix::checked_par_mul`] reports the first overflowing
+//! cell and [`Matrix::widening_par_mul`] accumulates in a wider type (`i32 × i32 → i64`).
+//!
+//! ```
+//! use parmat::{Matrix, RowParallel, Strategy, matrix};
+//!
+//! let a = matrix![[1, 2, 3], [4, 5, 6]];
+//! let b = Matrix::from_fn(3, 2, |i, j| (i + j) as i32);
+//! assert_eq!(a.mul_with(&b, &RowParallel::default())?, matrix![[8, 14], [17, 32]]);
+//! let s: Strategy = "per-cell".parse()?;             // chosen at run time
+//! let mut out = Matrix::zeros(2, 2);
+//! parmat::mul_into(&s, a.view(), b.view(), out.view_mut())?; // into your buffer
+//! // C = 2·(Bᵀ·Aᵀ)ᵀ + 1·C on transposed views, no copies of the inputs.
+//! parmat::gemm(&parmat::Auto::default(), 2, b.t(), a.t(), 1, out.view_mut().t())?;
+//! assert_eq!(out, matrix![[24, 42], [51, 96]]);
+//! # Ok::<(), parmat::Error>(())
+//! ```
+//!
+//! # Errors
+//!
+//! Fallible calls return [`Error`], which names what was wrong, and leave the output as it
+//! was: [`Error::ShapeMismatch`] for operands that do not fit, [`Error::SizeOverflow`] and
+//! [`Error::AllocationFailed`] for products too large to hold, [`Error::InvalidLength`] and
+//! [`Error::InvalidLayout`] for buffers and strides that do not describe a matrix. The
+//! `*` operator panics where `par_mul` returns an error. The variants for batches, exact
+//! integers, names and MPI say so in their documentation.
 //!
 //! # Threading
 //!
@@ -121,16 +134,21 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// rustdoc lists `Matrix`'s methods in the order of these three modules, kept apart so
+// that rustfmt does not sort them: the products (`par_mul`, `mul_with`) first,
+mod products;
+// then constructors and views,
+mod matrix;
+// then the exact-integer products.
+mod exact;
+
 mod batch;
 mod dispatch;
 mod element;
 mod error;
-mod exact;
 mod kernel;
 mod machine;
-mod matrix;
 pub mod plan;
-mod products;
 mod strategy;
 pub mod sync;
 mod workers;
