@@ -121,10 +121,10 @@
 //! The kernels are chosen at run time; `PARMAT_SIMD=portable|neon|avx2|avx512` caps them for a
 //! process and [`Blocked::with_simd`] for one strategy. Measured numbers, the machines and
 //! the commands that produced them are in `docs/performance.md` in the repository; run
-//! `cargo run --release --example compare` (strategies) or `--example peers` (peers) to
-//! see them on yours, and `--example sweep` to time `Auto` against the best of every
-//! strategy and worker count over eight families of shapes (`docs/guide.md` explains
-//! how to read it).
+//! `cargo run --release --example compare` (strategies) or, in the repository's workspace,
+//! `cargo run --release -p parmat-bench --example peers` (peers) to see them on yours, and
+//! `--example sweep` there to time `Auto` against the best of every strategy and worker
+//! count over eight families of shapes (`docs/guide.md` explains how to read it).
 //!
 //! # Rust version
 //!

@@ -291,7 +291,7 @@ pub(crate) enum OneWorkerKernel {
 }
 
 /// The fastest one-worker kernel for an `m×k · k×n` product of `T`, from
-/// `cargo run --release --example sweep -- --detail` (measured:
+/// `cargo run --release -p parmat-bench --example sweep -- --detail` (measured:
 /// docs/tuning-notes.md#what-the-sweep-changed-in-the-planner):
 /// - a matrix–vector product (`n = 1`) of depth at least [`MIN_DOT_DEPTH`] runs one dot
 ///   product per cell: the column of B is contiguous once transposed, and the blocked

@@ -283,7 +283,7 @@ pub struct Calibration {
 
 impl Calibration {
     /// What this calibration measured on the development machine (2-core Zen 4,
-    /// 2026-11-26, `cargo run --release --example sweep -- --calibrated`): fork–join in
+    /// 2026-11-26, `cargo run --release -p parmat-bench --example sweep -- --calibrated`): fork–join in
     /// seconds, then the i-k-j loop (f64, i32) and the blocked kernels (f64) in
     /// multiply-adds per second. There it gives back the crate's constants (measured:
     /// docs/tuning-notes.md#calibration).

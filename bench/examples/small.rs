@@ -4,10 +4,10 @@
 //! `par_mul` (which allocates its result) and the allocation of that result alone.
 //!
 //! ```text
-//! cargo run --release --example small
-//! cargo run --release --example small -- --sizes 2,4,8 --types f64 --rounds 5
-//! cargo run --release --example small -- --batch 10000 --sizes 16,32   # f64 batches
-//! cargo run --release --example small -- --matvec                       # n = 512, 2048, 8192
+//! cargo run --release -p parmat-bench --example small
+//! cargo run --release -p parmat-bench --example small -- --sizes 2,4,8 --types f64 --rounds 5
+//! cargo run --release -p parmat-bench --example small -- --batch 10000 --sizes 16,32   # f64 batches
+//! cargo run --release -p parmat-bench --example small -- --matvec                       # n = 512, 2048, 8192
 //! ```
 //!
 //! With `--matvec`, each size is a matrix × vector and a vector × matrix product of f64 on

@@ -1,9 +1,9 @@
 //! parmat against faer, matrixmultiply, nalgebra and ndarray, side by side in one process.
 //!
 //! ```text
-//! cargo run --release --example peers                       # full table, 1 and 2 threads
-//! cargo run --release --example peers -- --sizes 256,1024 --types f64,i32
-//! cargo run --release --example peers -- --svg docs/img/peers.svg
+//! cargo run --release -p parmat-bench --example peers                       # full table, 1 and 2 threads
+//! cargo run --release -p parmat-bench --example peers -- --sizes 256,1024 --types f64,i32
+//! cargo run --release -p parmat-bench --example peers -- --svg docs/img/peers.svg
 //! ```
 //!
 //! Without `--threads`, the program runs itself once per thread count (1, then all

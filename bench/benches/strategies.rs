@@ -1,8 +1,8 @@
 //! Every strategy at n ∈ {8, 64, 256, 1024}, for f64 and i32, in the global rayon pool.
 //!
 //! ```text
-//! cargo bench --bench strategies                 # all
-//! cargo bench --bench strategies -- 'f64/.*/256' # a subset
+//! cargo bench -p parmat-bench --bench strategies                 # all
+//! cargo bench -p parmat-bench --bench strategies -- 'f64/.*/256' # a subset
 //! ```
 
 use std::time::Duration;

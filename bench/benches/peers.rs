@@ -6,11 +6,11 @@
 //! All implementations use every core: parmat and faer through rayon's global pool,
 //! matrixmultiply (and nalgebra and ndarray, which call it for floats) through its own
 //! threads (`MATMUL_NUM_THREADS`, default: physical cores). For the full table with 1 and
-//! 2 threads and more sizes, run `cargo run --release --example peers`.
+//! 2 threads and more sizes, run `cargo run --release -p parmat-bench --example peers`.
 //!
 //! ```text
-//! cargo bench --bench peers
-//! cargo bench --bench peers -- 'f64/.*/1024'
+//! cargo bench -p parmat-bench --bench peers
+//! cargo bench -p parmat-bench --bench peers -- 'f64/.*/1024'
 //! ```
 
 use std::time::Duration;

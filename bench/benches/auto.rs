@@ -1,10 +1,10 @@
 //! `auto` against `serial` and the best fixed choices on one point of each shape family
-//! of `examples/sweep.rs` (f64, the global rayon pool): a quick check that the planner's
+//! of `bench/examples/sweep.rs` (f64, the global rayon pool): a quick check that the planner's
 //! picks hold up under criterion's statistics.
 //!
 //! ```text
-//! cargo bench --bench auto
-//! cargo bench --bench auto -- 'reduce'   # a subset
+//! cargo bench -p parmat-bench --bench auto
+//! cargo bench -p parmat-bench --bench auto -- 'reduce'   # a subset
 //! ```
 
 use std::time::Duration;

@@ -1,9 +1,9 @@
 //! `parmat::sync` overhead and the split-k reduction comparison.
 //!
 //! ```text
-//! cargo bench --bench sync                       # all
-//! cargo bench --bench sync -- lock/              # uncontended lock–unlock only
-//! cargo bench --bench sync -- split_k/           # shared accumulation vs fixed-order reduction
+//! cargo bench -p parmat-bench --bench sync                       # all
+//! cargo bench -p parmat-bench --bench sync -- lock/              # uncontended lock–unlock only
+//! cargo bench -p parmat-bench --bench sync -- split_k/           # shared accumulation vs fixed-order reduction
 //! ```
 //!
 //! - `lock/{read,write}/…`: one uncontended lock and unlock of a block: a bare parking_lot

@@ -3,12 +3,12 @@
 //! prints auto / oracle (1.00 means auto was as fast as the best choice).
 //!
 //! ```text
-//! cargo run --release --example sweep                       # f64 and i32, every family
-//! cargo run --release --example sweep -- --types f64 --families square,matvec --sizes 64,512
-//! cargo run --release --example sweep -- --detail   # every candidate's time ÷ the oracle's
-//! cargo run --release --example sweep -- --calibrated   # auto with Auto::calibrated()
-//! cargo run --release --example sweep -- --plan 4x1000000x4   # only print auto's plans
-//! cargo run --release --example sweep -- --svg docs/img/auto-vs-oracle.svg \
+//! cargo run --release -p parmat-bench --example sweep                       # f64 and i32, every family
+//! cargo run --release -p parmat-bench --example sweep -- --types f64 --families square,matvec --sizes 64,512
+//! cargo run --release -p parmat-bench --example sweep -- --detail   # every candidate's time ÷ the oracle's
+//! cargo run --release -p parmat-bench --example sweep -- --calibrated   # auto with Auto::calibrated()
+//! cargo run --release -p parmat-bench --example sweep -- --plan 4x1000000x4   # only print auto's plans
+//! cargo run --release -p parmat-bench --example sweep -- --svg docs/img/auto-vs-oracle.svg \
 //!     --overhead-svg docs/img/overhead.svg
 //! ```
 //!
