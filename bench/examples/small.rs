@@ -8,12 +8,20 @@
 //! cargo run --release -p parmat-bench --example small -- --sizes 2,4,8 --types f64 --rounds 5
 //! cargo run --release -p parmat-bench --example small -- --batch 10000 --sizes 16,32   # f64 batches
 //! cargo run --release -p parmat-bench --example small -- --matvec                       # n = 512, 2048, 8192
+//! cargo run --release -p parmat-bench --example small -- --isolated 10                  # n = 16 … 128
 //! ```
 //!
 //! With `--matvec`, each size is a matrix × vector and a vector × matrix product of f64 on
 //! 1 and 2 threads, in GB/s of the matrix read, against faer and a streaming read of the
 //! same matrix (a wrapping integer sum of its values' bits, vectorized with AVX2 where the
 //! CPU has it; on two threads, two halves of its rows side by side).
+//!
+//! With `--isolated MS`, each size is an f64 square product called once after the pool has
+//! been idle for MS milliseconds (its threads asleep), as a program that multiplies now and
+//! then does: the median over `--rounds` calls (at least 15) of `Auto`, of `Blocked` on one
+//! worker and on two, and of an empty `rayon::join` after the same idle time (the wake-up a
+//! product on two workers pays), all called from the main thread, outside the pool, in
+//! rotating order. The same three products back to back are shown for comparison.
 //!
 //! With `--batch B`, each size is a batch of B products of f64, timed as a whole:
 //! `parmat::mul_batch_into` (`Auto`) in the global pool, the same products one at a time
@@ -26,7 +34,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use parmat::{Auto, Element, MatMut, MatRef, Matrix, MulStrategy};
+use parmat::{Auto, Blocked, Element, MatMut, MatRef, Matrix, MulStrategy};
 use rayon::prelude::*;
 
 /// An element type every implementation here supports.
@@ -345,6 +353,70 @@ fn measure_matvec(n: usize, threads: usize, rounds: usize) {
     });
 }
 
+/// The median of `values` (sorted in place).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// One f64 `n × n` product after `idle` with the pool asleep, against one and two blocked
+/// workers and an empty join after the same idle time; then the same back to back.
+fn measure_isolated(n: usize, idle: Duration, rounds: usize) {
+    let a = Matrix::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+    let b = Matrix::from_fn(n, n, |i, j| ((i * 5 + j) % 13) as f64 - 6.0);
+    let mut c = Matrix::<f64>::zeros(n, n);
+    let want = a.mul_with(&b, &parmat::Serial).expect("shapes match");
+    let (one, two) = (Blocked::with_workers(1), Blocked::with_workers(2));
+    let run = |which: usize, c: &mut Matrix<f64>| -> f64 {
+        let start = Instant::now();
+        match which {
+            0 => Auto::default().mul_into(a.view(), b.view(), c.view_mut()),
+            1 => one.mul_into(a.view(), b.view(), c.view_mut()),
+            2 => two.mul_into(a.view(), b.view(), c.view_mut()),
+            _ => {
+                rayon::join(|| black_box(0), || black_box(1));
+                Ok(())
+            }
+        }
+        .expect("shapes match");
+        start.elapsed().as_secs_f64() * 1e9
+    };
+    let mut isolated = vec![Vec::new(); 4];
+    for round in 0..rounds.max(15) {
+        for step in 0..4 {
+            let which = (round + step) % 4;
+            std::thread::sleep(idle);
+            isolated[which].push(run(which, &mut c));
+            if which < 3 {
+                assert_eq!(c, want, "n = {n}: a wrong product");
+            }
+        }
+    }
+    let mut hot = vec![Vec::new(); 3];
+    for _ in 0..rounds.max(15) {
+        for (which, times) in hot.iter_mut().enumerate() {
+            let calls = 50;
+            let total: f64 = (0..calls).map(|_| run(which, &mut c)).sum();
+            times.push(total / calls as f64);
+        }
+    }
+    let iso: Vec<f64> = isolated.iter_mut().map(|t| median(t)).collect();
+    let back: Vec<f64> = hot.iter_mut().map(|t| median(t)).collect();
+    println!(
+        "{n:>4} {:>10.0} {:>10.0} {:>10.0} {:>10.0} {:>7.2} {:>9.0} | {:>9.0} {:>9.0} {:>9.0} {:>7.2}",
+        iso[0],
+        iso[1],
+        iso[2],
+        iso[3],
+        iso[0] / iso[1],
+        iso[0] - iso[1],
+        back[0],
+        back[1],
+        back[2],
+        back[0] / back[1]
+    );
+}
+
 fn main() {
     let mut sizes = vec![1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
     let mut types = vec![
@@ -356,6 +428,7 @@ fn main() {
     let mut rounds = 7;
     let mut batch: Option<usize> = None;
     let mut matvec = false;
+    let mut isolated: Option<u64> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
@@ -370,10 +443,40 @@ fn main() {
             "--rounds" => rounds = value().parse().expect("a count"),
             "--batch" => batch = Some(value().parse().expect("a batch size")),
             "--matvec" => matvec = true,
-            other => {
-                panic!("unknown argument {other:?}: --sizes, --types, --rounds, --batch, --matvec")
-            }
+            "--isolated" => isolated = Some(value().parse().expect("milliseconds of idle")),
+            other => panic!(
+                "unknown argument {other:?}: --sizes, --types, --rounds, --batch, --matvec, \
+                 --isolated"
+            ),
         }
+    }
+    if let Some(idle_ms) = isolated {
+        if !std::env::args().any(|arg| arg == "--sizes") {
+            sizes = vec![16, 32, 48, 64, 96, 128];
+        }
+        println!(
+            "f64, ns per call (median), {} threads in the global pool; isolated: each call after \
+             {idle_ms} ms idle; join: an empty rayon::join after the same idle",
+            rayon::current_num_threads()
+        );
+        println!(
+            "{:>4} {:>10} {:>10} {:>10} {:>10} {:>7} {:>9} | {:>9} {:>9} {:>9} {:>7}",
+            "n",
+            "auto",
+            "1 worker",
+            "2 workers",
+            "join",
+            "÷1 wkr",
+            "auto−1",
+            "hot auto",
+            "1 worker",
+            "2 workers",
+            "÷1 wkr"
+        );
+        for &n in &sizes {
+            measure_isolated(n, Duration::from_millis(idle_ms), rounds);
+        }
+        return;
     }
     if matvec {
         if !std::env::args().any(|arg| arg == "--sizes") {
