@@ -505,6 +505,26 @@ impl Graph {
         // the block; `forget_matrix` removes it with its matrix.
     }
 
+    /// Records that `thread` (the calling thread, whose handle wakes it) starts to wait for
+    /// `request`, with the next ticket, and returns the cycle its wait closes, if any: the
+    /// only search for cycles the graph needs (module docs).
+    fn begin_wait(&mut self, thread: ThreadId, request: Request) -> Option<Vec<RawEdge>> {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        let reserving = matches!(request, Request::AllRead { .. }) && self.holds_nothing(thread);
+        self.reserving += usize::from(reserving);
+        self.waiting.insert(
+            thread,
+            Wait {
+                request,
+                ticket,
+                reserving,
+                thread: std::thread::current(),
+            },
+        );
+        self.cycle_through(thread)
+    }
+
     /// Wakes every waiting thread whose request names `block`.
     fn wake_waiters_of(&self, block: BlockKey) {
         if self.waiting.is_empty() {
@@ -576,20 +596,7 @@ impl Tracker {
                 return Ok(());
             }
         }
-        let ticket = graph.next_ticket;
-        graph.next_ticket += 1;
-        let reserving = matches!(request, Request::AllRead { .. }) && graph.holds_nothing(thread);
-        graph.reserving += usize::from(reserving);
-        graph.waiting.insert(
-            thread,
-            Wait {
-                request,
-                ticket,
-                reserving,
-                thread: std::thread::current(),
-            },
-        );
-        if let Some(cycle) = graph.cycle_through(thread) {
+        if let Some(cycle) = graph.begin_wait(thread, request) {
             graph.withdraw(thread);
             return Err(Refusal::Deadlock(graph.describe(cycle)));
         }
@@ -690,25 +697,6 @@ mod tests {
         Request::One { block, access }
     }
 
-    /// Puts `thread` in the graph as waiting for `request`, as `acquire` does, and returns
-    /// the cycle its wait closes, if any.
-    fn begin_wait(graph: &mut Graph, thread: ThreadId, request: Request) -> Option<Vec<RawEdge>> {
-        let ticket = graph.next_ticket;
-        graph.next_ticket += 1;
-        let reserving = matches!(request, Request::AllRead { .. }) && graph.holds_nothing(thread);
-        graph.reserving += usize::from(reserving);
-        graph.waiting.insert(
-            thread,
-            Wait {
-                request,
-                ticket,
-                reserving,
-                thread: std::thread::current(),
-            },
-        );
-        graph.cycle_through(thread)
-    }
-
     fn threads(count: usize) -> Vec<ThreadId> {
         (0..count)
             .map(|_| {
@@ -726,8 +714,10 @@ mod tests {
         let mut graph = Graph::default();
         graph.hold((X, 0), Access::Write, t[0]);
         graph.hold((Y, 0), Access::Write, t[1]);
-        assert!(begin_wait(&mut graph, t[0], one((Y, 0), Access::Write)).is_none());
-        let cycle = begin_wait(&mut graph, t[1], one((X, 0), Access::Write)).expect("a cycle");
+        assert!(graph.begin_wait(t[0], one((Y, 0), Access::Write)).is_none());
+        let cycle = graph
+            .begin_wait(t[1], one((X, 0), Access::Write))
+            .expect("a cycle");
         assert_eq!(cycle.len(), 2);
         assert_eq!((cycle[0].waiter, cycle[0].blocker), (t[1], t[0]));
         assert_eq!((cycle[1].waiter, cycle[1].blocker), (t[0], t[1]));
@@ -744,7 +734,7 @@ mod tests {
                 .blockers(t[1], &one((X, 0), Access::Read), u64::MAX)
                 .is_empty()
         );
-        assert!(begin_wait(&mut graph, t[1], one((X, 0), Access::Write)).is_none());
+        assert!(graph.begin_wait(t[1], one((X, 0), Access::Write)).is_none());
         assert!(
             graph
                 .blockers(t[2], &one((X, 0), Access::Read), u64::MAX)
@@ -790,7 +780,7 @@ mod tests {
         let all = Request::AllRead {
             blocks: vec![(X, 0), (X, 1)],
         };
-        assert!(begin_wait(&mut graph, snapshot, all).is_none());
+        assert!(graph.begin_wait(snapshot, all).is_none());
         assert!(graph.waiting[&snapshot].reserving);
         let edges = graph.blockers(idle, &one((X, 1), Access::Write), u64::MAX);
         assert_eq!(edges.len(), 1);
