@@ -46,7 +46,8 @@ pub struct Plan {
     /// Whether the element type is complex with hand-written kernels, whose cost counts
     /// each multiply-add as four real ones (see `real_multiply_adds_per`).
     pub(super) complex: bool,
-    /// The blocks a packed blocked product runs with, and the caches they come from.
+    /// The blocks a packed blocked product runs with, and the caches they come from (`None`
+    /// for every other route, the direct form included).
     pub(super) blocks: Option<(Blocking, Caches)>,
 }
 

@@ -112,6 +112,11 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         Route::PerCell => OneWorkerKernel::Dots,
         _ => OneWorkerKernel::Rows,
     };
+    let direct = route == Route::Blocked
+        && workers == 1
+        && depth_parts == 1
+        && multiply_adds(m, k, n) <= DIRECT_MAX_WORK
+        && default_direct::<T>().is_some();
     Plan {
         m,
         k,
@@ -138,14 +143,11 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         output_units: unsplit_limit::<T>(kernel, m, k, n),
         short_output: kernel == OneWorkerKernel::Rows && rows_for_a_short_output::<T>(m, k, n),
         shallow_rows: kernel == OneWorkerKernel::Rows && shallow_on_rows::<T>(m, k, n),
-        direct: route == Route::Blocked
-            && workers == 1
-            && depth_parts == 1
-            && multiply_adds(m, k, n) <= DIRECT_MAX_WORK
-            && default_direct::<T>().is_some(),
+        direct,
         complex: real_multiply_adds_per::<T>() > 1
             && kernel_level_for::<T>(Simd::default_level()) != Simd::Portable,
-        blocks: (route == Route::Blocked && depth_parts == 1).then(|| {
+        // Only a packed product has blocks to name (the direct form reads in place).
+        blocks: (route == Route::Blocked && depth_parts == 1 && !direct).then(|| {
             (
                 blocking_for::<T>(level.supported(), m),
                 crate::machine().caches(),

@@ -263,7 +263,12 @@ pub(crate) fn try_write<'m, T>(
 
 /// The element at (`row`, `col`) of the whole matrix in the row-major `data` of `block`,
 /// if the block holds that row and `col` is in range.
-fn cell_index<T>(matrix: &SharedMatrix<T>, block: usize, row: usize, col: usize) -> Option<usize> {
+pub(crate) fn cell_index<T>(
+    matrix: &SharedMatrix<T>,
+    block: usize,
+    row: usize,
+    col: usize,
+) -> Option<usize> {
     let rows = matrix.block_range(block);
     (rows.contains(&row) && col < matrix.cols()).then(|| (row - rows.start) * matrix.cols() + col)
 }

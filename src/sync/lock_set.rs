@@ -389,12 +389,9 @@ impl<'m, T: Element> LockSet<'m, T> {
 
     /// The block of (`row`, `col`) and the element's index in the block's row-major data.
     fn cell(matrix: &SharedMatrix<T>, row: usize, col: usize) -> Option<(usize, usize)> {
-        if row >= matrix.rows() || col >= matrix.cols() {
-            return None;
-        }
-        let block = matrix.block_of_row(row);
-        let first = matrix.block_range(block).start;
-        Some((block, (row - first) * matrix.cols() + col))
+        // `block_of_row` asserts the row is in range; the guards' index checks the rest.
+        let block = (row < matrix.rows()).then(|| matrix.block_of_row(row))?;
+        Some((block, guard::cell_index(matrix, block, row, col)?))
     }
 
     fn elements(&self, matrix: &SharedMatrix<T>, block: usize) -> Option<&[T]> {

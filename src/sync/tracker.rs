@@ -303,7 +303,40 @@ impl Graph {
 
     /// Grants one block at once if nothing stands in its way (`Ok(false)` if something
     /// does): the path of every uncontended lock, with one lookup of the block.
+    ///
+    /// It restates, for one block, the rule of [`Graph::own_conflict`] and
+    /// [`Graph::blockers`] (which decide waits and give their edges) with one lookup instead
+    /// of three: a quarter of a tracked lock–unlock (docs/concurrency.md#overhead-2026-12-03).
+    /// Debug builds, the tests among them, check on every call that the two agree.
     fn grant_now(
+        &mut self,
+        block: BlockKey,
+        access: Access,
+        thread: ThreadId,
+    ) -> Result<bool, Refusal> {
+        #[cfg(debug_assertions)]
+        let general = {
+            let request = Request::One { block, access };
+            match self.own_conflict(thread, &request) {
+                Some((_, held)) => Err(held),
+                None => Ok(self.blockers(thread, &request, u64::MAX).is_empty()),
+            }
+        };
+        let decided = self.grant_one(block, access, thread);
+        #[cfg(debug_assertions)]
+        {
+            let fast = match &decided {
+                Ok(granted) => Ok(*granted),
+                Err(Refusal::AlreadyHeld { held, .. }) => Err(*held),
+                Err(other) => unreachable!("grant_one refuses only AlreadyHeld: {other:?}"),
+            };
+            debug_assert_eq!(fast, general, "the fast path disagrees with `blockers`");
+        }
+        decided
+    }
+
+    /// [`Graph::grant_now`]'s decision and grant, on one lookup of the block.
+    fn grant_one(
         &mut self,
         block: BlockKey,
         access: Access,
