@@ -77,7 +77,10 @@
 //! ([`min_work_per_worker`](plan::min_work_per_worker); the blocked strategy's hand-written
 //! kernels use a larger minimum, since they do each multiply-add several times faster), so
 //! small products never pay for threads; when that leaves one worker, the product runs on
-//! the calling thread and nothing is handed to rayon. The minimums were measured on the development machine;
+//! the calling thread and nothing is handed to rayon. Called from outside every pool, the
+//! calling thread runs one worker's share itself; after the pool has idled there, a packed
+//! product needs more work per worker, since the pool's threads must be woken first. The
+//! minimums were measured on the development machine;
 //! [`Auto::calibrated`] measures them on yours. Inside your own `par_iter` over many small
 //! products, `par_mul` keeps each on its calling thread, so the batch is not slowed; or
 //! hand the whole batch to [`par_mul_batch`] / [`mul_batch_into`], which share it out
@@ -149,6 +152,7 @@ mod error;
 mod kernel;
 mod machine;
 pub mod plan;
+mod pool;
 mod strategy;
 pub mod sync;
 mod workers;

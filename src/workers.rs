@@ -9,18 +9,20 @@
 //! ```
 //!
 //! with the minimum per element class in [`min_work_per_worker`]. Handing work to rayon and
-//! waiting for it costs a fixed time, far more from outside the pool than inside it, so a
-//! worker must carry enough multiply-adds to pay for it
-//! (measured: docs/tuning-notes.md#fork-join-cost).
+//! waiting for it costs a fixed time, more from outside the pool than inside it and far
+//! more when the pool's threads are asleep, so a worker must carry enough multiply-adds to
+//! pay for it (measured: docs/tuning-notes.md#fork-join-cost).
 
 use std::ops::Range;
-
-use rayon::prelude::*;
+use std::time::Duration;
 
 use crate::element::{Element, ElementClass, Scalar};
 use crate::kernel::Simd;
 use crate::kernel::blocked::{depth_block_for, tile_and_depth_for, units_for};
 use crate::matrix::MatMut;
+use crate::pool::{
+    balanced_ranges, note_outside_work_end, run_shares, since_last_outside_work, split_lengths,
+};
 
 /// Minimum multiply-adds a worker must carry before a second worker is worth starting,
 /// per element class.
@@ -121,6 +123,69 @@ pub(crate) const DIRECT_MAX_WORK: u128 = 1 << 18;
 /// are what [`Auto::calibrated`](crate::Auto::calibrated) is for.
 pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 18;
 
+/// [`MIN_BLOCKED_WORK_PER_WORKER`] for a product called from a thread outside every rayon
+/// pool (a program's main thread, say) when the pool has had no work from such a caller,
+/// nor has it made a large product, in the last [`BACK_TO_BACK`]: the pool's threads are
+/// then asleep, and waking them cost 60–140 µs here after 10 ms of idling, against a few
+/// microseconds to hand work to them awake. After such an idle two workers took 1.2–1.9×
+/// one worker's time from 96³ to 192³; from 2²¹ per worker (161³), two workers cost at
+/// most about one wake-up more than one (measured:
+/// docs/tuning-notes.md#isolated-calls-from-outside-the-pool). Only the worker count
+/// depends on it: the blocked kernels give the same bits on any number of workers.
+pub(crate) const MIN_BLOCKED_WORK_PER_WORKER_IDLE: u128 = 1 << 21;
+
+/// How long after a product the pool's threads are taken to be awake: rayon's threads look
+/// for work for a few microseconds before they sleep, and two workers on a 96³ product still
+/// won after a 10 µs pause but paid a wake-up after 20 µs (measured:
+/// docs/tuning-notes.md#isolated-calls-from-outside-the-pool).
+pub(crate) const BACK_TO_BACK: Duration = Duration::from_micros(20);
+
+/// Where a product is called from, for the worker cap of the blocked kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// A thread of a rayon pool: handing work to its other threads costs well under a
+    /// microsecond.
+    InPool,
+    /// Outside every pool, less than [`BACK_TO_BACK`] after the pool last worked for a caller
+    /// outside it, or after the last large product such a caller made: the pool's threads
+    /// are awake, or will be after this product.
+    BackToBack,
+    /// Outside every pool, after an idle of at least [`BACK_TO_BACK`] (or before any large
+    /// product): the pool's threads must be woken.
+    AfterIdle,
+}
+
+impl Caller {
+    /// The calling thread's case.
+    pub(crate) fn here() -> Caller {
+        if rayon::current_thread_index().is_some() {
+            Caller::InPool
+        } else {
+            Caller::outside(since_last_outside_work())
+        }
+    }
+
+    /// The case of a caller outside every pool whose last work ended `since` ago.
+    pub(crate) fn outside(since: Option<Duration>) -> Caller {
+        match since {
+            Some(gap) if gap < BACK_TO_BACK => Caller::BackToBack,
+            _ => Caller::AfterIdle,
+        }
+    }
+}
+
+/// Records that a product large enough for two blocked workers (at least
+/// `2 × MIN_BLOCKED_WORK_PER_WORKER` multiply-adds) has just ended, if it was called from
+/// outside every pool, whatever its worker count: a product within [`BACK_TO_BACK`] of it is
+/// back to back (one of a loop), and takes workers as in an awake pool, since after the
+/// first such product it is. Smaller products are not recorded, so that they pay nothing
+/// for the clock.
+pub(crate) fn note_product_end(work: u128) {
+    if work >= 2 * MIN_BLOCKED_WORK_PER_WORKER && rayon::current_thread_index().is_none() {
+        note_outside_work_end();
+    }
+}
+
 /// Minimum multiply-adds per worker in each depth block (`kc` of the depth) of a blocked
 /// product: the workers meet once per depth block, and every one of them packs its own
 /// copy of that block of B, so a deep product with a small output pays the meeting and
@@ -179,40 +244,10 @@ pub(crate) fn blocked_limit<T: Element>(simd: Simd, m: usize, k: usize, n: usize
     units_for::<T>(simd, m, n).min(by_block)
 }
 
-/// Splits `0..total` into `parts` consecutive ranges whose lengths differ by at most one.
-pub(crate) fn balanced_ranges(total: usize, parts: usize) -> Vec<Range<usize>> {
-    let parts = parts.max(1);
-    let (base, extra) = (total / parts, total % parts);
-    let mut start = 0;
-    (0..parts)
-        .map(|p| {
-            let len = base + usize::from(p < extra);
-            let range = start..start + len;
-            start += len;
-            range
-        })
-        .collect()
-}
-
-/// Splits `data` into consecutive pieces of `lens[i]` elements each.
-pub(crate) fn split_lengths<S>(
-    mut data: &mut [S],
-    lens: impl IntoIterator<Item = usize>,
-) -> Vec<&mut [S]> {
-    let mut pieces = Vec::new();
-    for len in lens {
-        let (head, tail) = std::mem::take(&mut data).split_at_mut(len);
-        pieces.push(head);
-        data = tail;
-    }
-    pieces
-}
-
 /// Runs `work` once per worker on a share of `out`: `out` holds `units` consecutive units
 /// of `unit_len` values; the units are split into `workers` balanced ranges, and each call
-/// gets its range of units and the values they own. Runs in the current rayon pool when
-/// there are two workers or more, on the calling thread otherwise. Returns the calls'
-/// results in the order of their ranges.
+/// gets its range of units and the values they own, as [`run_shares`] runs them. Returns
+/// the calls' results in the order of their ranges.
 ///
 /// # Panics
 ///
@@ -227,21 +262,7 @@ pub(crate) fn run_on_ranges<S: Send, R: Send>(
     let ranges = balanced_ranges(units, workers);
     let pieces = split_lengths(out, ranges.iter().map(|r| r.len() * unit_len));
     let shares: Vec<_> = ranges.into_iter().zip(pieces).collect();
-    if shares.len() <= 1 {
-        shares.into_iter().map(|(r, p)| work(r, p)).collect()
-    } else {
-        shares.into_par_iter().map(|(r, p)| work(r, p)).collect()
-    }
-}
-
-/// Runs the tasks: in the current rayon pool when there are two or more, on the calling
-/// thread otherwise (one task is never handed to rayon).
-pub(crate) fn run_tasks<F: FnOnce() + Send>(tasks: Vec<F>) {
-    if tasks.len() <= 1 {
-        tasks.into_iter().for_each(|task| task());
-    } else {
-        tasks.into_par_iter().for_each(|task| task());
-    }
+    run_shares(shares, |(r, p)| work(r, p))
 }
 
 /// Calls `compute` on the values of `c` as one row-major slice: `c`'s own storage when its
@@ -268,6 +289,41 @@ pub(crate) fn with_row_major_output<S: Scalar>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A caller outside the pool counts as back to back only within `BACK_TO_BACK` of the
+    /// last large product; in a pool it always finds the threads awake.
+    #[test]
+    fn back_to_back_is_a_short_gap_after_a_large_product() {
+        assert_eq!(Caller::outside(None), Caller::AfterIdle);
+        assert_eq!(Caller::outside(Some(Duration::ZERO)), Caller::BackToBack);
+        let just_under = BACK_TO_BACK - Duration::from_nanos(1);
+        assert_eq!(Caller::outside(Some(just_under)), Caller::BackToBack);
+        assert_eq!(Caller::outside(Some(BACK_TO_BACK)), Caller::AfterIdle);
+        assert_eq!(
+            Caller::outside(Some(Duration::from_secs(1))),
+            Caller::AfterIdle
+        );
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        assert_eq!(pool.install(Caller::here), Caller::InPool);
+        assert_ne!(Caller::here(), Caller::InPool);
+    }
+
+    /// Large products called from outside are recorded; from inside a pool they are not
+    /// (the pool the caller sits in is not the one a later outside caller enters).
+    #[test]
+    fn large_products_from_outside_are_recorded() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(|| note_product_end(1 << 30));
+        note_product_end(2 * MIN_BLOCKED_WORK_PER_WORKER);
+        let since = since_last_outside_work().expect("recorded");
+        assert!(since < Duration::from_secs(60), "{since:?}");
+    }
 
     #[test]
     fn balanced_ranges_cover_and_balance() {

@@ -279,15 +279,28 @@ fn workers_never_decrease_across_kernel_and_split_boundaries() {
 }
 
 /// An outer product's time is all writes of C: floats of depth 1 run the i-k-j loop, which
-/// writes each row once, up to 24 MiB of C (in two row bands from 2 MiB of C on two
-/// threads, B's rows counted as whole vectors: 512² for f64, 713² for f32);
-/// other outer products run the blocked kernels from a few thousand cells, except 32-bit
-/// integer ones of at least 16 rows from 16 to 24 MiB of C, which run the loop again.
+/// writes each row once, from 96 KiB of C (below, the blocked kernels' direct form) up to
+/// 24 MiB (in two row bands from 2 MiB of C on two threads, B's rows counted as whole
+/// vectors: 512² for f64, 713² for f32); other outer products run the blocked kernels from a
+/// few thousand cells, except 32-bit integer ones of at least 16 rows from 16 to 24 MiB of
+/// C, which run the loop again.
 #[test]
 fn outer_products_of_floats_run_the_row_loop() {
     pool(2).install(|| {
+        // Where the CPU has a direct form for f64 (a 16³ product uses it).
+        if words(&plan::<f64>(16, 16, 16)).contains("read A and B in place") {
+            for side in [64, 96, 110] {
+                let p = plan::<f64>(side, 1, side);
+                assert_eq!(
+                    p.strategy(),
+                    Strategy::Blocked(parmat::Blocked::with_workers(1))
+                );
+                assert!(words(&p).contains("read A and B in place"), "{p}");
+            }
+        }
         for (m, n, strategy) in [
-            (64, 64, Strategy::Serial),
+            (111, 111, Strategy::Serial),
+            (128, 128, Strategy::Serial),
             (511, 512, Strategy::Serial),
             (
                 512,

@@ -172,7 +172,7 @@ fn calibrated_auto_measures_and_computes_the_same_products() {
     let calibration = auto.calibration().expect("calibrated");
     assert!(calibration.min_blocked_work_per_worker() >= 1);
     assert!(
-        calibration.to_string().contains("fork–join"),
+        calibration.to_string().contains("second worker"),
         "{calibration}"
     );
     // The calibration is measured once per process.
@@ -190,4 +190,18 @@ fn calibrated_auto_measures_and_computes_the_same_products() {
         assert!((1..=3).contains(&p.workers()), "{p}");
     }
     assert_eq!(Auto::default().calibration(), None);
+    // Measured minimums set worker counts only: float products keep the constants' bits,
+    // split ones included.
+    for (m, k, n) in [(64, 64, 64), (300, 40, 200), (4, 50_000, 4), (2, 3_000, 1)] {
+        let (a, b) = (float_matrix(m, k, 11), float_matrix(k, n, 12));
+        for threads in [1, 2, 3] {
+            let (calibrated, constants) = pool(threads).install(|| {
+                (
+                    a.mul_with(&b, &auto).unwrap(),
+                    a.mul_with(&b, &Auto::default()).unwrap(),
+                )
+            });
+            assert_eq!(calibrated, constants, "{m}×{k}×{n} on {threads} threads");
+        }
+    }
 }

@@ -40,13 +40,12 @@
 //! Every tile is computed by the same instructions in the same order whatever the number of
 //! workers: the split decides who computes a tile, never how.
 
-use rayon::prelude::*;
-
 use crate::element::Scalar;
 use crate::kernel::caches::Budgets;
 use crate::kernel::pack::{pack_a_panel, pack_b_panel, pack_b_panels};
 use crate::kernel::{Microkernel, budgets};
 use crate::matrix::{MatMut, MatRef};
+use crate::pool::{balanced_ranges, run_shares, split_lengths};
 
 // The cache budgets behind the blocks (`Budgets`, src/kernel/caches.rs) are fractions of
 // the detected caches; what each one sizes and why:
@@ -253,13 +252,7 @@ pub(crate) fn multiply_blocked<S: Scalar>(
             .map(|_| WorkerBuffers::new(&kernel))
             .collect(),
     };
-    if workers > 1 && rayon::current_thread_index().is_none() {
-        // Enter the pool once for the whole product, so each fork–join inside costs
-        // a fraction of a microsecond instead of a trip into the pool.
-        rayon::scope(|_| nest.run());
-    } else {
-        nest.run();
-    }
+    nest.run();
 }
 
 /// The shallowest depth block (`kc`) of any blocking: a product no deeper than this is one
@@ -334,21 +327,16 @@ impl<S: Scalar> Nest<'_, S> {
         // previous depth block need no clearing.
         self.a_packed
             .resize(height.div_ceil(mr) * panel_len, S::zero());
-        let pack = |(p, out): (usize, &mut [S])| {
-            let row0 = ic + p * mr;
-            pack_a_panel(a, row0, mr.min(ic + height - row0), pc, depth, mr, out);
-        };
-        if self.buffers.len() > 1 {
-            self.a_packed
-                .par_chunks_mut(panel_len)
-                .enumerate()
-                .for_each(pack);
-        } else {
-            self.a_packed
-                .chunks_mut(panel_len)
-                .enumerate()
-                .for_each(pack);
-        }
+        let panels = height.div_ceil(mr);
+        // Each worker packs a run of consecutive panels.
+        let runs = balanced_ranges(panels, self.buffers.len().min(panels));
+        let outs = split_lengths(&mut self.a_packed, runs.iter().map(|r| r.len() * panel_len));
+        run_shares(runs.into_iter().zip(outs).collect(), |(run, out)| {
+            for (p, panel) in run.zip(out.chunks_mut(panel_len)) {
+                let row0 = ic + p * mr;
+                pack_a_panel(a, row0, mr.min(ic + height - row0), pc, depth, mr, panel);
+            }
+        });
     }
 
     /// Multiplies A's rows `ic..ic + height` (packed, or read as `access` says) by B's
@@ -384,16 +372,8 @@ impl<S: Scalar> Nest<'_, S> {
             whole_b,
         };
         let buffers = &mut self.buffers[..workers];
-        if workers > 1 {
-            shares
-                .par_iter_mut()
-                .zip(buffers.par_iter_mut())
-                .for_each(|(share, buffers)| block.run(share, buffers));
-        } else {
-            for (share, buffers) in shares.iter_mut().zip(buffers) {
-                block.run(share, buffers);
-            }
-        }
+        let work: Vec<_> = shares.iter_mut().zip(buffers).collect();
+        run_shares(work, |(share, buffers)| block.run(share, buffers));
     }
 
     /// The whole product for several workers when A is read in place: the units
@@ -433,10 +413,11 @@ impl<S: Scalar> Nest<'_, S> {
                 block.run(share, buffers);
             }
         };
-        shares
-            .par_iter_mut()
-            .zip(self.buffers[..workers].par_iter_mut())
-            .for_each(|(share, buffers)| run_share(share, buffers));
+        let work: Vec<_> = shares
+            .iter_mut()
+            .zip(&mut self.buffers[..workers])
+            .collect();
+        run_shares(work, |(share, buffers)| run_share(share, buffers));
     }
 }
 

@@ -66,7 +66,20 @@ impl Route {
 
 /// The decision of [`plan`] without the explanation: what [`Auto`](crate::Auto) runs.
 /// Products too small for two workers are decided without looking at the pool.
+#[inline]
 pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> Choice {
+    choose_for::<T>(m, k, n, t, None)
+}
+
+/// [`choose`] for a product called by `caller` (`None`: the calling thread, looked at only
+/// where it matters, for the blocked kernels' worker count).
+pub(crate) fn choose_for<T: Element>(
+    m: usize,
+    k: usize,
+    n: usize,
+    t: &Thresholds,
+    caller: Option<Caller>,
+) -> Choice {
     let single = |route, workers| Choice {
         route,
         workers,
@@ -79,14 +92,18 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
         return Choice::one_worker(tiny_kernel::<T>());
     }
     let kernel = one_worker_kernel::<T>(m, k, n);
-    if kernel_cost::<T>(kernel, m, k, n) < 2 * t.for_kernel::<T>(kernel, m, n) {
+    let least = t
+        .for_kernel::<T>(kernel, m, n)
+        .min(Thresholds::DEFAULT.for_kernel::<T>(kernel, m, n));
+    if kernel_cost::<T>(kernel, m, k, n) < 2 * least {
         // One worker in any pool, and no split (that needs two workers' worth): what the
         // rules below give, decided in a fraction of their time, which shows on products
         // this small (measured: docs/tuning-notes.md#planner-fast-path).
         return Choice::one_worker(kernel);
     }
     let work = multiply_adds(m, k, n);
-    let parts = depth_parts::<T>(m, k, n, t);
+    // The parts come from the constants whatever `t` says (see `depth_parts`).
+    let parts = depth_parts::<T>(m, k, n);
     if parts > 1 {
         let workers = split_k_workers::<T>(m, k, n, parts, t, None);
         let part_kernel = one_worker_kernel::<T>(m, k.div_ceil(parts), n);
@@ -99,7 +116,8 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
     match one_worker_kernel::<T>(m, k, n) {
         OneWorkerKernel::Blocked => {
             let level = Simd::default_level();
-            let workers = blocked_workers::<T>(level, m, k, n, t.blocked_per_worker);
+            let per_worker = t.blocked_per_worker_for(caller.unwrap_or_else(Caller::here));
+            let workers = blocked_workers::<T>(level, m, k, n, per_worker);
             return single(Route::Blocked, workers);
         }
         OneWorkerKernel::Dots if n == 1 => {
@@ -118,9 +136,6 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
     let has_kernels = kernel_level_for::<T>(Simd::default_level()) != Simd::Portable;
     let per_worker = t.for_kernel::<T>(OneWorkerKernel::Rows, m, n);
     let work = kernel_cost::<T>(OneWorkerKernel::Rows, m, k, n);
-    if work < 2 * per_worker {
-        return single(Route::Serial, 1);
-    }
     // The strategy depends on the shape alone and the pool only sets the worker count, so
     // that a float result never depends on the size of the pool (row bands add like the
     // serial loop; per-cell dot products add in another order). Types with hand-written
@@ -135,8 +150,72 @@ pub(crate) fn choose<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -
             Route::RowParallel
         };
         single(route, cap)
+    } else if work < 2 * Thresholds::DEFAULT.for_kernel::<T>(OneWorkerKernel::Rows, m, n) {
+        // Too little work for two workers by the constants: the serial loop, whatever a
+        // measured minimum says, since dot products would add in another order.
+        single(Route::Serial, 1)
     } else {
         let cap = worker_cap_with(per_worker, work, m.saturating_mul(n), None);
         single(Route::PerCell, cap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kernel a choice runs: the serial loop and row bands compute the same bits.
+    fn kernel_of(choice: &Choice) -> (Route, usize) {
+        let route = match choice.route {
+            Route::RowParallel => Route::Serial,
+            other => other,
+        };
+        (route, choice.depth_parts)
+    }
+
+    fn scaled(factor: f64) -> Thresholds {
+        let d = Thresholds::DEFAULT;
+        let s = |x: u128| ((x as f64 * factor) as u128).max(1);
+        Thresholds {
+            per_worker: d.per_worker.map(s),
+            blocked_per_worker: s(d.blocked_per_worker),
+            blocked_per_worker_idle: s(d.blocked_per_worker_idle),
+        }
+    }
+
+    /// Measured minimums, however far from the constants, change worker counts only: every
+    /// shape runs the kernel and the depth parts it runs with the constants, in any pool.
+    fn minimums_change_workers_only<T: Element>() {
+        let sizes = [
+            1, 2, 3, 5, 8, 17, 40, 64, 100, 257, 700, 3000, 40_000, 300_000,
+        ];
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(8)
+            .build()
+            .expect("a pool");
+        pool.install(|| {
+            for &m in &sizes {
+                for &k in &sizes {
+                    for &n in &sizes {
+                        if multiply_adds(m, k, n) > 1 << 36 {
+                            continue;
+                        }
+                        let want = kernel_of(&choose::<T>(m, k, n, &Thresholds::DEFAULT));
+                        for factor in [1.0 / 64.0, 0.25, 4.0, 64.0] {
+                            let got = choose::<T>(m, k, n, &scaled(factor));
+                            assert_eq!(kernel_of(&got), want, "{m}×{k}×{n} at ×{factor}");
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn measured_minimums_change_worker_counts_only() {
+        minimums_change_workers_only::<f64>();
+        minimums_change_workers_only::<f32>();
+        minimums_change_workers_only::<i32>();
+        minimums_change_workers_only::<u8>();
     }
 }

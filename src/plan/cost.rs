@@ -71,6 +71,8 @@ pub(crate) struct Thresholds {
     pub(crate) per_worker: [u128; 3],
     /// [`MIN_BLOCKED_WORK_PER_WORKER`].
     pub(crate) blocked_per_worker: u128,
+    /// [`MIN_BLOCKED_WORK_PER_WORKER_IDLE`].
+    pub(crate) blocked_per_worker_idle: u128,
 }
 
 impl Thresholds {
@@ -82,7 +84,19 @@ impl Thresholds {
             min_work_per_worker(ElementClass::Generic),
         ],
         blocked_per_worker: MIN_BLOCKED_WORK_PER_WORKER,
+        blocked_per_worker_idle: MIN_BLOCKED_WORK_PER_WORKER_IDLE,
     };
+
+    /// The minimum per worker on the packed kernels for a product called by `caller`: the
+    /// larger one when the pool's threads must be woken first (see
+    /// [`MIN_BLOCKED_WORK_PER_WORKER_IDLE`]). It sets only the worker count, never the
+    /// strategy or the depth parts, so a float result does not depend on the caller.
+    pub(crate) fn blocked_per_worker_for(&self, caller: Caller) -> u128 {
+        match caller {
+            Caller::AfterIdle => self.blocked_per_worker_idle.max(self.blocked_per_worker),
+            Caller::InPool | Caller::BackToBack => self.blocked_per_worker,
+        }
+    }
 
     /// The smallest minimum of work per worker of a matrix–vector product, whatever its
     /// element type: below this, no product gets two workers.
@@ -177,6 +191,10 @@ pub(crate) fn kernel_cost<T: Element>(
 ) -> u128 {
     let level = Simd::default_level();
     let cost = match kernel {
+        // One worker on the direct form or the loop (see `short_and_small`): unpadded.
+        OneWorkerKernel::Blocked | OneWorkerKernel::Rows if short_and_small::<T>(m, k, n) => {
+            multiply_adds(m, k, n)
+        }
         // Already in real multiply-adds.
         OneWorkerKernel::Blocked => return blocked_cost::<T>(level, m, k, n),
         OneWorkerKernel::Rows if n > 1 && kernel_level_for::<T>(level) != Simd::Portable => {
@@ -324,11 +342,17 @@ pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> One
     if level == Simd::Portable
         || n == 1
         || multiply_adds(m, k, n).saturating_mul(real_multiply_adds_per::<T>()) < MIN_BLOCKED_WORK
-        || shallow_on_rows::<T>(m, k, n)
     {
         // One column too shallow for dot products: the blocked kernels would compute a
-        // whole tile row of NR columns for each value kept. An outer product: nothing to
-        // reuse from the packed panels (see `shallow_on_rows`).
+        // whole tile row of NR columns for each value kept.
+        return OneWorkerKernel::Rows;
+    }
+    if short_on_direct::<T>(m, k, n) {
+        return OneWorkerKernel::Blocked;
+    }
+    if shallow_on_rows::<T>(m, k, n) {
+        // An outer product: nothing to reuse from the packed panels (see
+        // `shallow_on_rows`).
         return OneWorkerKernel::Rows;
     }
     let (mr, _) = tile_for::<T>(level);
@@ -337,6 +361,51 @@ pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> One
     } else {
         OneWorkerKernel::Blocked
     }
+}
+
+/// Output bytes up to which an outer product (`k = 1`) runs the blocked kernels' direct form
+/// rather than the i-k-j loop, on the types that have one: it was 1.4–2.7× faster at 64² and
+/// 96² of f64 and 64²–128² of i32, and no faster at 128² of f64 (128 KiB) or 192² of i32
+/// (measured: docs/tuning-notes.md#direct-small-products-in-the-planner).
+pub(crate) const DIRECT_OUTER_MAX_OUTPUT_BYTES: usize = 96 << 10;
+
+/// Whether an outer product of `T` is small enough for the direct form
+/// ([`DIRECT_OUTER_MAX_OUTPUT_BYTES`]).
+fn small_outer<T>(m: usize, k: usize, n: usize) -> bool {
+    k == 1
+        && m.saturating_mul(n).saturating_mul(std::mem::size_of::<T>())
+            <= DIRECT_OUTER_MAX_OUTPUT_BYTES
+}
+
+/// Whether a product of `T` that the i-k-j loop would otherwise get, for a short output
+/// (`m ≤ MR/2`: `4×k×4`, or an integer row vector times a matrix) or a small outer product
+/// ([`DIRECT_OUTER_MAX_OUTPUT_BYTES`]), runs the blocked kernels' direct form on one worker
+/// instead (see [`short_and_small`]). The direct form reads A and B in place, without
+/// packing, and was 1.5–4× faster than the loop on such shapes (measured:
+/// docs/tuning-notes.md#direct-small-products-in-the-planner). A float row vector stays on
+/// the loop: the direct form was up to 4.8× slower on one row of f64 where B's rows lie a
+/// power of two apart (1×512×512), though faster elsewhere.
+pub(crate) fn short_on_direct<T: Element>(m: usize, k: usize, n: usize) -> bool {
+    short_and_small::<T>(m, k, n) && !(m == 1 && ElementClass::of::<T>() == ElementClass::Float)
+}
+
+/// Whether a product of `T` has a short output (`m ≤ MR/2`) or is a small outer product,
+/// `n > 1`, at most [`DIRECT_MAX_WORK`] multiply-adds (fewer with two columns), and a type
+/// with a direct form on this CPU: it runs one worker, on the direct form
+/// ([`short_on_direct`]) or, for a float row vector, on the i-k-j loop, and
+/// [`kernel_cost`] counts its multiply-adds unpadded. Up to that work one worker is what the
+/// minimums give on the direct form; the loop's row vector keeps one worker too, so that
+/// growing a second row onto the direct form never takes workers away; and a
+/// matrix–vector product that grows a second column into such a product had one worker too
+/// (its two start at half of `DIRECT_MAX_WORK`).
+pub(crate) fn short_and_small<T: Element>(m: usize, k: usize, n: usize) -> bool {
+    let work = multiply_adds(m, k, n).saturating_mul(real_multiply_adds_per::<T>());
+    let small = work < DIRECT_MAX_WORK || (n > 2 && work == DIRECT_MAX_WORK);
+    if n <= 1 || !small || default_direct::<T>().is_none() {
+        return false;
+    }
+    let (mr, _) = tile_for::<T>(Simd::default_level());
+    m <= mr / 2 || small_outer::<T>(m, k, n)
 }
 
 /// Most workers an unsplit `m×k · k×n` product of `T` can use on `kernel`, from its shape
@@ -375,10 +444,14 @@ pub(crate) fn unsplit_limit<T: Element>(
 /// term grows with every dimension, so a product never loses workers by growing, across
 /// this decision too. (On larger pools the units can dip: parts stop at 16, and outputs of
 /// types without hand-written kernels go from cells to row bands at 16 rows.)
-pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> usize {
+///
+/// Always with the crate's constants, never measured minimums: the parts decide the order
+/// in which a float product is summed, and that must not depend on the machine's timing.
+pub(crate) fn depth_parts<T: Element>(m: usize, k: usize, n: usize) -> usize {
     if m == 0 || n == 0 {
         return 1;
     }
+    let t = &Thresholds::DEFAULT;
     let kernel = one_worker_kernel::<T>(m, k, n);
     let by_work =
         usize::try_from(kernel_cost::<T>(kernel, m, k, n) / t.for_kernel::<T>(kernel, m, n))

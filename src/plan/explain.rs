@@ -49,6 +49,9 @@ pub struct Plan {
     /// The blocks a packed blocked product runs with, and the caches they come from (`None`
     /// for every other route, the direct form included).
     pub(super) blocks: Option<(Blocking, Caches)>,
+    /// Whether `min_work` is the larger minimum of a packed product called from outside
+    /// every rayon pool after an idle (see `MIN_BLOCKED_WORK_PER_WORKER_IDLE`).
+    pub(super) after_idle: bool,
 }
 
 impl Plan {
@@ -145,6 +148,7 @@ impl fmt::Display for Plan {
             direct,
             complex,
             blocks,
+            after_idle,
         } = self;
         let class_name = match class {
             _ if *complex => "complex",
@@ -207,15 +211,20 @@ impl fmt::Display for Plan {
             }
         }
         // Why this many workers.
+        let idle = format!(
+            ", called from outside every rayon pool, which has had no work from outside it for {} µs: its threads are asleep, and waking them costs more than handing work to awake ones",
+            BACK_TO_BACK.as_micros()
+        );
         let per_worker = format!(
-            "the minimum of {min_work} per worker for {class_name} elements{}",
+            "the minimum of {min_work} per worker for {class_name} elements{}{}",
             if *blocked_kernels && *direct {
                 " on the hand-written kernels"
             } else if *blocked_kernels {
                 " on the packed kernels"
             } else {
                 ""
-            }
+            },
+            if *after_idle { idle.as_str() } else { "" }
         );
         let in_real = if *complex {
             " real (a complex one counts four)"

@@ -2,9 +2,9 @@
 //! workers, and why.
 //!
 //! More workers is not always better. Handing work to rayon and waiting for it costs a
-//! fixed time, far more from outside the pool than inside it (measured:
-//! docs/tuning-notes.md#fork-join-cost), so a worker must carry enough multiply-adds to pay
-//! for it. The cap is
+//! fixed time, more from outside the pool than inside it and far more when the pool's
+//! threads are asleep (measured: docs/tuning-notes.md#fork-join-cost), so a worker must
+//! carry enough multiply-adds to pay for it. The cap is
 //!
 //! ```text
 //! workers = min(threads in the current pool, independent units of work,
@@ -45,8 +45,9 @@ use crate::element::Element;
 use crate::kernel::blocked::{Blocking, blocking_for, tile_for, units_for};
 use crate::kernel::{Caches, Simd, default_direct, kernel_level_for};
 use crate::workers::{
-    DIRECT_MAX_WORK, MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_cost, blocked_limit,
-    blocked_workers, multiply_adds, real_multiply_adds_per, worker_cap_with,
+    BACK_TO_BACK, Caller, DIRECT_MAX_WORK, MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER,
+    MIN_BLOCKED_WORK_PER_WORKER_IDLE, blocked_cost, blocked_limit, blocked_workers, multiply_adds,
+    real_multiply_adds_per, worker_cap_with,
 };
 
 /// The plan [`Auto`](crate::Auto) follows for an `m×k · k×n` product of `T` in the current
@@ -61,13 +62,15 @@ use crate::workers::{
 ///    The blocked kernels run in place, without packing, on every one-worker product up to
 ///    2¹⁸ multiply-adds (64³).
 /// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`](crate::PerCell)) for a
-///    matrix–vector product of depth 4 or more; the i-k-j loop for outputs of at most half
-///    a register tile of rows (a row vector times a matrix), for floating-point outer
-///    products (`k = 1`) of up to 24 MiB of output, 32-bit integer ones of 16 to 24 MiB
-///    and smaller outer products of other types, and for types without hand-written
-///    kernels; otherwise [`Blocked`](crate::Blocked) (`f32`, `f64`, `i32`, `u32`, `i64`, `u64`,
-///    `Complex<f32>`, `Complex<f64>` on a CPU with AVX2 or AVX-512; the real types but
-///    `i64`, `u64` with NEON).
+///    matrix–vector product of depth 4 or more; the blocked kernels' direct form, below
+///    2¹⁸ multiply-adds, for outputs of at most half a register tile of rows (`4×k×4`; an
+///    integer row vector times a matrix) and outer products of up to 96 KiB of output;
+///    otherwise the i-k-j loop for such short outputs (a float row vector too), for
+///    floating-point outer products (`k = 1`) of up to 24 MiB of output, 32-bit integer
+///    ones of 16 to 24 MiB and smaller outer products of other types, and for types
+///    without hand-written kernels; and [`Blocked`](crate::Blocked) for the rest (`f32`,
+///    `f64`, `i32`, `u32`, `i64`, `u64`, `Complex<f32>`, `Complex<f64>` on a CPU with AVX2
+///    or AVX-512; the real types but `i64`, `u64` with NEON).
 /// 3. Products with work for more workers than their output can be shared by (its rows,
 ///    cells or tiles; for the blocked kernels also the work of each depth block) are cut
 ///    along `k` into [`depth_parts`](Plan::depth_parts) parts ([`SplitK`](crate::SplitK)):
@@ -75,12 +78,15 @@ use crate::workers::{
 ///    least 256 deep.
 ///    The cut is made only where it gives more workers than the whole product could have.
 /// 4. The worker cap (see the module docs) over the strategy's units of work — tile rows ×
-///    column blocks, rows, cells or depth parts — sets the workers. Below two workers'
+///    column blocks, rows, cells or depth parts — sets the workers; called from outside
+///    every rayon pool after it has idled, a packed product needs 2²¹ per worker rather
+///    than 2¹⁸ (waking the pool's threads costs more than handing work to awake ones; the
+///    blocked kernels give the same bits on any number of workers). Below two workers'
 ///    worth of work the i-k-j loop runs as [`Serial`](crate::Serial); above, outputs of at
 ///    least 16 rows (or any rows, for types with hand-written kernels) run [`RowParallel`](crate::RowParallel)
 ///    and shorter ones [`PerCell`](crate::PerCell).
 ///
-/// Only step 4 looks at the pool, so the size of the pool never changes a float result.
+/// Only step 4 looks at the pool and the caller, so neither ever changes a float result.
 ///
 /// # Examples
 ///
@@ -96,11 +102,12 @@ pub fn plan<T: Element>(m: usize, k: usize, n: usize) -> Plan {
 /// [`plan`] with the given minimums of work per worker.
 pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds) -> Plan {
     let class = ElementClass::of::<T>();
+    let caller = Caller::here();
     let Choice {
         route,
         workers,
         depth_parts,
-    } = choose::<T>(m, k, n, t);
+    } = choose_for::<T>(m, k, n, t, Some(caller));
     let level = Simd::default_level();
     // The kernel whose minimum and cost set the workers (for a split product, that of the
     // whole product, as in `choose`).
@@ -112,6 +119,11 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         Route::PerCell => OneWorkerKernel::Dots,
         _ => OneWorkerKernel::Rows,
     };
+    // A packed product called from outside the pool after an idle is sized with the larger
+    // minimum (`choose_for` does the same); only its worker count can differ.
+    let after_idle = kernel == OneWorkerKernel::Blocked
+        && depth_parts == 1
+        && t.blocked_per_worker_for(caller) != t.blocked_per_worker;
     let direct = route == Route::Blocked
         && workers == 1
         && depth_parts == 1
@@ -127,7 +139,12 @@ pub(crate) fn plan_with<T: Element>(m: usize, k: usize, n: usize, t: &Thresholds
         threads: rayon::current_num_threads(),
         work: multiply_adds(m, k, n),
         cost: kernel_cost::<T>(kernel, m, k, n),
-        min_work: t.for_kernel::<T>(kernel, m, n),
+        min_work: if after_idle {
+            t.blocked_per_worker_for(caller)
+        } else {
+            t.for_kernel::<T>(kernel, m, n)
+        },
+        after_idle,
         blocked_kernels: kernel == OneWorkerKernel::Blocked,
         units: if depth_parts > 1 {
             depth_parts

@@ -19,7 +19,7 @@ use crate::strategy::blocked::{BlockedKernel, TinyKernel};
 use crate::strategy::per_cell::PerCellKernel;
 use crate::strategy::serial::serial_product;
 use crate::strategy::{Blocked, MulStrategy, PerCell, RowParallel, Serial, SplitK, check_into};
-use crate::workers::{MIN_BLOCKED_WORK, multiply_adds, run_tasks};
+use crate::workers::{MIN_BLOCKED_WORK, multiply_adds, note_product_end};
 
 /// Multiply-adds below which the planner gives every product one worker with the crate's
 /// constants, whatever its shape, type and pool, so that `Auto` may skip it (the test
@@ -250,20 +250,31 @@ impl Auto {
         c: MatMut<'_, T>,
     ) -> Result<(), Error> {
         let (m, k, n) = (a.rows(), a.cols(), b.cols());
-        run_choice(&choose::<T>(m, k, n, &self.thresholds()), a, b, c)
+        let choice = choose::<T>(m, k, n, &self.thresholds());
+        run_choice(&choice, a, b, c)?;
+        if choice.route == Route::Blocked && choice.depth_parts == 1 {
+            note_product_end(multiply_adds(m, k, n));
+        }
+        Ok(())
     }
 }
 
-/// What [`Auto::calibrated`] measured: the fork–join cost of the rayon pool and the speed of
-/// the one-worker loops, and the minimum work per worker derived from them.
+/// What [`Auto::calibrated`] measured: what a product pays for a second worker, the speed
+/// of the one-worker loops, and the minimum work per worker derived from them.
 ///
 /// The crate's minimums were set by timing one worker against two on the development
 /// machine (see [`min_work_per_worker`](crate::plan::min_work_per_worker)). A minimum is the
-/// work that pays for one fork–join, so it scales with the fork–join time × the speed of
-/// the loop the workers run; the calibration measures both here and scales each constant
-/// by the ratio of this machine's product to the development machine's
-/// ([`Calibration::REFERENCE`]). Generic types scale like floats, since their own speed
-/// depends on the user's type.
+/// work that pays for handing a share to a second worker, so it scales with that cost × the
+/// speed of the loop the workers run. The calibration times an 80³ `f64` product on the
+/// blocked kernels with one worker and with two, back to back in the pool (well under a
+/// millisecond in all), takes the handover as the two workers' time less half the one
+/// worker's, and scales each constant by the ratio of this machine's handover × speed to the
+/// development machine's ([`Calibration::REFERENCE`]). Generic types scale like floats,
+/// since their own speed depends on the user's type.
+///
+/// The measured minimums change worker counts only: the strategy, its kernel and the
+/// depth parts of a split product are those of the constants, so a result has the same
+/// bits as with [`Auto::default`].
 ///
 /// # Examples
 ///
@@ -281,13 +292,29 @@ pub struct Calibration {
     thresholds: Thresholds,
 }
 
+/// Side of the `f64` product that [`Calibration`] times with one and two blocked workers:
+/// large enough to pack (above `DIRECT_MAX_WORK`), small enough that a dozen runs of it
+/// take a fraction of a millisecond.
+const CALIBRATION_SIDE: usize = 80;
+
+/// Timed runs of each product in each of a calibration's two rounds.
+const CALIBRATION_RUNS: usize = 4;
+
 impl Calibration {
     /// What this calibration measured on the development machine (2-core Zen 4,
-    /// 2026-11-26, `cargo run --release -p parmat-bench --example sweep -- --calibrated`): fork–join in
-    /// seconds, then the i-k-j loop (f64, i32) and the blocked kernels (f64) in
-    /// multiply-adds per second. There it gives back the crate's constants (measured:
+    /// 2026-12-03, the median of 15 processes of `cargo run --release -p parmat-bench
+    /// --example small -- --calibration`): the handover to a second worker in seconds, then
+    /// the i-k-j loop (f64, i32) and the blocked kernels (f64) in multiply-adds per second.
+    /// There it gives back the crate's constants (measured:
     /// docs/tuning-notes.md#calibration).
-    pub const REFERENCE: [f64; 4] = [16.9e-6, 7.59e9, 6.61e9, 26.22e9];
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let [handover, ..] = parmat::Calibration::REFERENCE;
+    /// assert!(handover < 1e-3);
+    /// ```
+    pub const REFERENCE: [f64; 4] = [2.2e-6, 7.83e9, 6.2e9, 25.5e9];
 
     fn get() -> &'static Calibration {
         static CALIBRATION: OnceLock<Calibration> = OnceLock::new();
@@ -295,26 +322,35 @@ impl Calibration {
     }
 
     fn measure() -> Calibration {
-        let mut threads = rayon::current_num_threads();
-        // Fork–join: two empty tasks handed to the pool from this thread, as a product
-        // with two workers does; the median of many runs.
-        let fork_join = if threads > 1 {
-            median_seconds(|| run_tasks(vec![|| {}, || {}]))
-        } else {
-            // A one-thread pool never hands work over, but the minimums must still hold
-            // in larger pools later on: measure in a temporary pool of two. Entering it
-            // from outside costs about what a product pays to enter the global pool.
-            threads = 2;
-            match rayon::ThreadPoolBuilder::new().num_threads(2).build() {
-                Ok(pool) => median_seconds(|| pool.install(time_one_fork_join_inside)),
-                // No threads to be had: keep the crate's constants' scale.
-                Err(_) => DEFAULT_FORK_JOIN_SECONDS,
-            }
+        let threads = rayon::current_num_threads().max(2);
+        let side = CALIBRATION_SIDE;
+        let a = Matrix::from_fn(side, side, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+        let mut c = Matrix::zeros(side, side);
+        let mut time = |workers: usize| {
+            let strategy = Blocked::with_workers(workers);
+            let start = Instant::now();
+            strategy
+                .mul_into(a.view(), a.view(), c.view_mut())
+                .expect("square shapes fit");
+            start.elapsed().as_secs_f64()
         };
-        // Work per second of the one-worker loops: the i-k-j loop on 64³ (f64 and i32)
-        // and the blocked kernels on 128³ (f64), each the best of a few runs.
-        let serial_rate = [rate::<f64>(64, &Serial), rate::<i32>(64, &Serial)];
-        let blocked_rate = rate::<f64>(128, &Blocked::with_workers(1));
+        // The least time of each, in two rounds, so that a moment when the machine is
+        // busy elsewhere does not decide it. Two workers run back to back on a thread of a
+        // pool of two or more, after one untimed run that wakes its threads: the case the
+        // constants were set for.
+        let (mut one, mut two) = (f64::INFINITY, f64::INFINITY);
+        for _ in 0..2 {
+            one = one.min(least_of(CALIBRATION_RUNS, || time(1)));
+            let pooled = in_a_pool_of_two(|| {
+                time(2);
+                least_of(CALIBRATION_RUNS, || time(2))
+            });
+            two = two.min(pooled.unwrap_or(one / 2.0 + Self::REFERENCE[0]));
+        }
+        let fork_join = (two - one / 2.0).max(1e-7);
+        let blocked_rate = (side * side * side) as f64 / one.max(1e-9);
+        // Work per second of the i-k-j loop on 40³ (f64 and i32), the best of three runs.
+        let serial_rate = [rate::<f64>(40, &Serial), rate::<i32>(40, &Serial)];
         let [ref_fork_join, ref_float, ref_integer, ref_blocked] = Self::REFERENCE;
         let scaled = |constant: u128, rate: f64, reference: f64| -> u128 {
             let factor = (fork_join * rate) / (ref_fork_join * reference);
@@ -322,17 +358,17 @@ impl Calibration {
         };
         let crate_minimums = Thresholds::DEFAULT;
         let float_scale = |constant| scaled(constant, serial_rate[0], ref_float);
+        let blocked_scale = |constant| scaled(constant, blocked_rate, ref_blocked);
         let thresholds = Thresholds {
             per_worker: [
                 float_scale(crate_minimums.per_worker[0]),
                 scaled(crate_minimums.per_worker[1], serial_rate[1], ref_integer),
                 float_scale(crate_minimums.per_worker[2]),
             ],
-            blocked_per_worker: scaled(
-                crate_minimums.blocked_per_worker,
-                blocked_rate,
-                ref_blocked,
-            ),
+            blocked_per_worker: blocked_scale(crate_minimums.blocked_per_worker),
+            // Waking an idle pool is not timed (that takes idling first): taken to scale
+            // like the handover to awake threads.
+            blocked_per_worker_idle: blocked_scale(crate_minimums.blocked_per_worker_idle),
         };
         Calibration {
             fork_join: Duration::from_secs_f64(fork_join),
@@ -343,8 +379,9 @@ impl Calibration {
         }
     }
 
-    /// The measured cost of handing two empty tasks to the pool and joining them (in a
-    /// temporary two-thread pool when the calibrating pool had one thread).
+    /// What a product paid here for its second worker: the time of an 80³ `f64` product
+    /// on two blocked workers, back to back on a thread of the pool, less half that of one
+    /// worker.
     ///
     /// # Examples
     ///
@@ -387,8 +424,9 @@ impl fmt::Display for Calibration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "fork–join {:.1} µs on {} threads; i-k-j loop {:.2} G multiply-adds/s (f64), {:.2} (i32); \
-             blocked {:.2} (f64); minimum work per worker: float {}, integer {}, generic {}, blocked {}",
+            "second worker {:.1} µs on {} threads; i-k-j loop {:.2} G multiply-adds/s (f64), \
+             {:.2} (i32); blocked {:.2} (f64); minimum work per worker: float {}, integer {}, \
+             generic {}, blocked {} ({} after an idle)",
             self.fork_join.as_secs_f64() * 1e6,
             self.threads,
             self.serial_rate[0] / 1e9,
@@ -398,37 +436,39 @@ impl fmt::Display for Calibration {
             self.thresholds.per_worker[1],
             self.thresholds.per_worker[2],
             self.thresholds.blocked_per_worker,
+            self.thresholds.blocked_per_worker_idle,
         )
     }
 }
 
-/// Fork–join cost assumed when no pool can be built to measure it: the development
-/// machine's, from outside a 2-thread pool (measured: docs/tuning-notes.md#fork-join-cost).
-const DEFAULT_FORK_JOIN_SECONDS: f64 = 16e-6;
-
-/// The median time of 201 runs of `run`, in seconds.
-fn median_seconds(mut run: impl FnMut()) -> f64 {
-    let mut samples: Vec<f64> = (0..201)
-        .map(|_| {
-            let start = Instant::now();
-            run();
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+/// The least of `runs` values of `measure`.
+fn least_of(runs: usize, mut measure: impl FnMut() -> f64) -> f64 {
+    (0..runs.max(1))
+        .map(|_| measure())
+        .fold(f64::INFINITY, f64::min)
 }
 
-/// Two empty tasks forked and joined on the current pool's threads.
-fn time_one_fork_join_inside() {
-    rayon::join(|| {}, || {});
+/// Runs `work` on a thread of a rayon pool of at least two threads: the current pool (from
+/// outside it, on one of its threads), or a temporary pool of two when the current one has
+/// a single thread. `None` when no such pool can be built.
+fn in_a_pool_of_two<R: Send>(work: impl FnOnce() -> R + Send) -> Option<R> {
+    if rayon::current_num_threads() >= 2 {
+        // On a thread of the current pool (`scope` runs there from outside it).
+        Some(rayon::scope(|_| work()))
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .ok()?;
+        Some(pool.install(work))
+    }
 }
 
-/// Multiply-adds per second of `strategy` on an `n³` product of `T`: the best of five runs.
+/// Multiply-adds per second of `strategy` on an `n³` product of `T`: the best of three runs.
 fn rate<T: Element + From<i8>>(n: usize, strategy: &impl MulStrategy) -> f64 {
     let a = Matrix::from_fn(n, n, |i, j| T::from(((i * 7 + j * 3) % 11) as i8 - 5));
     let mut c = Matrix::zeros(n, n);
-    let best = (0..5)
+    let best = (0..3)
         .map(|_| {
             let start = Instant::now();
             strategy

@@ -9,11 +9,12 @@ use crate::kernel::{
     run_direct,
 };
 use crate::matrix::{MatMut, MatRef};
+use crate::plan::Thresholds;
 use crate::strategy::serial::SerialKernel;
 use crate::strategy::{MulStrategy, check_into};
 use crate::workers::{
-    DIRECT_MAX_WORK, MIN_BLOCKED_WORK, MIN_BLOCKED_WORK_PER_WORKER, blocked_workers,
-    min_work_per_worker, multiply_adds, with_row_major_output, worker_cap_with,
+    Caller, DIRECT_MAX_WORK, MIN_BLOCKED_WORK, blocked_workers, min_work_per_worker, multiply_adds,
+    note_product_end, with_row_major_output, worker_cap_with,
 };
 
 /// The BLIS design: A and B are packed block by block into panels, and a microkernel keeps
@@ -30,9 +31,10 @@ use crate::workers::{
 ///
 /// `Blocked::default()` applies the crate's worker cap, with the rule [`Auto`](crate::Auto)
 /// uses for this kernel where a type has hand-written kernels: a larger minimum of work per
-/// worker (they are faster per multiply-add), counted with the padding of edge tiles, and
-/// enough work in every depth block, for which each worker packs its block of B; products
-/// below
+/// worker (they are faster per multiply-add), larger again when called from outside every
+/// rayon pool (entering the pool costs more than a fork–join inside it), counted with the
+/// padding of edge tiles, and enough work in every depth block, for which each worker packs
+/// its block of B; products below
 /// 4096 multiply-adds (16³), where packing does not pay, run the [`Serial`](crate::Serial) loop
 /// instead. [`Blocked::with_workers`] always runs the blocked algorithm.
 ///
@@ -145,7 +147,16 @@ impl Blocked {
             // The hand-written kernels do a multiply-add several times faster than the
             // other loops, so a worker needs more of them to pay for being started: the
             // same rule as `Auto`'s for this kernel.
-            None => blocked_workers::<T>(simd, m, k, n, MIN_BLOCKED_WORK_PER_WORKER),
+            None => {
+                let t = Thresholds::DEFAULT;
+                let per_worker = if multiply_adds(m, k, n) < 2 * t.blocked_per_worker {
+                    // One worker wherever it is called from: no need to look.
+                    t.blocked_per_worker
+                } else {
+                    t.blocked_per_worker_for(Caller::here())
+                };
+                blocked_workers::<T>(simd, m, k, n, per_worker)
+            }
         }
     }
 }
@@ -280,6 +291,9 @@ impl MulStrategy for Blocked {
             let workers = self.workers_for::<T>(a.rows(), a.cols(), b.cols());
             let simd = self.simd();
             dispatch(&BlockedKernel { workers, simd }, a, b, c);
+            if self.workers.is_none() {
+                note_product_end(work);
+            }
         }
         Ok(())
     }

@@ -8,8 +8,10 @@ use crate::kernel::{Simd, blocked::multiply_blocked};
 use crate::kernel::{default_dots, dot, microkernel_for, pack, rows};
 use crate::matrix::{MatMut, MatRef, Matrix};
 use crate::plan::{OneWorkerKernel, Thresholds, depth_parts, one_worker_kernel, split_k_workers};
+use crate::pool::balanced_ranges;
+use crate::strategy::blocked::{multiply_direct, runs_direct};
 use crate::strategy::{MulStrategy, check_into};
-use crate::workers::{balanced_ranges, run_on_ranges, with_row_major_output};
+use crate::workers::{run_on_ranges, with_row_major_output};
 
 /// Splits the shared dimension `k` into parts, computes each part's partial product
 /// `A[:, part] · B[part, :]` separately and adds the partials in part order,
@@ -106,7 +108,7 @@ impl SplitK {
     pub fn parts_for<T: Element>(&self, m: usize, k: usize, n: usize) -> usize {
         match self.parts {
             Some(parts) => parts.clamp(1, k.max(1)),
-            None => depth_parts::<T>(m, k, n, &Thresholds::DEFAULT).max(1),
+            None => depth_parts::<T>(m, k, n).max(1),
         }
     }
 
@@ -159,7 +161,14 @@ pub(crate) fn one_worker_product<S: Scalar>(
             );
         }
         OneWorkerKernel::Blocked => {
-            multiply_blocked(a, b, c, 1, microkernel_for::<S>(Simd::default_level()));
+            let kernel = microkernel_for::<S>(Simd::default_level());
+            if runs_direct(&kernel, a.rows(), k, n) {
+                // A small part: the direct form, the same bits without packing.
+                let c = MatMut::from_slice(c, a.rows(), n).expect("a part's slot holds m × n");
+                multiply_direct(a, b, c, &kernel);
+            } else {
+                multiply_blocked(a, b, c, 1, kernel);
+            }
         }
     }
 }
