@@ -9,6 +9,9 @@
 //! cargo run --release -p parmat-bench --example small -- --batch 10000 --sizes 16,32   # f64 batches
 //! cargo run --release -p parmat-bench --example small -- --matvec                       # n = 512, 2048, 8192
 //! cargo run --release -p parmat-bench --example small -- --isolated 10                  # n = 16 … 128
+//! cargo run --release -p parmat-bench --example small -- --gaps 0,10,20,100 --sizes 96
+//! cargo run --release -p parmat-bench --example small -- --calibration
+//! cargo run --release -p parmat-bench --example small -- --caller --sizes 80,96,128,192,256
 //! ```
 //!
 //! With `--matvec`, each size is a matrix × vector and a vector × matrix product of f64 on
@@ -22,6 +25,23 @@
 //! worker and on two, and of an empty `rayon::join` after the same idle time (the wake-up a
 //! product on two workers pays), all called from the main thread, outside the pool, in
 //! rotating order. The same three products back to back are shown for comparison.
+//!
+//! With `--gaps US,…`, each size is an f64 square product called from the main thread
+//! right after a product on two blocked workers and a pause of so many microseconds (a
+//! busy wait on the main thread), with two workers and with one, alternately: the median
+//! over `--rounds` calls (at least 31) of each, which shows how soon the pool's threads
+//! fall asleep after a product.
+//!
+//! With `--caller`, each size is an f64 square product on two blocked workers called from
+//! the main thread back to back, run two ways: as the crate runs it (the calling thread
+//! takes one share, the pool the other) and with the whole product handed to the pool
+//! (`rayon::scope` around the call, the calling thread asleep until it is done), against
+//! one worker; each the median over 30 rounds (rotating order) of the mean of 20 calls
+//! after one untimed call.
+//!
+//! With `--calibration`, the process measures `Auto::calibrated()` once and prints what it
+//! measured and how long it took (the calibration is once per process: run it several
+//! times).
 //!
 //! With `--batch B`, each size is a batch of B products of f64, timed as a whole:
 //! `parmat::mul_batch_into` (`Auto`) in the global pool, the same products one at a time
@@ -417,6 +437,71 @@ fn measure_isolated(n: usize, idle: Duration, rounds: usize) {
     );
 }
 
+/// One f64 `n × n` product on two workers and on one, alternately, each right after a
+/// product on two workers and a busy pause of each of `gaps`.
+fn measure_gaps(n: usize, gaps: &[u64], rounds: usize) {
+    let a = Matrix::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+    let mut c = Matrix::<f64>::zeros(n, n);
+    let want = a.mul_with(&a, &parmat::Serial).expect("shapes match");
+    let (one, two) = (Blocked::with_workers(1), Blocked::with_workers(2));
+    for &gap in gaps {
+        let mut times = [Vec::new(), Vec::new()];
+        for round in 0..2 * rounds.max(31) {
+            two.mul_into(a.view(), a.view(), c.view_mut())
+                .expect("shapes match");
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_micros(gap) {
+                std::hint::spin_loop();
+            }
+            let strategy = if round % 2 == 0 { &two } else { &one };
+            let start = Instant::now();
+            strategy
+                .mul_into(a.view(), a.view(), c.view_mut())
+                .expect("shapes match");
+            times[round % 2].push(start.elapsed().as_secs_f64() * 1e6);
+            assert_eq!(c, want, "n = {n}: a wrong product");
+        }
+        let [two_us, one_us] = times.map(|mut t| median(&mut t));
+        println!(
+            "{n:>4} {gap:>7} {two_us:>10.1} {one_us:>10.1} {:>7.2}",
+            two_us / one_us
+        );
+    }
+}
+
+/// One f64 `n × n` product on two workers with the caller as one of them, and handed to the
+/// pool whole, against one worker, back to back from the main thread.
+fn measure_caller(n: usize) {
+    let a = Matrix::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+    let mut c = Matrix::<f64>::zeros(n, n);
+    let want = a.mul_with(&a, &parmat::Serial).expect("shapes match");
+    let (one, two) = (Blocked::with_workers(1), Blocked::with_workers(2));
+    let mut times = [Vec::new(), Vec::new(), Vec::new()];
+    for round in 0..30 {
+        for step in 0..3 {
+            let which = (round + step) % 3;
+            let run = |c: &mut Matrix<f64>| match which {
+                0 => one.mul_into(a.view(), a.view(), c.view_mut()),
+                1 => two.mul_into(a.view(), a.view(), c.view_mut()),
+                _ => rayon::scope(|_| two.mul_into(a.view(), a.view(), c.view_mut())),
+            };
+            run(&mut c).expect("shapes match");
+            let start = Instant::now();
+            for _ in 0..20 {
+                run(&mut c).expect("shapes match");
+            }
+            times[which].push(start.elapsed().as_secs_f64() * 1e6 / 20.0);
+            assert_eq!(c, want, "n = {n}: a wrong product");
+        }
+    }
+    let [one_us, caller_us, whole_us] = times.map(|mut t| median(&mut t));
+    println!(
+        "{n:>4} {one_us:>10.1} {caller_us:>10.1} {:>7.2} {whole_us:>10.1} {:>7.2}",
+        caller_us / one_us,
+        whole_us / one_us
+    );
+}
+
 fn main() {
     let mut sizes = vec![1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
     let mut types = vec![
@@ -429,6 +514,9 @@ fn main() {
     let mut batch: Option<usize> = None;
     let mut matvec = false;
     let mut isolated: Option<u64> = None;
+    let mut gaps: Option<Vec<u64>> = None;
+    let mut calibration = false;
+    let mut caller = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
@@ -444,11 +532,68 @@ fn main() {
             "--batch" => batch = Some(value().parse().expect("a batch size")),
             "--matvec" => matvec = true,
             "--isolated" => isolated = Some(value().parse().expect("milliseconds of idle")),
+            "--gaps" => {
+                gaps = Some(
+                    value()
+                        .split(',')
+                        .map(|s| s.parse().expect("microseconds"))
+                        .collect(),
+                )
+            }
+            "--calibration" => calibration = true,
+            "--caller" => caller = true,
             other => panic!(
                 "unknown argument {other:?}: --sizes, --types, --rounds, --batch, --matvec, \
-                 --isolated"
+                 --isolated, --gaps, --calibration, --caller"
             ),
         }
+    }
+    if calibration {
+        // The pool first, so that starting its threads is not counted.
+        rayon::scope(|_| {});
+        let start = Instant::now();
+        let auto = Auto::calibrated();
+        let took = start.elapsed();
+        let measured = auto.calibration().expect("a calibrated Auto");
+        println!("{:.2} ms: {measured}", took.as_secs_f64() * 1e3);
+        return;
+    }
+    if caller {
+        if !std::env::args().any(|arg| arg == "--sizes") {
+            sizes = vec![80, 96, 128, 192, 256];
+        }
+        println!(
+            "f64, µs per call (median), {} threads in the global pool, back to back from the \
+             main thread; two workers with the caller as one, and with the product handed to \
+             the pool whole",
+            rayon::current_num_threads()
+        );
+        println!(
+            "{:>4} {:>10} {:>10} {:>7} {:>10} {:>7}",
+            "n", "1 worker", "caller+1", "÷ 1", "whole", "÷ 1"
+        );
+        for &n in &sizes {
+            measure_caller(n);
+        }
+        return;
+    }
+    if let Some(gaps) = gaps {
+        if !std::env::args().any(|arg| arg == "--sizes") {
+            sizes = vec![96, 128];
+        }
+        println!(
+            "f64, µs per call (median), {} threads in the global pool, after a product on two \
+             workers and a busy pause",
+            rayon::current_num_threads()
+        );
+        println!(
+            "{:>4} {:>7} {:>10} {:>10} {:>7}",
+            "n", "gap µs", "2 workers", "1 worker", "2 ÷ 1"
+        );
+        for &n in &sizes {
+            measure_gaps(n, &gaps, rounds);
+        }
+        return;
     }
     if let Some(idle_ms) = isolated {
         if !std::env::args().any(|arg| arg == "--sizes") {
