@@ -135,9 +135,9 @@ pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 18;
 pub(crate) const MIN_BLOCKED_WORK_PER_WORKER_IDLE: u128 = 1 << 21;
 
 /// How long after a product the pool's threads are taken to be awake: rayon's threads look
-/// for work for a few microseconds before they sleep, and two workers on a 96³ product still
-/// won after a 10 µs pause but paid a wake-up after 20 µs (measured:
-/// docs/tuning-notes.md#isolated-calls-from-outside-the-pool).
+/// for work a little while before they sleep, and two workers on a 128³ product still won
+/// after pauses of up to 15 µs but paid a wake-up from 20 µs (measured:
+/// docs/tuning-notes.md#the-caller-as-a-worker).
 pub(crate) const BACK_TO_BACK: Duration = Duration::from_micros(20);
 
 /// Where a product is called from, for the worker cap of the blocked kernels.

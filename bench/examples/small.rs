@@ -12,6 +12,7 @@
 //! cargo run --release -p parmat-bench --example small -- --gaps 0,10,20,100 --sizes 96
 //! cargo run --release -p parmat-bench --example small -- --calibration
 //! cargo run --release -p parmat-bench --example small -- --caller --sizes 80,96,128,192,256
+//! cargo run --release -p parmat-bench --example small -- --direct
 //! ```
 //!
 //! With `--matvec`, each size is a matrix × vector and a vector × matrix product of f64 on
@@ -38,6 +39,11 @@
 //! (`rayon::scope` around the call, the calling thread asleep until it is done), against
 //! one worker; each the median over 30 rounds (rotating order) of the mean of 20 calls
 //! after one untimed call.
+//!
+//! With `--direct`, row vectors and short outputs times a matrix (1×k×n to 8×256×256) and
+//! outer products (s×1×s) of f64 and i32, on `Blocked` with one worker (the kernels'
+//! direct form, nothing packed) against `Serial` (the i-k-j loop): µs per call, the best of
+//! 30 batches of 20 calls.
 //!
 //! With `--calibration`, the process measures `Auto::calibrated()` once and prints what it
 //! measured and how long it took (the calibration is once per process: run it several
@@ -502,6 +508,77 @@ fn measure_caller(n: usize) {
     );
 }
 
+/// µs per call of `run`: the best of 30 batches of 20 calls.
+fn best_of_batches(mut run: impl FnMut()) -> f64 {
+    (0..30)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..20 {
+                run();
+            }
+            start.elapsed().as_secs_f64() * 1e6 / 20.0
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// `Blocked` on one worker against `Serial` on an `m×k · k×n` product of `T`.
+fn direct_against_loop<T: Element + From<i8> + PartialEq>(
+    m: usize,
+    k: usize,
+    n: usize,
+) -> (f64, f64) {
+    let a = Matrix::from_fn(m, k, |i, j| T::from(((i * 7 + j * 3) % 11) as i8 - 5));
+    let b = Matrix::from_fn(k, n, |i, j| T::from(((i * 5 + j) % 13) as i8 - 6));
+    let mut c = Matrix::from_fn(m, n, |_, _| T::from(0));
+    let one = Blocked::with_workers(1);
+    let direct = best_of_batches(|| {
+        one.mul_into(a.view(), b.view(), c.view_mut())
+            .expect("shapes match")
+    });
+    let want = a.mul_with(&b, &parmat::Serial).expect("shapes match");
+    assert!(
+        c == want,
+        "a wrong product (the values are small integers, exact in f64)"
+    );
+    let serial = best_of_batches(|| {
+        parmat::Serial
+            .mul_into(a.view(), b.view(), c.view_mut())
+            .expect("shapes match")
+    });
+    (direct, serial)
+}
+
+/// The shapes of `--direct`, each for f64 and i32.
+fn measure_direct() {
+    let rows = [
+        (1, 128, 128),
+        (1, 192, 192),
+        (1, 255, 255),
+        (1, 256, 256),
+        (1, 256, 264),
+        (1, 256, 512),
+        (1, 512, 512),
+        (2, 256, 256),
+        (4, 256, 256),
+        (8, 256, 256),
+    ];
+    let outer = [64, 96, 110, 128, 160, 192, 256, 384, 512].map(|s| (s, 1, s));
+    println!(
+        "{:>12} {:>9} {:>9} {:>7} | {:>9} {:>9} {:>7}",
+        "m×k×n", "f64 dir", "f64 loop", "÷", "i32 dir", "i32 loop", "÷"
+    );
+    for (m, k, n) in rows.into_iter().chain(outer) {
+        let (df, sf) = direct_against_loop::<f64>(m, k, n);
+        let (di, si) = direct_against_loop::<i32>(m, k, n);
+        println!(
+            "{:>12} {df:>9.2} {sf:>9.2} {:>7.2} | {di:>9.2} {si:>9.2} {:>7.2}",
+            format!("{m}×{k}×{n}"),
+            df / sf,
+            di / si
+        );
+    }
+}
+
 fn main() {
     let mut sizes = vec![1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
     let mut types = vec![
@@ -517,6 +594,7 @@ fn main() {
     let mut gaps: Option<Vec<u64>> = None;
     let mut calibration = false;
     let mut caller = false;
+    let mut direct = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
@@ -542,9 +620,10 @@ fn main() {
             }
             "--calibration" => calibration = true,
             "--caller" => caller = true,
+            "--direct" => direct = true,
             other => panic!(
                 "unknown argument {other:?}: --sizes, --types, --rounds, --batch, --matvec, \
-                 --isolated, --gaps, --calibration, --caller"
+                 --isolated, --gaps, --calibration, --caller, --direct"
             ),
         }
     }
@@ -556,6 +635,11 @@ fn main() {
         let took = start.elapsed();
         let measured = auto.calibration().expect("a calibrated Auto");
         println!("{:.2} ms: {measured}", took.as_secs_f64() * 1e3);
+        return;
+    }
+    if direct {
+        println!("µs per call (best of 30 batches of 20): Blocked on one worker ÷ Serial");
+        measure_direct();
         return;
     }
     if caller {

@@ -58,17 +58,16 @@ pub struct Auto {
 
 impl Auto {
     /// An `Auto` whose minimum work per worker is measured on this machine: the first call
-    /// in a process times a fork–join of two empty tasks in the current rayon pool (in a
-    /// temporary two-thread pool when the current one has a single thread) and the speed of
-    /// the one-worker kernels (a few tens of milliseconds), and every later call reuses that
-    /// [`Calibration`].
+    /// in a process times what a product pays for its second worker in the current rayon
+    /// pool (in a temporary two-thread pool when the current one has a single thread) and
+    /// the speed of the one-worker kernels (about a millisecond), and every later call
+    /// reuses that [`Calibration`].
     ///
     /// Use it when the machine differs from the development one (2-core Zen 4) in core
     /// count, clock or memory: on a 16-core Xeon, for instance, two blocked workers paid
     /// only on larger products (measured: docs/tuning-notes.md#calibration). The measured
-    /// minimums can give a product another strategy than `Auto::default()` would (for
-    /// floats, other last bits); they are fixed for the process, so results still never
-    /// depend on the size of the pool.
+    /// minimums change worker counts only, never a product's strategy, kernel or depth
+    /// parts, so results have the same bits as with `Auto::default()`.
     ///
     /// # Examples
     ///
@@ -266,7 +265,7 @@ impl Auto {
 /// machine (see [`min_work_per_worker`](crate::plan::min_work_per_worker)). A minimum is the
 /// work that pays for handing a share to a second worker, so it scales with that cost × the
 /// speed of the loop the workers run. The calibration times an 80³ `f64` product on the
-/// blocked kernels with one worker and with two, back to back in the pool (well under a
+/// blocked kernels with one worker and with two, back to back in the pool (about a
 /// millisecond in all), takes the handover as the two workers' time less half the one
 /// worker's, and scales each constant by the ratio of this machine's handover × speed to the
 /// development machine's ([`Calibration::REFERENCE`]). Generic types scale like floats,
