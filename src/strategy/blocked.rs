@@ -32,9 +32,9 @@ use crate::workers::{
 /// `Blocked::default()` applies the crate's worker cap, with the rule [`Auto`](crate::Auto)
 /// uses for this kernel where a type has hand-written kernels: a larger minimum of work per
 /// worker (they are faster per multiply-add), larger again when called from outside every
-/// rayon pool (entering the pool costs more than a fork–join inside it), counted with the
-/// padding of edge tiles, and enough work in every depth block, for which each worker packs
-/// its block of B; products below
+/// rayon pool after it has idled (waking its threads costs more than handing work to awake
+/// ones), counted with the padding of edge tiles, and enough work in every depth block, for
+/// which each worker packs its block of B; products below
 /// 4096 multiply-adds (16³), where packing does not pay, run the [`Serial`](crate::Serial) loop
 /// instead. [`Blocked::with_workers`] always runs the blocked algorithm.
 ///
