@@ -55,7 +55,11 @@ pub(crate) fn run_shares<I: Send, R: Send>(shares: Vec<I>, work: impl Fn(I) -> R
     if shares.len() <= 1 {
         return shares.into_iter().map(work).collect();
     }
-    if rayon::current_thread_index().is_some() {
+    // Under Miri the shares take rayon's parallel iterator from any thread: with Tree
+    // Borrows it flags `in_place_scope` itself (a spawned job sets its latch while its
+    // closure's borrows are still protected, so the caller may free them first; the
+    // pattern of rayon-rs/rayon#1008), not the code here.
+    if rayon::current_thread_index().is_some() || cfg!(miri) {
         return shares.into_par_iter().map(&work).collect();
     }
     let mut results: Vec<Option<R>> = shares.iter().map(|_| None).collect();
