@@ -126,18 +126,16 @@ pub(crate) const MIN_BLOCKED_WORK_PER_WORKER: u128 = 1 << 18;
 /// [`MIN_BLOCKED_WORK_PER_WORKER`] for a product called from a thread outside every rayon
 /// pool (a program's main thread, say) when the pool has had no work from such a caller,
 /// nor has it made a large product, in the last [`BACK_TO_BACK`]: the pool's threads are
-/// then asleep, and waking them cost 60–140 µs here after 10 ms of idling, against a few
-/// microseconds to hand work to them awake. After such an idle two workers took 1.2–1.9×
-/// one worker's time from 96³ to 192³; from 2²¹ per worker (161³), two workers cost at
-/// most about one wake-up more than one (measured:
-/// docs/tuning-notes.md#isolated-calls-from-outside-the-pool). Only the worker count
-/// depends on it: the blocked kernels give the same bits on any number of workers.
+/// then asleep, and waking them costs far more than handing work to awake ones. From this
+/// minimum (two workers from about 161³), two workers cost at most about one wake-up more
+/// than one (measured: docs/tuning-notes.md#isolated-calls-from-outside-the-pool). Only the
+/// worker count depends on it: the blocked kernels give the same bits on any number of
+/// workers.
 pub(crate) const MIN_BLOCKED_WORK_PER_WORKER_IDLE: u128 = 1 << 21;
 
 /// How long after a product the pool's threads are taken to be awake: rayon's threads look
-/// for work a little while before they sleep, and two workers on a 128³ product still won
-/// after pauses of up to 15 µs but paid a wake-up from 20 µs (measured:
-/// docs/tuning-notes.md#the-caller-as-a-worker).
+/// for work a little while before they sleep, and a second worker stopped paying after
+/// pauses about this long (measured: docs/tuning-notes.md#the-caller-as-a-worker).
 pub(crate) const BACK_TO_BACK: Duration = Duration::from_micros(20);
 
 /// Where a product is called from, for the worker cap of the blocked kernels.

@@ -92,9 +92,12 @@ pub(crate) fn choose_for<T: Element>(
         return Choice::one_worker(tiny_kernel::<T>());
     }
     let kernel = one_worker_kernel::<T>(m, k, n);
-    let least = t
-        .for_kernel::<T>(kernel, m, n)
-        .min(Thresholds::DEFAULT.for_kernel::<T>(kernel, m, n));
+    let min = t.for_kernel::<T>(kernel, m, n);
+    let least = if *t == Thresholds::DEFAULT {
+        min
+    } else {
+        min.min(Thresholds::DEFAULT.for_kernel::<T>(kernel, m, n))
+    };
     if kernel_cost::<T>(kernel, m, k, n) < 2 * least {
         // One worker in any pool, and no split (that needs two workers' worth): what the
         // rules below give, decided in a fraction of their time, which shows on products

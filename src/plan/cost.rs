@@ -364,9 +364,8 @@ pub(crate) fn one_worker_kernel<T: Element>(m: usize, k: usize, n: usize) -> One
 }
 
 /// Output bytes up to which an outer product (`k = 1`) runs the blocked kernels' direct form
-/// rather than the i-k-j loop, on the types that have one: it was 1.2–1.5× faster up to 110²
-/// of f64 and 1.7–3.5× for i32; beyond, two programs disagreed on f64 (measured:
-/// docs/tuning-notes.md#direct-small-products-in-the-planner).
+/// rather than the i-k-j loop, on the types that have one: where it was faster for f64 in
+/// every measurement (docs/tuning-notes.md#direct-small-products-in-the-planner).
 pub(crate) const DIRECT_OUTER_MAX_OUTPUT_BYTES: usize = 96 << 10;
 
 /// Whether an outer product of `T` is small enough for the direct form
@@ -381,10 +380,9 @@ fn small_outer<T>(m: usize, k: usize, n: usize) -> bool {
 /// (`m ≤ MR/2`: `4×k×4`, or an integer row vector times a matrix) or a small outer product
 /// ([`DIRECT_OUTER_MAX_OUTPUT_BYTES`]), runs the blocked kernels' direct form on one worker
 /// instead (see [`short_and_small`]). The direct form reads A and B in place, without
-/// packing, and was 1.2–4× faster than the loop on such shapes (measured:
-/// docs/tuning-notes.md#direct-small-products-in-the-planner). A float row vector stays on
-/// the loop: the direct form was up to 4.6× slower on one row of f64 where B's rows lie a
-/// power of two apart (1×512×512), though faster elsewhere.
+/// packing, and was faster than the loop on such shapes. A float row vector stays on the
+/// loop: on one row of f64 the direct form was much slower where B's rows lie a power of
+/// two apart (measured: docs/tuning-notes.md#direct-small-products-in-the-planner).
 pub(crate) fn short_on_direct<T: Element>(m: usize, k: usize, n: usize) -> bool {
     short_and_small::<T>(m, k, n) && !(m == 1 && ElementClass::of::<T>() == ElementClass::Float)
 }

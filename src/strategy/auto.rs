@@ -300,12 +300,10 @@ const CALIBRATION_SIDE: usize = 80;
 const CALIBRATION_RUNS: usize = 4;
 
 impl Calibration {
-    /// What this calibration measured on the development machine (2-core Zen 4,
-    /// 2026-12-03, the median of 15 processes of `cargo run --release -p parmat-bench
-    /// --example small -- --calibration`): the handover to a second worker in seconds, then
-    /// the i-k-j loop (f64, i32) and the blocked kernels (f64) in multiply-adds per second.
-    /// There it gives back the crate's constants (measured:
-    /// docs/tuning-notes.md#calibration).
+    /// What this calibration measured on the development machine (2-core Zen 4): the
+    /// handover to a second worker in seconds, then the i-k-j loop (f64, i32) and the blocked
+    /// kernels (f64) in multiply-adds per second. There it gives back the crate's constants
+    /// (the command and the runs: docs/tuning-notes.md#calibration).
     ///
     /// # Examples
     ///
