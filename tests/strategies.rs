@@ -264,6 +264,55 @@ fn serial_and_row_parallel_match_textbook_bits() {
     }
 }
 
+/// One row of A times B (the loop's vector form where the CPU has one): the textbook sums,
+/// bit for bit, for f64 and f32, with A and B row-major, transposed and strided, widths
+/// around the vector lengths and past the column block that half fills L1, and depths
+/// around the passes of 8, 4, 2 and 1 rows of B; integers exactly, wrapping.
+#[test]
+fn serial_row_vectors_match_textbook_bits() {
+    fn check<T: Reference>(a: &Matrix<T>, b: &Matrix<T>, bits: impl Fn(&Matrix<T>) -> Vec<u64>) {
+        let want = bits(&common::naive(a.view(), b.view()));
+        for la in LAYOUTS {
+            for lb in LAYOUTS {
+                let (sa, sb) = (Stored::new(a, la), Stored::new(b, lb));
+                let c = parmat::mul(&parmat::Serial, sa.view(), sb.view()).unwrap();
+                let what = format!("1×{}×{}, A {la:?}, B {lb:?}", a.cols(), b.cols());
+                assert!(bits(&c) == want, "{what}");
+            }
+        }
+    }
+    let widths = (1..=33).chain([63, 64, 65, 127, 129, 7001]);
+    for n in widths {
+        for k in [4, 5, 7, 8, 9, 12, 15, 16, 17, 40] {
+            if n > 200 && k > 9 {
+                continue;
+            }
+            let a = common::float_matrix(1, k, (k * 31 + n) as u64);
+            let b = common::float_matrix(k, n, (k * 17 + n) as u64);
+            check(&a, &b, common::bits);
+            let cast =
+                |m: &Matrix<f64>| Matrix::from_fn(m.rows(), m.cols(), |i, j| m[(i, j)] as f32);
+            let (a32, b32) = (cast(&a), cast(&b));
+            check(&a32, &b32, |m| {
+                m.as_slice().iter().map(|x| x.to_bits() as u64).collect()
+            });
+            let (ai, bi) = (
+                common::lcg_matrix(1, k, n as u64),
+                common::lcg_matrix(k, n, 3),
+            );
+            check(&ai, &bi, |m| {
+                m.as_slice().iter().map(|&x| x as u64).collect()
+            });
+            let narrow =
+                |m: &Matrix<i64>| Matrix::from_fn(m.rows(), m.cols(), |i, j| m[(i, j)] as i32);
+            let (a_i32, b_i32) = (narrow(&ai), narrow(&bi));
+            check(&a_i32, &b_i32, |m| {
+                m.as_slice().iter().map(|&x| x as u64).collect()
+            });
+        }
+    }
+}
+
 /// `gemm` with α and β for every strategy: C = α·A·B + β·C against the reference.
 #[test]
 fn gemm_alpha_beta_every_strategy() {

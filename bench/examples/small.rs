@@ -551,6 +551,10 @@ fn direct_against_loop<T: Element + From<i8> + PartialEq>(
 /// The shapes of `--direct`, each for f64 and i32.
 fn measure_direct() {
     let rows = [
+        (1, 16, 16),
+        (1, 32, 32),
+        (1, 64, 64),
+        (1, 96, 96),
         (1, 128, 128),
         (1, 192, 192),
         (1, 255, 255),

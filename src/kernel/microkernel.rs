@@ -31,6 +31,32 @@ pub(crate) type DirectFn<S> = unsafe fn(&DirectProduct<S>);
 /// [`tile::dots`](crate::kernel::tile::dots).
 pub(crate) type DotsFn<S> = unsafe fn(usize, *const S, *const S, usize, *mut S);
 
+/// One row of A times B, with the i-k-j loop's sums: see
+/// [`tile::row_vector`](crate::kernel::tile::row_vector).
+pub(crate) type RowVectorFn<S> = unsafe fn(usize, *const S, isize, *const S, usize, usize, *mut S);
+
+/// The forms only lane-wise vectors have (see [`tile::Vector`](crate::kernel::tile::Vector)).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[derive(Clone, Copy)]
+pub(crate) struct VectorForms<S> {
+    /// The whole product in place.
+    pub(crate) direct: Option<DirectFn<S>>,
+    /// Four dot products at once, where the lanes divide 8.
+    pub(crate) dots: Option<DotsFn<S>>,
+    /// One row of A times B.
+    pub(crate) row_vector: Option<RowVectorFn<S>>,
+}
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+impl<S> VectorForms<S> {
+    /// None of them: a kernel whose products mix lanes.
+    pub(crate) const NONE: VectorForms<S> = VectorForms {
+        direct: None,
+        dots: None,
+        row_vector: None,
+    };
+}
+
 /// The forms of a hand-written kernel (see [`tile`](crate::kernel::tile)).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[derive(Clone, Copy)]
@@ -43,10 +69,8 @@ pub(crate) struct TileForms<S> {
     pub(crate) columns: TileStridedAFn<S>,
     /// A through two strides; B from its rows, packed on the way.
     pub(crate) packing_b: TilePackingBFn<S>,
-    /// The whole product in place, for lane-wise types.
-    pub(crate) direct: Option<DirectFn<S>>,
-    /// Four dot products at once, for lane-wise types whose lanes divide 8.
-    pub(crate) dots: Option<DotsFn<S>>,
+    /// The forms of lane-wise types.
+    pub(crate) vector_forms: VectorForms<S>,
 }
 
 /// A microkernel and its tile shape.
@@ -69,6 +93,8 @@ pub(crate) struct Microkernel<S> {
     direct: Option<DirectFn<S>>,
     /// The form computing four dot products at once, where there is one.
     dots: Option<DotsFn<S>>,
+    /// The form computing one row of A times B, where there is one.
+    row_vector: Option<RowVectorFn<S>>,
 }
 
 impl<S: Scalar> Microkernel<S> {
@@ -85,6 +111,7 @@ impl<S: Scalar> Microkernel<S> {
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
             direct: None,
             dots: None,
+            row_vector: None,
         }
     }
 }
@@ -108,8 +135,9 @@ impl<S> Microkernel<S> {
             rows: forms.rows,
             columns: Some(forms.columns),
             packing_b: Some(forms.packing_b),
-            direct: forms.direct,
-            dots: forms.dots,
+            direct: forms.vector_forms.direct,
+            dots: forms.vector_forms.dots,
+            row_vector: forms.vector_forms.row_vector,
         }
     }
 
@@ -147,6 +175,10 @@ impl<S> Microkernel<S> {
             dots: self
                 .dots
                 .map(|f| unsafe { std::mem::transmute::<DotsFn<S>, DotsFn<U>>(f) }),
+            // SAFETY: as for `packed`.
+            row_vector: self
+                .row_vector
+                .map(|f| unsafe { std::mem::transmute::<RowVectorFn<S>, RowVectorFn<U>>(f) }),
         }
     }
 }
@@ -449,6 +481,12 @@ impl<S> Microkernel<S> {
     #[inline(always)]
     pub(crate) fn dots(&self) -> Option<DotsFn<S>> {
         self.dots
+    }
+
+    /// The kernel's form that computes one row of A times B, if it has one.
+    #[inline(always)]
+    pub(crate) fn row_vector(&self) -> Option<RowVectorFn<S>> {
+        self.row_vector
     }
 }
 

@@ -38,9 +38,9 @@ pub(crate) mod x86_64;
 pub(crate) use caches::budgets;
 pub use caches::{CacheSource, Caches};
 pub(crate) use microkernel::Microkernel;
+pub(crate) use microkernel::{DirectFn, DotsFn, RowVectorFn, run_direct};
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-pub(crate) use microkernel::TileForms;
-pub(crate) use microkernel::{DirectFn, DotsFn, run_direct};
+pub(crate) use microkernel::{TileForms, VectorForms};
 pub use simd::Simd;
 
 /// The hand-written kernel for `S` at `simd`, if that instruction set has one for `S` and
@@ -102,6 +102,30 @@ pub(crate) fn default_direct<S: 'static>() -> Option<DirectFn<S>> {
                 // SAFETY: `S` is `$t` (equal `TypeId`s), so the two pointer types are one.
                 return direct.map(|f| unsafe {
                     std::mem::transmute::<DirectFn<$t>, DirectFn<S>>(f)
+                });
+            }
+        )*};
+    }
+    cached!(f64, f32, i32, u32, i64, u64);
+    None
+}
+
+/// The `row_vector` form of the kernel [`microkernel_for`] picks for `S` at
+/// [`Simd::default_level`], looked up once per process for each type that has one: what
+/// the i-k-j loop runs for one row of A.
+#[inline(always)]
+pub(crate) fn default_row_vector<S: 'static>() -> Option<RowVectorFn<S>> {
+    use std::any::TypeId;
+    use std::sync::OnceLock;
+    macro_rules! cached {
+        ($($t:ty),*) => {$(
+            if TypeId::of::<S>() == TypeId::of::<$t>() {
+                static ROW_VECTOR: OnceLock<Option<RowVectorFn<$t>>> = OnceLock::new();
+                let row_vector = *ROW_VECTOR
+                    .get_or_init(|| microkernel_for::<$t>(Simd::default_level()).row_vector());
+                // SAFETY: `S` is `$t` (equal `TypeId`s), so the two pointer types are one.
+                return row_vector.map(|f| unsafe {
+                    std::mem::transmute::<RowVectorFn<$t>, RowVectorFn<S>>(f)
                 });
             }
         )*};

@@ -8,7 +8,7 @@
 use std::mem::MaybeUninit;
 
 use crate::element::{ElementClass, Scalar};
-use crate::kernel::budgets;
+use crate::kernel::{RowVectorFn, budgets, default_row_vector};
 use crate::matrix::MatRef;
 
 /// `c = a · b` for one band: `a` is `rows × k` (any strides), `b` is `k × n` row-major,
@@ -21,6 +21,13 @@ pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &
     assert!(b.len() == k * n && c.len() == m * n);
     if (1..=SHALLOW_MAX_DEPTH).contains(&k) && n > 0 {
         return multiply_shallow_rows(a, b, n, c);
+    }
+    if m == 1
+        && n > 0
+        && k > 0
+        && let Some(row_vector) = default_row_vector::<S>()
+    {
+        return multiply_row_vector(a, b, n, c, row_vector);
     }
     c.fill(S::zero());
     if m == 0 || n == 0 || k == 0 {
@@ -89,6 +96,42 @@ pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &
                 }
             }
         }
+    }
+}
+
+/// [`multiply_rows`] for one row of A (`k, n > 0`), by the hand-written kernel's
+/// `row_vector` form: the same sums, with vectors as wide as the CPU has (the loop above is
+/// compiled for the baseline instruction set). C is taken in blocks of columns of the L1
+/// budget (half of L1), so that its block stays there while the rows of B stream past.
+fn multiply_row_vector<S: Scalar>(
+    a: MatRef<'_, S>,
+    b: &[S],
+    n: usize,
+    c: &mut [S],
+    row_vector: RowVectorFn<S>,
+) {
+    let k = a.cols();
+    assert!(a.rows() == 1 && k > 0 && n > 0 && b.len() == k * n && c.len() == n);
+    let size = std::mem::size_of::<S>().max(1);
+    let nc = (budgets().l1 / size).max(64);
+    for jc in (0..n).step_by(nc) {
+        let width = nc.min(n - jc);
+        // SAFETY: A's k values are readable through its column stride (a 1 × k view); B is
+        // k rows of n values (asserted), of which columns jc..jc + width are read; C's
+        // values jc..jc + width are written, borrowed mutably, so nothing else accesses
+        // them, and they overlap neither A nor B (shared borrows); k, width ≥ 1; the form
+        // comes from a `Microkernel`, whose instructions this CPU has.
+        unsafe {
+            row_vector(
+                k,
+                a.as_ptr(),
+                a.col_stride(),
+                b.as_ptr().add(jc),
+                n,
+                width,
+                c.as_mut_ptr().add(jc),
+            )
+        };
     }
 }
 

@@ -463,3 +463,104 @@ fn the_registry_answers_by_type() {
     assert!(same_arithmetic::<u32, i32>() && same_arithmetic::<u64, i64>());
     assert!(!same_arithmetic::<i32, u32>() && !same_arithmetic::<f32, i32>());
 }
+
+/// The `row_vector` form against the i-k-j loop's sums (from zero, `p` increasing, each
+/// product rounded before it is added), bit for bit, for depths around its passes of 8, 4,
+/// 2 and 1 rows and widths around its vectors, with A strided; no value of C past its `n`
+/// is written.
+fn check_row_vector<S: Scalar + PartialEq + std::fmt::Debug>(
+    kernel: Microkernel<S>,
+    from: impl Fn(i64) -> S + Copy,
+    what: &str,
+) -> bool {
+    let Some(row_vector) = kernel.row_vector() else {
+        return false;
+    };
+    let lanes = kernel.nr / 2;
+    let widths: Vec<usize> = (1..=3 * lanes + 1).chain([8 * lanes - 1, 100]).collect();
+    for k in (1..=19).chain([32, 33]) {
+        for &n in &widths {
+            for x_step in [1usize, 3] {
+                let x: Vec<S> = blocked::tests::values(k * x_step, k as u64 * 11 + 1, from);
+                let ldb = n + GAP;
+                let b: Vec<S> = blocked::tests::values(k * ldb, n as u64 * 13 + 2, from);
+                let poison = from(777);
+                let mut c = vec![poison; n + GAP];
+                // SAFETY: x holds k values `x_step` apart, b k rows of `ldb ≥ n`, c `n +
+                // GAP` values of its own; k, n ≥ 1; the form comes from a registered kernel
+                // of a level this CPU supports (the caller checks).
+                unsafe {
+                    row_vector(
+                        k,
+                        x.as_ptr(),
+                        x_step as isize,
+                        b.as_ptr(),
+                        ldb,
+                        n,
+                        c.as_mut_ptr(),
+                    )
+                };
+                let want: Vec<S> = (0..n)
+                    .map(|j| {
+                        (0..k).fold(S::zero(), |acc, p| {
+                            x[p * x_step].mul_add(b[p * ldb + j], acc)
+                        })
+                    })
+                    .chain([poison; GAP])
+                    .collect();
+                assert!(c == want, "{what}: k {k}, n {n}, x step {x_step}");
+            }
+        }
+    }
+    true
+}
+
+/// `S`'s kernel at `level`, which every level has for `f64`, `f32`, `i32` and `u32`.
+fn kernel<S: 'static>(level: Simd) -> Microkernel<S> {
+    simd_kernel(level).expect("every level has f64, f32, i32 and u32 kernels")
+}
+
+#[test]
+fn every_row_vector_form_matches_the_loop_bit_for_bit() {
+    let mut checked = Vec::new();
+    for level in Simd::ALL.into_iter().filter(|&l| l != Simd::Portable) {
+        if !level.is_available() {
+            eprintln!("skipping the {level} kernels: this CPU does not support {level}");
+            continue;
+        }
+        let mut check = |found: bool, type_name: &str| {
+            if found {
+                checked.push(format!("{level} {type_name}"));
+            }
+        };
+        check(
+            check_row_vector::<f64>(kernel(level), |v| v as f64 / 7.3, "f64"),
+            "f64",
+        );
+        check(
+            check_row_vector::<f32>(kernel(level), |v| v as f32 / 7.3, "f32"),
+            "f32",
+        );
+        check(
+            check_row_vector::<i32>(kernel(level), i32::from_seed, "i32"),
+            "i32",
+        );
+        check(
+            check_row_vector::<u32>(kernel(level), u32::from_seed, "u32"),
+            "u32",
+        );
+        if let Some(k64) = simd_kernel::<i64>(level) {
+            check(check_row_vector(k64, i64::from_seed, "i64"), "i64");
+        }
+        #[cfg(feature = "complex")]
+        assert!(
+            simd_kernel::<num_complex::Complex<f64>>(level)
+                .is_none_or(|kernel| kernel.row_vector().is_none()),
+            "complex kernels mix lanes and have no row_vector form"
+        );
+    }
+    eprintln!("checked row_vector forms: {}", checked.join(", "));
+    if Simd::detected() != Simd::Portable {
+        assert!(checked.iter().any(|c| c.ends_with("f64")));
+    }
+}

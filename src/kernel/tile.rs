@@ -589,6 +589,102 @@ pub(crate) unsafe fn dots<V: Vector>(
     }
 }
 
+/// Rows of B a pass of [`row_vector`] adds into C: each element of C is loaded and stored
+/// once per pass, and the sums of the pass are a chain of this many dependent additions.
+const ROW_VECTOR_PASS: usize = 8;
+
+/// The `row_vector` form: one row of A times B, `c[j] = Σ_p x[p·x_step]·b[p·ldb + j]` for
+/// `j < n`, each sum from zero with `p` increasing and each product rounded before it is
+/// added (`Scalar::mul_add`), so that its bits are the i-k-j loop's (`kernel::rows`).
+/// B is read row by row, [`ROW_VECTOR_PASS`] rows per pass along C (the last pass 4, 2 or
+/// 1), with the last vector of each row masked to the columns left.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set; `k ≥ 1`, `n ≥ 1`; `x + p·x_step` is readable
+/// for `p < k`, `b + p·ldb` for `n` values for `p < k`; `c` is writable for `n` values that
+/// nothing else accesses during the call and that overlap neither `x` nor B.
+#[inline(always)]
+pub(crate) unsafe fn row_vector<V: Vector>(
+    k: usize,
+    x: *const V::Elem,
+    x_step: isize,
+    b: *const V::Elem,
+    ldb: usize,
+    n: usize,
+    c: *mut V::Elem,
+) {
+    let mut p = 0;
+    // SAFETY (every call): rows p..p + R of B and values p..p + R of x are inside the
+    // product (the caller's contract, p + R ≤ k); the first pass writes C from zero.
+    while p + ROW_VECTOR_PASS <= k {
+        unsafe { row_vector_pass::<V, ROW_VECTOR_PASS>(p, x, x_step, b, ldb, n, c) };
+        p += ROW_VECTOR_PASS;
+    }
+    let rest = k - p;
+    if rest & 4 != 0 {
+        unsafe { row_vector_pass::<V, 4>(p, x, x_step, b, ldb, n, c) };
+        p += 4;
+    }
+    if rest & 2 != 0 {
+        unsafe { row_vector_pass::<V, 2>(p, x, x_step, b, ldb, n, c) };
+        p += 2;
+    }
+    if rest & 1 != 0 {
+        unsafe { row_vector_pass::<V, 1>(p, x, x_step, b, ldb, n, c) };
+    }
+}
+
+/// One pass of [`row_vector`]: rows `p0..p0 + R` of B added into C (written from zero
+/// when `p0 = 0`).
+///
+/// # Safety
+///
+/// As for [`row_vector`], and `p0 + R ≤ k`.
+#[inline(always)]
+unsafe fn row_vector_pass<V: Vector, const R: usize>(
+    p0: usize,
+    x: *const V::Elem,
+    x_step: isize,
+    b: *const V::Elem,
+    ldb: usize,
+    n: usize,
+    c: *mut V::Elem,
+) {
+    let lanes = V::LANES;
+    let first = p0 == 0;
+    // SAFETY (all blocks): the CPU supports `V`'s instruction set; every address read is
+    // one of x's first k values, or inside rows p0..p0 + R of B and their first n columns;
+    // every address written is one of C's n values (the caller's contract).
+    let xs: [V::Register; R] = std::array::from_fn(|r| unsafe {
+        V::splat(*x.wrapping_offset((p0 + r) as isize * x_step))
+    });
+    let rows: [*const V::Elem; R] = std::array::from_fn(|r| b.wrapping_add((p0 + r) * ldb));
+    let mut j = 0;
+    while j + lanes <= n {
+        let mut acc = unsafe { if first { V::zero() } else { V::load(c.add(j)) } };
+        for (x_r, row) in xs.iter().zip(&rows) {
+            acc = unsafe { V::mul_then_add(acc, V::load(row.add(j)), *x_r) };
+        }
+        unsafe { V::store(c.add(j), acc) };
+        j += lanes;
+    }
+    if j < n {
+        let tail = n - j;
+        let mut acc = unsafe {
+            if first {
+                V::zero()
+            } else {
+                V::load_first(c.add(j), tail)
+            }
+        };
+        for (x_r, row) in xs.iter().zip(&rows) {
+            acc = unsafe { V::mul_then_add(acc, V::load_first(row.add(j), tail), *x_r) };
+        }
+        unsafe { V::store_first(c.add(j), acc, tail) };
+    }
+}
+
 /// Whether [`direct`] on `p` is one panel of at most `MR` rows and one vector of columns,
 /// in one depth block: what [`direct_panel`] computes, without the loops' set-up.
 #[inline(always)]
@@ -875,7 +971,7 @@ macro_rules! instruction_set_kernels {
         unsafe fn instance<S: 'static, V: TileArithmetic, const MR: usize, const NV: usize>()
         -> Option<$crate::kernel::Microkernel<S>> {
             // SAFETY: the caller's contract.
-            unsafe { build::<S, V, MR, NV>(None, None) }
+            unsafe { build::<S, V, MR, NV>($crate::kernel::VectorForms::NONE) }
         }
 
         /// [`tile::dots`] with this instruction set's features.
@@ -893,6 +989,25 @@ macro_rules! instruction_set_kernels {
         ) {
             // SAFETY: the caller's contract, which includes the CPU's support.
             unsafe { tile::dots::<V>(k, x, ys, ys_stride, out) }
+        }
+
+        /// [`tile::row_vector`] with this instruction set's features.
+        ///
+        /// # Safety
+        ///
+        /// As for [`tile::row_vector`].
+        #[target_feature(enable = $features)]
+        unsafe fn row_vector<V: tile::Vector>(
+            k: usize,
+            x: *const V::Elem,
+            x_step: isize,
+            b: *const V::Elem,
+            ldb: usize,
+            n: usize,
+            c: *mut V::Elem,
+        ) {
+            // SAFETY: the caller's contract, which includes the CPU's support.
+            unsafe { tile::row_vector::<V>(k, x, x_step, b, ldb, n, c) }
         }
 
         /// [`instance`] for a lane-wise vector, with the `direct` form in tiles of `DMR`
@@ -914,20 +1029,24 @@ macro_rules! instruction_set_kernels {
             let dots = 8usize
                 .is_multiple_of(V::LANES)
                 .then_some(dots::<V> as $crate::kernel::DotsFn<V::Elem>);
+            let vector_forms = $crate::kernel::VectorForms {
+                direct: Some(direct::<V, DMR>),
+                dots,
+                row_vector: Some(row_vector::<V>),
+            };
             // SAFETY: the caller's contract; `dots` only where `V::LANES` divides 8.
-            unsafe { build::<S, V, MR, NV>(Some(direct::<V, DMR>), dots) }
+            unsafe { build::<S, V, MR, NV>(vector_forms) }
         }
 
-        /// [`instance`] with the given `direct` form.
+        /// [`instance`] with the given forms for lane-wise vectors.
         ///
         /// # Safety
         ///
-        /// The CPU supports this instruction set; `direct` and `dots` are this module's
-        /// for `V`.
+        /// The CPU supports this instruction set; the `vector_forms` are this module's for
+        /// `V`.
         #[inline(always)]
         unsafe fn build<S: 'static, V: TileArithmetic, const MR: usize, const NV: usize>(
-            direct: Option<$crate::kernel::DirectFn<V::Elem>>,
-            dots: Option<$crate::kernel::DotsFn<V::Elem>>,
+            vector_forms: $crate::kernel::VectorForms<V::Elem>,
         ) -> Option<$crate::kernel::Microkernel<S>> {
             if !$crate::kernel::same_arithmetic::<S, V::Elem>() {
                 return None;
@@ -937,8 +1056,7 @@ macro_rules! instruction_set_kernels {
                 rows: rows::<V, MR, NV>,
                 columns: columns::<V, MR, NV>,
                 packing_b: packing_b::<V, MR, NV>,
-                direct,
-                dots,
+                vector_forms,
             };
             // SAFETY: the forms have the contracts `Microkernel::new` asks for, for an
             // `MR × NV·LANES` tile of `V::Elem` (the `Vector` contract); the CPU supports

@@ -377,20 +377,21 @@ fn small_outer<T>(m: usize, k: usize, n: usize) -> bool {
 }
 
 /// Whether a product of `T` that the i-k-j loop would otherwise get, for a short output
-/// (`m ≤ MR/2`: `4×k×4`, or an integer row vector times a matrix) or a small outer product
+/// (`2 ≤ m ≤ MR/2`, such as `4×k×4`) or a small outer product
 /// ([`DIRECT_OUTER_MAX_OUTPUT_BYTES`]), runs the blocked kernels' direct form on one worker
 /// instead (see [`short_and_small`]). The direct form reads A and B in place, without
-/// packing, and was faster than the loop on such shapes. A float row vector stays on the
-/// loop: on one row of f64 the direct form was much slower where B's rows lie a power of
-/// two apart (measured: docs/tuning-notes.md#direct-small-products-in-the-planner).
+/// packing, and was faster than the loop on such shapes. A row vector stays on the loop,
+/// which runs it on the kernels' `row_vector` form: faster than the direct form, which on
+/// one row of f64 was much slower still where B's rows lie a power of two apart (measured:
+/// docs/tuning-notes.md#row-vectors-on-the-loops-vector-form).
 pub(crate) fn short_on_direct<T: Element>(m: usize, k: usize, n: usize) -> bool {
-    short_and_small::<T>(m, k, n) && !(m == 1 && ElementClass::of::<T>() == ElementClass::Float)
+    short_and_small::<T>(m, k, n) && m != 1
 }
 
 /// Whether a product of `T` has a short output (`m ≤ MR/2`) or is a small outer product,
 /// `n > 1`, at most [`DIRECT_MAX_WORK`] multiply-adds (fewer with two columns), and a type
 /// with a direct form on this CPU: it runs one worker, on the direct form
-/// ([`short_on_direct`]) or, for a float row vector, on the i-k-j loop, and
+/// ([`short_on_direct`]) or, for a row vector, on the i-k-j loop, and
 /// [`kernel_cost`] counts its multiply-adds unpadded. Up to that work one worker is what the
 /// minimums give on the direct form; the loop's row vector keeps one worker too, so that
 /// growing a second row onto the direct form never takes workers away; and a

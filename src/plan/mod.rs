@@ -63,9 +63,10 @@ use crate::workers::{
 ///    2¹⁸ multiply-adds (64³).
 /// 2. The one-worker kernel comes from the shape: dot products ([`PerCell`](crate::PerCell)) for a
 ///    matrix–vector product of depth 4 or more; the blocked kernels' direct form, below
-///    2¹⁸ multiply-adds, for outputs of at most half a register tile of rows (`4×k×4`; an
-///    integer row vector times a matrix) and outer products of up to 96 KiB of output;
-///    otherwise the i-k-j loop for such short outputs (a float row vector too), for
+///    2¹⁸ multiply-adds, for outputs of two rows to half a register tile of rows (`4×k×4`)
+///    and outer products of up to 96 KiB of output; otherwise the i-k-j loop for such short
+///    outputs and for a row vector times a matrix (which the loop runs on the hand-written
+///    kernels' vectors where the type has them), for
 ///    floating-point outer products (`k = 1`) of up to 24 MiB of output, 32-bit integer
 ///    ones of 16 to 24 MiB and smaller outer products of other types, and for types
 ///    without hand-written kernels; and [`Blocked`](crate::Blocked) for the rest (`f32`,
