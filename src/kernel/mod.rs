@@ -134,17 +134,18 @@ pub(crate) fn default_row_vector<S: 'static>() -> Option<RowVectorFn<S>> {
     None
 }
 
-/// The hand-written four-dot-products form for `S` at the default level, where there is
-/// one: the AVX2 or NEON kernel's (eight partial sums fill one 256-bit or two 128-bit
-/// registers; a matrix–vector product is bound by reading A, which these widths already
-/// do at full speed), or `None` (then [`dot::dot`] runs, with the same sums).
+/// The hand-written four-dot-products form for `S` at the best level up to the default
+/// one that has it, where there is one, or `None` (then [`dot::dot`] runs, with the same
+/// sums). Only vectors whose lanes divide the eight partial sums have the form: 8 lanes
+/// of `f64` or `i64` with AVX-512 (one register per row, which read a matrix held in the
+/// caches faster than two 256-bit ones: docs/tuning-notes.md#matrix-vector-products-on-avx-512),
+/// 4 or 8 lanes with AVX2, 2 or 4 with NEON.
 pub(crate) fn default_dots<S: 'static>() -> Option<DotsFn<S>> {
     let level = Simd::default_level();
-    [Simd::Avx2, Simd::Neon]
+    [Simd::Avx512, Simd::Avx2, Simd::Neon]
         .into_iter()
-        .filter(|&narrow| narrow <= level)
-        .find_map(simd_kernel::<S>)
-        .and_then(|kernel| kernel.dots())
+        .filter(|&at_most| at_most <= level)
+        .find_map(|at| simd_kernel::<S>(at).and_then(|kernel| kernel.dots()))
 }
 
 /// Whether a kernel written for `E` computes `S` products too: `S` is `E`, or its unsigned
