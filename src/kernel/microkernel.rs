@@ -29,11 +29,12 @@ pub(crate) type DirectFn<S> = unsafe fn(&DirectProduct<S>);
 
 /// Four dot products against one vector, with `kernel::dot::dot`'s sums: see
 /// [`tile::dots`](crate::kernel::tile::dots).
-pub(crate) type DotsFn<S> = unsafe fn(usize, *const S, *const S, usize, *mut S);
+pub(crate) type DotsFn<S> = unsafe fn(usize, *const S, *const S, usize, *mut S, usize);
 
 /// One row of A times B, with the i-k-j loop's sums: see
 /// [`tile::row_vector`](crate::kernel::tile::row_vector).
-pub(crate) type RowVectorFn<S> = unsafe fn(usize, *const S, isize, *const S, usize, usize, *mut S);
+pub(crate) type RowVectorFn<S> =
+    unsafe fn(usize, *const S, isize, *const S, usize, usize, *mut S, usize);
 
 /// The forms only lane-wise vectors have (see [`tile::Vector`](crate::kernel::tile::Vector)).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]

@@ -110,6 +110,24 @@ pub(crate) fn default_direct<S: 'static>() -> Option<DirectFn<S>> {
     None
 }
 
+/// How far ahead, in bytes, the `dots` and `row_vector` forms ask for the rows they stream
+/// when the data comes from beyond L2 ([`stream_ahead`]): the hardware prefetchers follow
+/// one stream well but fell behind on the four to eight these forms read at once
+/// (measured: docs/tuning-notes.md#prefetching-the-streams-of-matrix-vector-products).
+const STREAM_PREFETCH_BYTES: usize = 256;
+
+/// The `ahead` argument, in values of `S`, of the `dots` and `row_vector` forms for a
+/// product that streams `bytes` of its matrix: [`STREAM_PREFETCH_BYTES`] when they exceed
+/// the L2 budget, 0 (no prefetches) when the data can come from L2 or nearer, where the
+/// prefetches only take load slots.
+pub(crate) fn stream_ahead<S>(bytes: usize) -> usize {
+    if bytes > budgets().l2 {
+        STREAM_PREFETCH_BYTES / std::mem::size_of::<S>().max(1)
+    } else {
+        0
+    }
+}
+
 /// The `row_vector` form of the kernel [`microkernel_for`] picks for `S` at
 /// [`Simd::default_level`], looked up once per process for each type that has one: what
 /// the i-k-j loop runs for one row of A.

@@ -8,7 +8,7 @@
 use std::mem::MaybeUninit;
 
 use crate::element::{ElementClass, Scalar};
-use crate::kernel::{RowVectorFn, budgets, default_row_vector};
+use crate::kernel::{RowVectorFn, budgets, default_row_vector, stream_ahead};
 use crate::matrix::MatRef;
 
 /// `c = a · b` for one band: `a` is `rows × k` (any strides), `b` is `k × n` row-major,
@@ -114,6 +114,7 @@ fn multiply_row_vector<S: Scalar>(
     assert!(a.rows() == 1 && k > 0 && n > 0 && b.len() == k * n && c.len() == n);
     let size = std::mem::size_of::<S>().max(1);
     let nc = (budgets().l1 / size).max(64);
+    let ahead = stream_ahead::<S>(std::mem::size_of_val(b));
     for jc in (0..n).step_by(nc) {
         let width = nc.min(n - jc);
         // SAFETY: A's k values are readable through its column stride (a 1 × k view); B is
@@ -130,6 +131,7 @@ fn multiply_row_vector<S: Scalar>(
                 n,
                 width,
                 c.as_mut_ptr().add(jc),
+                ahead,
             )
         };
     }

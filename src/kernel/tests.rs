@@ -466,8 +466,8 @@ fn the_registry_answers_by_type() {
 
 /// The `row_vector` form against the i-k-j loop's sums (from zero, `p` increasing, each
 /// product rounded before it is added), bit for bit, for depths around its passes of 8, 4,
-/// 2 and 1 rows and widths around its vectors, with A strided; no value of C past its `n`
-/// is written.
+/// 2 and 1 rows and widths around its vectors, with A strided, and with prefetches; no
+/// value of C past its `n` is written.
 fn check_row_vector<S: Scalar + PartialEq + std::fmt::Debug>(
     kernel: Microkernel<S>,
     from: impl Fn(i64) -> S + Copy,
@@ -480,7 +480,7 @@ fn check_row_vector<S: Scalar + PartialEq + std::fmt::Debug>(
     let widths: Vec<usize> = (1..=3 * lanes + 1).chain([8 * lanes - 1, 100]).collect();
     for k in (1..=19).chain([32, 33]) {
         for &n in &widths {
-            for x_step in [1usize, 3] {
+            for (x_step, ahead) in [(1usize, 0), (3, 0), (1, 5)] {
                 let x: Vec<S> = blocked::tests::values(k * x_step, k as u64 * 11 + 1, from);
                 let ldb = n + GAP;
                 let b: Vec<S> = blocked::tests::values(k * ldb, n as u64 * 13 + 2, from);
@@ -498,6 +498,7 @@ fn check_row_vector<S: Scalar + PartialEq + std::fmt::Debug>(
                         ldb,
                         n,
                         c.as_mut_ptr(),
+                        ahead,
                     )
                 };
                 let want: Vec<S> = (0..n)
@@ -508,7 +509,10 @@ fn check_row_vector<S: Scalar + PartialEq + std::fmt::Debug>(
                     })
                     .chain([poison; GAP])
                     .collect();
-                assert!(c == want, "{what}: k {k}, n {n}, x step {x_step}");
+                assert!(
+                    c == want,
+                    "{what}: k {k}, n {n}, x step {x_step}, ahead {ahead}"
+                );
             }
         }
     }

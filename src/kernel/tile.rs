@@ -538,7 +538,8 @@ pub(crate) unsafe fn direct<V: Vector, const MR: usize>(p: &DirectProduct<V::Ele
 /// dot order (`kernel::dot::dot`: eight interleaved partial sums, each product rounded
 /// before it is added, a tail of the last `k mod 8` terms, combined pairwise), so that its
 /// bits are that function's: `out[r] = dot(x, ys + r·ys_stride)` for `r < 4`. The loads of
-/// `x` are shared by the four.
+/// `x` are shared by the four. With `ahead > 0` each row is prefetched `ahead` values
+/// beyond the ones loaded (a hint: the results do not change).
 ///
 /// # Safety
 ///
@@ -552,6 +553,7 @@ pub(crate) unsafe fn dots<V: Vector>(
     ys: *const V::Elem,
     ys_stride: usize,
     out: *mut V::Elem,
+    ahead: usize,
 ) {
     use crate::kernel::dot::{LANES as PARTIAL_SUMS, combine};
     const ROWS: usize = 4;
@@ -565,6 +567,11 @@ pub(crate) unsafe fn dots<V: Vector>(
     let whole = k / PARTIAL_SUMS * PARTIAL_SUMS;
     let mut p = 0;
     while p < whole {
+        if ahead > 0 {
+            for r in 0..ROWS {
+                prefetch(ys.wrapping_add(r * ys_stride + p + ahead));
+            }
+        }
         for v in 0..per_row {
             let at = p + v * V::LANES;
             let x_v = unsafe { V::load(x.add(at)) };
@@ -597,13 +604,16 @@ const ROW_VECTOR_PASS: usize = 8;
 /// `j < n`, each sum from zero with `p` increasing and each product rounded before it is
 /// added (`Scalar::mul_add`), so that its bits are the i-k-j loop's (`kernel::rows`).
 /// B is read row by row, [`ROW_VECTOR_PASS`] rows per pass along C (the last pass 4, 2 or
-/// 1), with the last vector of each row masked to the columns left.
+/// 1), with the last vector of each row masked to the columns left. With `ahead > 0` each
+/// row is prefetched `ahead` values beyond the ones loaded (a hint: the results do not
+/// change).
 ///
 /// # Safety
 ///
 /// The CPU supports `V`'s instruction set; `k ≥ 1`, `n ≥ 1`; `x + p·x_step` is readable
 /// for `p < k`, `b + p·ldb` for `n` values for `p < k`; `c` is writable for `n` values that
 /// nothing else accesses during the call and that overlap neither `x` nor B.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(crate) unsafe fn row_vector<V: Vector>(
     k: usize,
@@ -613,25 +623,26 @@ pub(crate) unsafe fn row_vector<V: Vector>(
     ldb: usize,
     n: usize,
     c: *mut V::Elem,
+    ahead: usize,
 ) {
     let mut p = 0;
     // SAFETY (every call): rows p..p + R of B and values p..p + R of x are inside the
     // product (the caller's contract, p + R ≤ k); the first pass writes C from zero.
     while p + ROW_VECTOR_PASS <= k {
-        unsafe { row_vector_pass::<V, ROW_VECTOR_PASS>(p, x, x_step, b, ldb, n, c) };
+        unsafe { row_vector_pass::<V, ROW_VECTOR_PASS>(p, x, x_step, b, ldb, n, c, ahead) };
         p += ROW_VECTOR_PASS;
     }
     let rest = k - p;
     if rest & 4 != 0 {
-        unsafe { row_vector_pass::<V, 4>(p, x, x_step, b, ldb, n, c) };
+        unsafe { row_vector_pass::<V, 4>(p, x, x_step, b, ldb, n, c, ahead) };
         p += 4;
     }
     if rest & 2 != 0 {
-        unsafe { row_vector_pass::<V, 2>(p, x, x_step, b, ldb, n, c) };
+        unsafe { row_vector_pass::<V, 2>(p, x, x_step, b, ldb, n, c, ahead) };
         p += 2;
     }
     if rest & 1 != 0 {
-        unsafe { row_vector_pass::<V, 1>(p, x, x_step, b, ldb, n, c) };
+        unsafe { row_vector_pass::<V, 1>(p, x, x_step, b, ldb, n, c, ahead) };
     }
 }
 
@@ -641,6 +652,7 @@ pub(crate) unsafe fn row_vector<V: Vector>(
 /// # Safety
 ///
 /// As for [`row_vector`], and `p0 + R ≤ k`.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 unsafe fn row_vector_pass<V: Vector, const R: usize>(
     p0: usize,
@@ -650,6 +662,7 @@ unsafe fn row_vector_pass<V: Vector, const R: usize>(
     ldb: usize,
     n: usize,
     c: *mut V::Elem,
+    ahead: usize,
 ) {
     let lanes = V::LANES;
     let first = p0 == 0;
@@ -661,7 +674,14 @@ unsafe fn row_vector_pass<V: Vector, const R: usize>(
     });
     let rows: [*const V::Elem; R] = std::array::from_fn(|r| b.wrapping_add((p0 + r) * ldb));
     let mut j = 0;
+    // A prefetch per row each 64 bytes of it.
+    let line = (64 / std::mem::size_of::<V::Elem>().max(1)).max(lanes);
     while j + lanes <= n {
+        if ahead > 0 && j % line == 0 {
+            for row in &rows {
+                prefetch(row.wrapping_add(j + ahead));
+            }
+        }
         let mut acc = unsafe { if first { V::zero() } else { V::load(c.add(j)) } };
         for (x_r, row) in xs.iter().zip(&rows) {
             acc = unsafe { V::mul_then_add(acc, V::load(row.add(j)), *x_r) };
@@ -986,9 +1006,10 @@ macro_rules! instruction_set_kernels {
             ys: *const V::Elem,
             ys_stride: usize,
             out: *mut V::Elem,
+            ahead: usize,
         ) {
             // SAFETY: the caller's contract, which includes the CPU's support.
-            unsafe { tile::dots::<V>(k, x, ys, ys_stride, out) }
+            unsafe { tile::dots::<V>(k, x, ys, ys_stride, out, ahead) }
         }
 
         /// [`tile::row_vector`] with this instruction set's features.
@@ -997,6 +1018,7 @@ macro_rules! instruction_set_kernels {
         ///
         /// As for [`tile::row_vector`].
         #[target_feature(enable = $features)]
+        #[allow(clippy::too_many_arguments)]
         unsafe fn row_vector<V: tile::Vector>(
             k: usize,
             x: *const V::Elem,
@@ -1005,9 +1027,10 @@ macro_rules! instruction_set_kernels {
             ldb: usize,
             n: usize,
             c: *mut V::Elem,
+            ahead: usize,
         ) {
             // SAFETY: the caller's contract, which includes the CPU's support.
-            unsafe { tile::row_vector::<V>(k, x, x_step, b, ldb, n, c) }
+            unsafe { tile::row_vector::<V>(k, x, x_step, b, ldb, n, c, ahead) }
         }
 
         /// [`instance`] for a lane-wise vector, with the `direct` form in tiles of `DMR`
