@@ -492,7 +492,7 @@ pub(crate) struct DirectProduct<S> {
 
 /// The `direct` form: the whole product `C = A·B` with no packing, tile by tile, each tile
 /// `MR` rows (then 4, 2 and 1 for the last rows) by two vectors (one for the last columns,
-/// the last vector masked to the columns left). Every element of C gets the same sums in
+/// or three with tiles of 8 rows; the last vector masked to the columns left). Every element of C gets the same sums in
 /// the same order as in the packed forms with the same `kc`: the sum of each depth block,
 /// from zero, written over C for the first block and added to it for the others.
 ///
@@ -514,13 +514,27 @@ pub(crate) unsafe fn direct<V: Vector, const MR: usize>(p: &DirectProduct<V::Ele
         let overwrite = k0 == 0;
         let mut j = 0;
         while j < p.n {
-            let cols = (p.n - j).min(2 * lanes);
+            let left = p.n - j;
+            // The last three vectors' worth of columns in one panel: as two panels, the
+            // second would load every value of A again for one vector of C. Only with tiles
+            // of 8 rows (the instruction sets with 32 registers, which hold the 24 sums):
+            // with 16 registers the sums of 4 × 3 vectors spilled (measured:
+            // docs/tuning-notes.md#a-panel-of-three-vectors-in-the-direct-form).
+            let cols = if MR == 8 && left > 2 * lanes && left <= 3 * lanes {
+                left
+            } else {
+                left.min(2 * lanes)
+            };
             let mut panel = block;
             panel.b = block.b.wrapping_add(j);
             panel.c = block.c.wrapping_add(j);
             // SAFETY (each arm): columns j..j + cols of B and C are inside the product.
             unsafe {
-                if cols == 2 * lanes {
+                if cols == 3 * lanes {
+                    direct_rows::<V, MR, 3, false>(&panel, lanes, overwrite);
+                } else if cols > 2 * lanes {
+                    direct_rows::<V, MR, 3, true>(&panel, cols - 2 * lanes, overwrite);
+                } else if cols == 2 * lanes {
                     direct_rows::<V, MR, 2, false>(&panel, lanes, overwrite);
                 } else if cols > lanes {
                     direct_rows::<V, MR, 2, true>(&panel, cols - lanes, overwrite);

@@ -229,8 +229,9 @@ fn check_type<S: Sample + BitsEq>() {
     for kernel in direct_kernels::<S>() {
         // The lanes of a vector: every hand-written tile is two vectors wide.
         let lanes = kernel.nr / 2;
-        // Rows around the direct form's tiles (8, then 4, 2, 1), columns around one and two
-        // vectors, depths around nothing, one step and the smallest depth block.
+        // Rows around the direct form's tiles (8, then 4, 2, 1), columns around one, two and
+        // three vectors (the last columns' panel of three, masked or not, after panels of
+        // two or none), depths around nothing, one step and the smallest depth block.
         let rows = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17];
         let columns = [
             0,
@@ -241,6 +242,10 @@ fn check_type<S: Sample + BitsEq>() {
             2 * lanes - 1,
             2 * lanes,
             2 * lanes + 3,
+            3 * lanes,
+            3 * lanes + 1,
+            4 * lanes + 1,
+            5 * lanes,
         ];
         let depths = [0, 1, 2, 5, 31, 32, 33];
         let mut seed = 1;
