@@ -128,7 +128,13 @@ impl MulStrategy for Auto {
     ) -> Result<(), Error> {
         check_into(&a, &b, &c)?;
         let (m, k, n) = (a.rows(), a.cols(), b.cols());
-        let work = multiply_adds(m, k, n);
+        // With every dimension below 2¹² the product fits 64 bits: two plain multiplies
+        // where the saturating 128-bit ones cost a tiny product a few cycles more.
+        let work = if (m | k | n) < 1 << 12 {
+            (m as u64 * k as u64 * n as u64) as u128
+        } else {
+            multiply_adds(m, k, n)
+        };
         if work < MIN_BLOCKED_WORK {
             // What the planner decides for every such product (`is_tiny`,
             // `is_small_matvec`), without asking it: on a 2×2 product even the
