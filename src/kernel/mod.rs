@@ -86,28 +86,36 @@ pub(crate) fn kernel_level_for<T: 'static>(simd: Simd) -> Simd {
     best_simd_kernel::<T>(simd).map_or(Simd::Portable, |kernel| kernel.simd)
 }
 
+/// The body of a `default_*` lookup: the form `$form` (a `Microkernel` method returning an
+/// `Option<$Fn<_>>`) of the kernel [`microkernel_for`] picks for `$S` at
+/// [`Simd::default_level`], cached once per process for each type with hand-written
+/// kernels, `None` for the others.
+macro_rules! cached_default_form {
+    ($S:ident, $Fn:ident, $form:ident) => {
+        cached_default_form!(@types $S, $Fn, $form; f64, f32, i32, u32, i64, u64)
+    };
+    (@types $S:ident, $Fn:ident, $form:ident; $($t:ty),*) => {{
+        use std::any::TypeId;
+        use std::sync::OnceLock;
+        $(
+            if TypeId::of::<$S>() == TypeId::of::<$t>() {
+                static FORM: OnceLock<Option<$Fn<$t>>> = OnceLock::new();
+                let form =
+                    *FORM.get_or_init(|| microkernel_for::<$t>(Simd::default_level()).$form());
+                // SAFETY: `$S` is `$t` (equal `TypeId`s), so the two pointer types are one.
+                return form.map(|f| unsafe { std::mem::transmute::<$Fn<$t>, $Fn<$S>>(f) });
+            }
+        )*
+        None
+    }};
+}
+
 /// The `direct` form of the kernel [`microkernel_for`] picks for `S` at
 /// [`Simd::default_level`], looked up once per process for each type that has one:
 /// what a tiny product asks first, where the lookup itself would show.
 #[inline(always)]
 pub(crate) fn default_direct<S: 'static>() -> Option<DirectFn<S>> {
-    use std::any::TypeId;
-    use std::sync::OnceLock;
-    macro_rules! cached {
-        ($($t:ty),*) => {$(
-            if TypeId::of::<S>() == TypeId::of::<$t>() {
-                static DIRECT: OnceLock<Option<DirectFn<$t>>> = OnceLock::new();
-                let direct = *DIRECT
-                    .get_or_init(|| microkernel_for::<$t>(Simd::default_level()).direct());
-                // SAFETY: `S` is `$t` (equal `TypeId`s), so the two pointer types are one.
-                return direct.map(|f| unsafe {
-                    std::mem::transmute::<DirectFn<$t>, DirectFn<S>>(f)
-                });
-            }
-        )*};
-    }
-    cached!(f64, f32, i32, u32, i64, u64);
-    None
+    cached_default_form!(S, DirectFn, direct)
 }
 
 /// How far ahead, in bytes, the `dots` and `row_vector` forms ask for the rows they stream
@@ -133,23 +141,7 @@ pub(crate) fn stream_ahead<S>(bytes: usize) -> usize {
 /// the i-k-j loop runs for one row of A.
 #[inline(always)]
 pub(crate) fn default_row_vector<S: 'static>() -> Option<RowVectorFn<S>> {
-    use std::any::TypeId;
-    use std::sync::OnceLock;
-    macro_rules! cached {
-        ($($t:ty),*) => {$(
-            if TypeId::of::<S>() == TypeId::of::<$t>() {
-                static ROW_VECTOR: OnceLock<Option<RowVectorFn<$t>>> = OnceLock::new();
-                let row_vector = *ROW_VECTOR
-                    .get_or_init(|| microkernel_for::<$t>(Simd::default_level()).row_vector());
-                // SAFETY: `S` is `$t` (equal `TypeId`s), so the two pointer types are one.
-                return row_vector.map(|f| unsafe {
-                    std::mem::transmute::<RowVectorFn<$t>, RowVectorFn<S>>(f)
-                });
-            }
-        )*};
-    }
-    cached!(f64, f32, i32, u32, i64, u64);
-    None
+    cached_default_form!(S, RowVectorFn, row_vector)
 }
 
 /// The hand-written four-dot-products form for `S` at the best level up to the default
