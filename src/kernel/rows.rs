@@ -19,15 +19,18 @@ use crate::matrix::MatRef;
 pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &mut [S]) {
     let (m, k) = a.shape();
     assert!(b.len() == k * n && c.len() == m * n);
-    if (1..=SHALLOW_MAX_DEPTH).contains(&k) && n > 0 {
-        return multiply_shallow_rows(a, b, n, c);
-    }
+    // One row of A at any depth, shallow ones too: the form's vectors are the CPU's widest,
+    // where the shallow loop is compiled for the baseline (no 32- or 64-bit integer
+    // vector multiply there).
     if m == 1
         && n > 0
         && k > 0
         && let Some(row_vector) = default_row_vector::<S>()
     {
         return multiply_row_vector(a, b, n, c, row_vector);
+    }
+    if (1..=SHALLOW_MAX_DEPTH).contains(&k) && n > 0 {
+        return multiply_shallow_rows(a, b, n, c);
     }
     c.fill(S::zero());
     if m == 0 || n == 0 || k == 0 {

@@ -492,9 +492,10 @@ pub(crate) struct DirectProduct<S> {
 
 /// The `direct` form: the whole product `C = A·B` with no packing, tile by tile, each tile
 /// `MR` rows (then 4, 2 and 1 for the last rows) by two vectors (one for the last columns,
-/// or three with tiles of 8 rows; the last vector masked to the columns left). Every element of C gets the same sums in
-/// the same order as in the packed forms with the same `kc`: the sum of each depth block,
-/// from zero, written over C for the first block and added to it for the others.
+/// or three with tiles of 8 rows; the last vector masked to the columns left). Every
+/// element of C gets the same sums in the same order as in the packed forms with the same
+/// `kc`: the sum of each depth block, from zero, written over C for the first block and
+/// added to it for the others.
 ///
 /// # Safety
 ///
