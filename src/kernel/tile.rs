@@ -641,22 +641,25 @@ pub(crate) unsafe fn row_vector<V: Vector>(
     ahead: usize,
 ) {
     let mut p = 0;
-    // SAFETY (every call): rows p..p + R of B and values p..p + R of x are inside the
-    // product (the caller's contract, p + R ≤ k); the first pass writes C from zero.
     while p + ROW_VECTOR_PASS <= k {
+        // SAFETY: rows p..p + 8 of B and values p..p + 8 of x are inside the product (the
+        // caller's contract, p + 8 ≤ k); the first pass writes C from zero.
         unsafe { row_vector_pass::<V, ROW_VECTOR_PASS>(p, x, x_step, b, ldb, n, c, ahead) };
         p += ROW_VECTOR_PASS;
     }
     let rest = k - p;
     if rest & 4 != 0 {
+        // SAFETY: as above, for rows p..p + 4 (p + 4 ≤ k).
         unsafe { row_vector_pass::<V, 4>(p, x, x_step, b, ldb, n, c, ahead) };
         p += 4;
     }
     if rest & 2 != 0 {
+        // SAFETY: as above, for rows p..p + 2 (p + 2 ≤ k).
         unsafe { row_vector_pass::<V, 2>(p, x, x_step, b, ldb, n, c, ahead) };
         p += 2;
     }
     if rest & 1 != 0 {
+        // SAFETY: as above, for row p (p + 1 ≤ k).
         unsafe { row_vector_pass::<V, 1>(p, x, x_step, b, ldb, n, c, ahead) };
     }
 }
@@ -681,9 +684,8 @@ unsafe fn row_vector_pass<V: Vector, const R: usize>(
 ) {
     let lanes = V::LANES;
     let first = p0 == 0;
-    // SAFETY (all blocks): the CPU supports `V`'s instruction set; every address read is
-    // one of x's first k values, or inside rows p0..p0 + R of B and their first n columns;
-    // every address written is one of C's n values (the caller's contract).
+    // SAFETY: the CPU supports `V`'s instruction set; the R values of x read are among its
+    // first k (the caller's contract, p0 + R ≤ k).
     let xs: [V::Register; R] = std::array::from_fn(|r| unsafe {
         V::splat(*x.wrapping_offset((p0 + r) as isize * x_step))
     });
@@ -697,26 +699,33 @@ unsafe fn row_vector_pass<V: Vector, const R: usize>(
                 prefetch(row.wrapping_add(j + ahead));
             }
         }
-        let mut acc = unsafe { if first { V::zero() } else { V::load(c.add(j)) } };
-        for (x_r, row) in xs.iter().zip(&rows) {
-            acc = unsafe { V::mul_then_add(acc, V::load(row.add(j)), *x_r) };
+        // SAFETY: the CPU supports `V`'s instruction set; j + LANES ≤ n, so the vectors
+        // read are inside rows p0..p0 + R of B and the one read and written is C's
+        // (the caller's contract).
+        unsafe {
+            let mut acc = if first { V::zero() } else { V::load(c.add(j)) };
+            for (x_r, row) in xs.iter().zip(&rows) {
+                acc = V::mul_then_add(acc, V::load(row.add(j)), *x_r);
+            }
+            V::store(c.add(j), acc);
         }
-        unsafe { V::store(c.add(j), acc) };
         j += lanes;
     }
     if j < n {
         let tail = n - j;
-        let mut acc = unsafe {
-            if first {
+        // SAFETY: as above, for the `tail < LANES` values left in each row, which the
+        // masked loads and store touch alone.
+        unsafe {
+            let mut acc = if first {
                 V::zero()
             } else {
                 V::load_first(c.add(j), tail)
+            };
+            for (x_r, row) in xs.iter().zip(&rows) {
+                acc = V::mul_then_add(acc, V::load_first(row.add(j), tail), *x_r);
             }
-        };
-        for (x_r, row) in xs.iter().zip(&rows) {
-            acc = unsafe { V::mul_then_add(acc, V::load_first(row.add(j), tail), *x_r) };
+            V::store_first(c.add(j), acc, tail);
         }
-        unsafe { V::store_first(c.add(j), acc, tail) };
     }
 }
 
