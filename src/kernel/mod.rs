@@ -86,22 +86,19 @@ pub(crate) fn kernel_level_for<T: 'static>(simd: Simd) -> Simd {
     best_simd_kernel::<T>(simd).map_or(Simd::Portable, |kernel| kernel.simd)
 }
 
-/// The body of a `default_*` lookup: the form `$form` (a `Microkernel` method returning an
-/// `Option<$Fn<_>>`) of the kernel [`microkernel_for`] picks for `$S` at
-/// [`Simd::default_level`], cached once per process for each type with hand-written
-/// kernels, `None` for the others.
+/// The body of a `default_*` lookup: `$lookup::<T>()`, an `Option<$Fn<T>>`, computed once
+/// per process for each type with hand-written kernels and cached (`None` for the others).
 macro_rules! cached_default_form {
-    ($S:ident, $Fn:ident, $form:ident) => {
-        cached_default_form!(@types $S, $Fn, $form; f64, f32, i32, u32, i64, u64)
+    ($S:ident, $Fn:ident, $lookup:ident) => {
+        cached_default_form!(@types $S, $Fn, $lookup; f64, f32, i32, u32, i64, u64)
     };
-    (@types $S:ident, $Fn:ident, $form:ident; $($t:ty),*) => {{
+    (@types $S:ident, $Fn:ident, $lookup:ident; $($t:ty),*) => {{
         use std::any::TypeId;
         use std::sync::OnceLock;
         $(
             if TypeId::of::<$S>() == TypeId::of::<$t>() {
                 static FORM: OnceLock<Option<$Fn<$t>>> = OnceLock::new();
-                let form =
-                    *FORM.get_or_init(|| microkernel_for::<$t>(Simd::default_level()).$form());
+                let form = *FORM.get_or_init($lookup::<$t>);
                 // SAFETY: `$S` is `$t` (equal `TypeId`s), so the two pointer types are one.
                 return form.map(|f| unsafe { std::mem::transmute::<$Fn<$t>, $Fn<$S>>(f) });
             }
@@ -115,7 +112,10 @@ macro_rules! cached_default_form {
 /// what a tiny product asks first, where the lookup itself would show.
 #[inline(always)]
 pub(crate) fn default_direct<S: 'static>() -> Option<DirectFn<S>> {
-    cached_default_form!(S, DirectFn, direct)
+    fn lookup<T: Scalar>() -> Option<DirectFn<T>> {
+        microkernel_for::<T>(Simd::default_level()).direct()
+    }
+    cached_default_form!(S, DirectFn, lookup)
 }
 
 /// How far ahead, in bytes, the `dots` and `row_vector` forms ask for the rows they stream
@@ -141,7 +141,10 @@ pub(crate) fn stream_ahead<S>(bytes: usize) -> usize {
 /// the i-k-j loop runs for one row of A.
 #[inline(always)]
 pub(crate) fn default_row_vector<S: 'static>() -> Option<RowVectorFn<S>> {
-    cached_default_form!(S, RowVectorFn, row_vector)
+    fn lookup<T: Scalar>() -> Option<RowVectorFn<T>> {
+        microkernel_for::<T>(Simd::default_level()).row_vector()
+    }
+    cached_default_form!(S, RowVectorFn, lookup)
 }
 
 /// The hand-written four-dot-products form for `S` at the best level up to the default
@@ -149,13 +152,18 @@ pub(crate) fn default_row_vector<S: 'static>() -> Option<RowVectorFn<S>> {
 /// sums). Only vectors whose lanes divide the eight partial sums have the form: 8 lanes
 /// of `f64` or `i64` with AVX-512 (one register per row, which read a matrix held in the
 /// caches faster than two 256-bit ones: docs/tuning-notes.md#matrix-vector-products-on-avx-512),
-/// 4 or 8 lanes with AVX2, 2 or 4 with NEON.
+/// 4 or 8 lanes with AVX2, 2 or 4 with NEON. Looked up once per process for each type, as
+/// the other default forms are.
+#[inline(always)]
 pub(crate) fn default_dots<S: 'static>() -> Option<DotsFn<S>> {
-    let level = Simd::default_level();
-    [Simd::Avx512, Simd::Avx2, Simd::Neon]
-        .into_iter()
-        .filter(|&at_most| at_most <= level)
-        .find_map(|at| simd_kernel::<S>(at).and_then(|kernel| kernel.dots()))
+    fn lookup<T: 'static>() -> Option<DotsFn<T>> {
+        let level = Simd::default_level();
+        [Simd::Avx512, Simd::Avx2, Simd::Neon]
+            .into_iter()
+            .filter(|&at_most| at_most <= level)
+            .find_map(|at| simd_kernel::<T>(at).and_then(|kernel| kernel.dots()))
+    }
+    cached_default_form!(S, DotsFn, lookup)
 }
 
 /// Whether a kernel written for `E` computes `S` products too: `S` is `E`, or its unsigned
