@@ -138,6 +138,14 @@ pub(crate) trait Scalar: Copy + Send + Sync + 'static {
     fn mul_add(self, other: Self, acc: Self) -> Self {
         acc.add(self.mul(other))
     }
+    /// Whether [`conj`](Scalar::conj) may be other than the identity: only then can a
+    /// view of this type be conjugated, so the kernels test a view's flag only then.
+    const CONJUGATES: bool = false;
+    /// The complex conjugate (the identity for real types).
+    #[inline(always)]
+    fn conj(self) -> Self {
+        self
+    }
 }
 
 macro_rules! scalar_wrapping {
@@ -182,6 +190,9 @@ macro_rules! scalar_complex {
             fn add(self, other: Self) -> Self { self + other }
             #[inline(always)]
             fn mul(self, other: Self) -> Self { self * other }
+            const CONJUGATES: bool = true;
+            #[inline(always)]
+            fn conj(self) -> Self { num_complex::Complex::conj(&self) }
         }
     )*};
 }
@@ -224,6 +235,79 @@ impl<T: Element> Scalar for Generic<T> {
     fn mul(self, other: Self) -> Self {
         Generic(self.0 * other.0)
     }
+    // Conjugated views reach the kernels only for the types `conjugate` knows; the
+    // strategies refuse the others with `Error::CannotConjugate` before any kernel runs.
+    const CONJUGATES: bool = true;
+    #[inline]
+    fn conj(self) -> Self {
+        Generic(conjugate(self.0).expect("only conjugable types reach the kernels conjugated"))
+    }
+}
+
+/// How `conj` acts on a type: see [`MatRef::conj`](crate::MatRef::conj).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Conjugation {
+    /// A real number (the primitive integers and floats): the conjugate is the value.
+    Real,
+    /// `num_complex::Complex` of a float or a signed integer (feature `complex`).
+    #[cfg_attr(not(feature = "complex"), allow(dead_code))]
+    Complex,
+    /// Any other type: parmat does not know its conjugate.
+    Unknown,
+}
+
+impl Conjugation {
+    /// How `conj` acts on `T`.
+    pub(crate) fn of<T: 'static>() -> Conjugation {
+        if ElementClass::of::<T>() != ElementClass::Generic {
+            return Conjugation::Real;
+        }
+        #[cfg(feature = "complex")]
+        {
+            macro_rules! complex_of {
+                ($($p:ty),*) => {
+                    $(TypeId::of::<T>() == TypeId::of::<num_complex::Complex<$p>>())||*
+                };
+            }
+            if complex_of!(f32, f64, i8, i16, i32, i64, i128, isize) {
+                return Conjugation::Complex;
+            }
+        }
+        Conjugation::Unknown
+    }
+}
+
+/// The complex conjugate of `value`: the value itself for a real type, `None` for a type
+/// whose conjugate parmat does not know ([`Conjugation::Unknown`]). The imaginary part of
+/// an integer complex number is negated with wrapping, as all integer arithmetic here.
+pub(crate) fn conjugate<T: 'static>(value: T) -> Option<T> {
+    match Conjugation::of::<T>() {
+        Conjugation::Real => return Some(value),
+        Conjugation::Unknown => return None,
+        Conjugation::Complex => {}
+    }
+    #[cfg(feature = "complex")]
+    {
+        use num_complex::Complex;
+        macro_rules! try_complex {
+            ($($p:ty => $negate:expr),*) => {$(
+                if TypeId::of::<T>() == TypeId::of::<Complex<$p>>() {
+                    // SAFETY: `T` is `Complex<$p>` (equal `TypeId`s).
+                    let z: Complex<$p> = unsafe { std::mem::transmute_copy(&value) };
+                    let negate: fn($p) -> $p = $negate;
+                    let conj = Complex::new(z.re, negate(z.im));
+                    // SAFETY: as above, the other way.
+                    return Some(unsafe { std::mem::transmute_copy(&conj) });
+                }
+            )*};
+        }
+        try_complex!(
+            f32 => |x| -x, f64 => |x| -x,
+            i8 => i8::wrapping_neg, i16 => i16::wrapping_neg, i32 => i32::wrapping_neg,
+            i64 => i64::wrapping_neg, i128 => i128::wrapping_neg, isize => isize::wrapping_neg
+        );
+    }
+    unreachable!("Conjugation::Complex names only the types handled above")
 }
 
 /// Converts a `T` to the [`Scalar`] type that [`dispatch`](crate::dispatch::dispatch) runs

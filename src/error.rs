@@ -107,6 +107,24 @@ pub enum Error {
         /// The name that was given.
         name: String,
     },
+    /// A product was given a conjugated view ([`MatRef::conj`](crate::MatRef::conj)) of
+    /// an element type whose conjugate parmat does not know (neither a primitive number
+    /// nor `num_complex::Complex` of a float or signed integer).
+    ///
+    /// ```
+    /// #[derive(Clone, Copy, Debug, PartialEq)]
+    /// struct Gaussian(i64, i64); // a user's own complex integer
+    /// # impl std::ops::Add for Gaussian { type Output = Self; fn add(self, o: Self) -> Self { Gaussian(self.0 + o.0, self.1 + o.1) } }
+    /// # impl std::ops::Mul for Gaussian { type Output = Self; fn mul(self, o: Self) -> Self { Gaussian(self.0 * o.0 - self.1 * o.1, self.0 * o.1 + self.1 * o.0) } }
+    /// # impl num_traits::Zero for Gaussian { fn zero() -> Self { Gaussian(0, 0) } fn is_zero(&self) -> bool { *self == Gaussian(0, 0) } }
+    /// let a = parmat::matrix![[Gaussian(1, 2)]];
+    /// let err = parmat::mul(&parmat::Serial, a.view().h(), a.view()).unwrap_err();
+    /// assert!(matches!(err, parmat::Error::CannotConjugate { .. }));
+    /// ```
+    CannotConjugate {
+        /// The element type, as `std::any::type_name` spells it.
+        type_name: &'static str,
+    },
     /// An instruction-set name that [`Simd`](crate::Simd)'s `FromStr` does not know.
     UnknownSimd {
         /// The name that was given.
@@ -221,6 +239,10 @@ impl fmt::Display for Error {
             Error::UnknownStrategy { name } => write!(
                 f,
                 "unknown strategy {name:?}: expected one of serial, row-parallel, per-cell, blocked, split-k, auto"
+            ),
+            Error::CannotConjugate { type_name } => write!(
+                f,
+                "cannot conjugate elements of type {type_name}: parmat knows the conjugates of the primitive numbers and of num_complex::Complex of a float or signed integer; conjugate the data itself before the product"
             ),
             Error::UnknownSimd { name } => write!(
                 f,

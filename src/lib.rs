@@ -35,7 +35,9 @@
 //! | [`Serial`] | one thread, the i-k-j loop | a reference, or products inside your own parallel loop (`Auto` also keeps those on their thread) |
 //!
 //! Every strategy takes views with any strides ([`Matrix::t`] is a transposed view, not a
-//! copy), checks the shapes before it writes anything, and can be chosen at run time from
+//! copy; [`MatRef::conj`] and [`Matrix::h`] are conjugated and conjugate-transposed ones,
+//! which the packing and the loops conjugate as they read), checks the shapes before it
+//! writes anything, and can be chosen at run time from
 //! its name (`"blocked".parse::<Strategy>()`). Integer arithmetic wraps in every strategy;
 //! where that is not acceptable, [`Matrix::checked_par_mul`] reports the first overflowing
 //! cell and [`Matrix::widening_par_mul`] accumulates in a wider type (`i32 × i32 → i64`).
@@ -52,6 +54,20 @@
 //! // C = 2·(Bᵀ·Aᵀ)ᵀ + 1·C on transposed views, no copies of the inputs.
 //! parmat::gemm(&parmat::Auto::default(), 2, b.t(), a.t(), 1, out.view_mut().t())?;
 //! assert_eq!(out, matrix![[24, 42], [51, 96]]);
+//! # Ok::<(), parmat::Error>(())
+//! ```
+//!
+//! Complex matrices (`num_complex::Complex`) multiply like any other; the product most
+//! used with them, a Gram matrix `AᴴA`, takes a conjugate-transposed view, not a copy:
+//!
+//! ```
+//! use num_complex::Complex;
+//! use parmat::{Auto, Matrix};
+//!
+//! let z = Matrix::from_fn(64, 8, |i, j| Complex::new(i as f64, j as f64 - 2.0));
+//! let gram = parmat::mul(&Auto::default(), z.h(), z.view())?; // Zᴴ·Z, 8 × 8
+//! assert_eq!(gram[(3, 3)].im, 0.0); // Hermitian: a real diagonal
+//! assert_eq!(gram[(1, 2)], gram[(2, 1)].conj());
 //! # Ok::<(), parmat::Error>(())
 //! ```
 //!

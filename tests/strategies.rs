@@ -3,28 +3,11 @@
 
 mod common;
 
-use common::{LAYOUTS, Layout, ModP, P, Reference, Stored, assert_matches_reference};
+use common::{LAYOUTS, Layout, ModP, P, Reference, Stored, assert_matches_reference, strategies};
 use num_complex::Complex;
-use parmat::{Blocked, Matrix, MulStrategy, PerCell, RowParallel, Simd, Strategy};
+use parmat::{Blocked, Matrix, MulStrategy, RowParallel, Strategy};
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
-
-/// The strategies under test: defaults plus explicit worker counts (so that small
-/// products still take the parallel paths).
-fn strategies() -> Vec<Strategy> {
-    let mut all = Strategy::all().to_vec();
-    for w in [1, 2, 3, 7] {
-        all.push(RowParallel::with_workers(w).into());
-        all.push(PerCell::with_workers(w).into());
-        all.push(Blocked::with_workers(w).into());
-    }
-    // Every microkernel level this CPU has (each falls back to the best one below it).
-    for &simd in Simd::all() {
-        all.push(Blocked::with_workers(1).with_simd(simd).into());
-        all.push(Blocked::with_workers(3).with_simd(simd).into());
-    }
-    all
-}
 
 /// Runs every strategy on `a · b` for the given layouts and checks the result and that the
 /// output buffer's gaps were not written.

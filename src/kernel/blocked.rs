@@ -587,7 +587,10 @@ fn a_access<S: Scalar>(a: MatRef<'_, S>, kernel: &Microkernel<S>) -> AAccess {
         usize::try_from(a.col_stride())
             .is_ok_and(|lda| lda * std::mem::size_of::<S>() < A_COLUMNS_STRIDE_BYTES)
     };
-    if a.row_stride() >= 0 && (a.col_stride() == 1 || a.cols() <= 1) {
+    if a.reads_conjugated() {
+        // The in-place forms read A as stored; the packing conjugates.
+        AAccess::Packed
+    } else if a.row_stride() >= 0 && (a.col_stride() == 1 || a.cols() <= 1) {
         AAccess::Rows
     } else if kernel.reads_a_columns() && (a.row_stride() == 1 || a.rows() <= 1) && close_columns()
     {
@@ -642,9 +645,13 @@ impl<S: Scalar> DepthBlock<'_, S> {
 
     /// Whether a column block's panels of B are packed by the first tile row that uses
     /// them (the kernel loads each row of B once, for both) instead of in a pass of their
-    /// own before it: where the kernel has that form and B's rows are contiguous.
+    /// own before it: where the kernel has that form and B's rows are contiguous and read
+    /// as stored (the form copies them as they are).
     fn packs_b_while_running(&self) -> bool {
-        self.kernel.packs_b_while_running() && self.b.col_stride() == 1 && self.b.row_stride() >= 0
+        self.kernel.packs_b_while_running()
+            && self.b.col_stride() == 1
+            && self.b.row_stride() >= 0
+            && !self.b.reads_conjugated()
     }
 
     /// Multiplies one unit, whose first NR panel of B is panel `first_panel` of the packed

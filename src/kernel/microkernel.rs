@@ -495,7 +495,7 @@ impl<S> Microkernel<S> {
 /// allow: B and C with contiguous rows (column stride 1), or A and C with contiguous
 /// columns (row stride 1; the form then computes `cᵀ = bᵀ·aᵀ`, which has the same sums of
 /// the same products). Returns `false`, having touched nothing, otherwise, and for an empty
-/// product or one of depth 0.
+/// product, one of depth 0 or a conjugated operand.
 ///
 /// # Panics
 ///
@@ -512,7 +512,8 @@ pub(crate) fn run_direct<S>(
     let (m, k) = a.shape();
     let n = b.cols();
     assert!(b.rows() == k && c.shape() == (m, n) && kc > 0);
-    if m == 0 || n == 0 || k == 0 {
+    // The forms read A and B as stored.
+    if m == 0 || n == 0 || k == 0 || a.is_conjugated() || b.is_conjugated() {
         return false;
     }
     let rows_fit = n == 1 || (b.col_stride() == 1 && c.col_stride() == 1);

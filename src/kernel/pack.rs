@@ -5,7 +5,8 @@ use std::borrow::Cow;
 use crate::element::Scalar;
 use crate::matrix::MatRef;
 
-/// The view as a row-major slice: borrowed when it already is one, copied otherwise.
+/// The view as a row-major slice: borrowed when it already is one, copied otherwise
+/// (conjugated, for a conjugated view).
 pub(crate) fn row_major<'a, S: Scalar>(m: MatRef<'a, S>) -> Cow<'a, [S]> {
     match m.as_row_major_slice() {
         Some(slice) => Cow::Borrowed(slice),
@@ -14,7 +15,7 @@ pub(crate) fn row_major<'a, S: Scalar>(m: MatRef<'a, S>) -> Cow<'a, [S]> {
             for i in 0..m.rows() {
                 for j in 0..m.cols() {
                     // SAFETY: i < rows and j < cols.
-                    out.push(*unsafe { m.get_unchecked(i, j) });
+                    out.push(unsafe { m.value_unchecked(i, j) });
                 }
             }
             Cow::Owned(out)
@@ -22,8 +23,20 @@ pub(crate) fn row_major<'a, S: Scalar>(m: MatRef<'a, S>) -> Cow<'a, [S]> {
     }
 }
 
+/// Copies `src` into `dst` (of the same length), conjugating each value if `conj`.
+#[inline(always)]
+fn copy_values<S: Scalar>(dst: &mut [S], src: &[S], conj: bool) {
+    if conj {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = s.conj();
+        }
+    } else {
+        dst.copy_from_slice(src);
+    }
+}
+
 /// Packs rows `row0..row0 + height` (`height ≤ mr`) and columns `col0..col0 + depth` of `a`
-/// into one panel: for every column p, its `mr` values (rows past `height` are zeros).
+/// (conjugated, for a conjugated view) into one panel: for every column p, its `mr` values (rows past `height` are zeros).
 /// `out` holds exactly `depth · mr` values.
 pub(crate) fn pack_a_panel<S: Scalar>(
     a: MatRef<'_, S>,
@@ -53,19 +66,19 @@ pub(crate) fn pack_a_panel<S: Scalar>(
     // row by row instead reads A a whole column apart at every value, which was slower
     // (measured: docs/tuning-notes.md#a-stored-transposed).
     if depth > 0 && (a.row_stride() == 1 || a.rows() <= 1) {
-        let columns = a.t();
+        let (columns, conj) = (a.t(), a.reads_conjugated());
         for (p, step) in out.chunks_exact_mut(mr).enumerate() {
             let column = columns
-                .row(col0 + p)
+                .stored_row(col0 + p)
                 .expect("columns with row stride 1 are slices");
-            step[..height].copy_from_slice(&column[row0..row0 + height]);
+            copy_values(&mut step[..height], &column[row0..row0 + height], conj);
         }
         return;
     }
     for r in 0..height {
         for p in 0..depth {
             // SAFETY: row0 + r < a.rows() and col0 + p < a.cols() (asserted above).
-            out[p * mr + r] = *unsafe { a.get_unchecked(row0 + r, col0 + p) };
+            out[p * mr + r] = unsafe { a.value_unchecked(row0 + r, col0 + p) };
         }
     }
 }
@@ -81,19 +94,21 @@ fn pack_a_rows<S: Scalar, const MR: usize>(
 ) {
     let rows: [&[S]; MR] = std::array::from_fn(|r| {
         let row = a
-            .row(row0 + r)
+            .stored_row(row0 + r)
             .expect("rows with column stride 1 are slices");
         &row[col0..col0 + depth]
     });
+    let conj = a.reads_conjugated();
     for (p, group) in out.chunks_exact_mut(MR).enumerate() {
         for (r, slot) in group.iter_mut().enumerate() {
-            *slot = rows[r][p];
+            let value = rows[r][p];
+            *slot = if conj { value.conj() } else { value };
         }
     }
 }
 
-/// Packs rows `row0..row0 + depth` and columns `col0..col0 + cols` of `b` into panels of
-/// `nr` columns: panel after panel, each holding, for every row p, its `nr` values of row p.
+/// Packs rows `row0..row0 + depth` and columns `col0..col0 + cols` of `b` (conjugated, for
+/// a conjugated view) into panels of `nr` columns: panel after panel, each holding, for every row p, its `nr` values of row p.
 /// A last, narrow panel is padded with zeros.
 pub(crate) fn pack_b_panels<S: Scalar>(
     b: MatRef<'_, S>,
@@ -124,7 +139,7 @@ pub(crate) fn pack_b_panels<S: Scalar>(
             let value = if c < cols {
                 // SAFETY: row0 + p < b.rows() and col0 + c < col0 + cols <= b.cols()
                 // (asserted above).
-                *unsafe { b.get_unchecked(row0 + p, col0 + c) }
+                unsafe { b.value_unchecked(row0 + p, col0 + c) }
             } else {
                 S::zero()
             };
@@ -146,11 +161,12 @@ pub(crate) fn pack_b_panel<S: Scalar>(
     out: &mut [S],
 ) {
     assert!(width <= nr && out.len() == depth * nr);
+    let conj = b.reads_conjugated();
     for (p, step) in out.chunks_exact_mut(nr).enumerate() {
         let row = b
-            .row(row0 + p)
+            .stored_row(row0 + p)
             .expect("rows with column stride 1 are slices");
-        step[..width].copy_from_slice(&row[col0..col0 + width]);
+        copy_values(&mut step[..width], &row[col0..col0 + width], conj);
         step[width..].fill(S::zero());
     }
 }

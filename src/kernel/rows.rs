@@ -11,7 +11,8 @@ use crate::element::{ElementClass, Scalar};
 use crate::kernel::{RowVectorFn, budgets, default_row_vector, stream_ahead};
 use crate::matrix::MatRef;
 
-/// `c = a · b` for one band: `a` is `rows × k` (any strides), `b` is `k × n` row-major,
+/// `c = a · b` for one band: `a` is `rows × k` (any strides, read conjugated if the view
+/// is), `b` is `k × n` row-major,
 /// `c` is `rows × n` row-major and is overwritten.
 ///
 /// Every element of C is `((0 + a₀b₀) + a₁b₁) + …` with p increasing, whatever the
@@ -25,6 +26,7 @@ pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &
     if m == 1
         && n > 0
         && k > 0
+        && !a.reads_conjugated()
         && let Some(row_vector) = default_row_vector::<S>()
     {
         return multiply_row_vector(a, b, n, c, row_vector);
@@ -73,9 +75,9 @@ pub(crate) fn multiply_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &
             let depth = kc.min(k - pc);
             for i in 0..m {
                 let c_row = &mut c[i * n + jc..i * n + jc + width];
-                // SAFETY (all `get_unchecked` below): i < m = a.rows() and every p used is
+                // SAFETY (all `value_unchecked` below): i < m = a.rows() and every p used is
                 // in pc..pc + depth ⊆ 0..k = 0..a.cols().
-                let a_at = |p: usize| *unsafe { a.get_unchecked(i, p) };
+                let a_at = |p: usize| unsafe { a.value_unchecked(i, p) };
                 let b_row = |p: usize| &b[p * n + jc..p * n + jc + width];
                 let mut p = pc;
                 while p + 4 <= pc + depth {
@@ -156,7 +158,7 @@ fn multiply_shallow_rows<S: Scalar>(a: MatRef<'_, S>, b: &[S], n: usize, c: &mut
     for (i, c_row) in c.chunks_exact_mut(n).enumerate() {
         // SAFETY: i < m = a.rows() (c has m rows of n) and every p used is below k =
         // a.cols() (the match arm is chosen by k).
-        let at = |p: usize| *unsafe { a.get_unchecked(i, p) };
+        let at = |p: usize| unsafe { a.value_unchecked(i, p) };
         match k {
             1 => {
                 let a0 = at(0);
@@ -311,9 +313,9 @@ impl<S: Scalar> Band<'_, S> {
         let mut rows = sums.chunks_exact_mut(width);
         let mut segments: [&mut [S]; R] =
             std::array::from_fn(|_| rows.next().expect("R row segments"));
-        // SAFETY (all `get_unchecked` below): every row is below first_row + R ≤ a.rows(),
+        // SAFETY (all `value_unchecked` below): every row is below first_row + R ≤ a.rows(),
         // and every p used is in `steps` ⊆ 0..a.cols().
-        let a_at = |r: usize, p: usize| *unsafe { a.get_unchecked(first_row + r, p) };
+        let a_at = |r: usize, p: usize| unsafe { a.value_unchecked(first_row + r, p) };
         let b_row = |p: usize| &b[p * n + jc..p * n + jc + width];
         let (start, end) = (self.steps.start, self.steps.end);
         let mut p = start;

@@ -202,6 +202,7 @@ impl<'a, T> MatMut<'a, T> {
             cols: self.cols,
             row_stride: self.row_stride,
             col_stride: self.col_stride,
+            conjugated: false,
             _marker: PhantomData,
         }
     }

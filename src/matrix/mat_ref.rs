@@ -4,6 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Index;
 
+use crate::element::{Conjugation, Element, Scalar, conjugate};
 use crate::error::Error;
 
 use super::*;
@@ -36,6 +37,8 @@ pub struct MatRef<'a, T> {
     pub(super) cols: usize,
     pub(super) row_stride: isize,
     pub(super) col_stride: isize,
+    /// Whether the elements are read conjugated (see [`MatRef::conj`]).
+    pub(super) conjugated: bool,
     pub(super) _marker: PhantomData<&'a T>,
 }
 
@@ -53,13 +56,16 @@ unsafe impl<T: Sync> Sync for MatRef<'_, T> {}
 
 impl<T: fmt::Debug> fmt::Debug for MatRef<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MatRef")
-            .field("rows", &self.rows)
+        let mut s = f.debug_struct("MatRef");
+        s.field("rows", &self.rows)
             .field("cols", &self.cols)
             .field("row_stride", &self.row_stride)
-            .field("col_stride", &self.col_stride)
-            .field("data", &DebugRows(*self))
-            .finish()
+            .field("col_stride", &self.col_stride);
+        // Only said of conjugated views, whose `data` are the elements as stored.
+        if self.conjugated {
+            s.field("conjugated", &true);
+        }
+        s.field("data", &DebugRows(*self)).finish()
     }
 }
 
@@ -79,8 +85,10 @@ struct DebugRow<'a, T>(MatRef<'a, T>, usize);
 impl<T: fmt::Debug> fmt::Debug for DebugRow<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (m, i) = (self.0, self.1);
+        // The stored elements: a conjugated view says so in its `conjugated` field.
+        // SAFETY: i < rows (the caller's loop) and j < cols.
         f.debug_list()
-            .entries((0..m.cols).map(|j| &m[(i, j)]))
+            .entries((0..m.cols).map(|j| unsafe { m.get_unchecked(i, j) }))
             .finish()
     }
 }
@@ -157,6 +165,7 @@ impl<'a, T> MatRef<'a, T> {
             cols,
             row_stride: row_stride as isize,
             col_stride: col_stride as isize,
+            conjugated: false,
             _marker: PhantomData,
         }
     }
@@ -190,6 +199,7 @@ impl<'a, T> MatRef<'a, T> {
             cols,
             row_stride,
             col_stride,
+            conjugated: false,
             _marker: PhantomData,
         }
     }
@@ -238,6 +248,12 @@ impl<'a, T> MatRef<'a, T> {
 
     /// The element at row `i`, column `j`, or `None` outside the matrix.
     ///
+    /// # Panics
+    ///
+    /// If the view is conjugated ([`is_conjugated`](Self::is_conjugated)): its elements
+    /// are not stored as it reads them, so there is nothing to borrow; [`read`](Self::read)
+    /// gives them by value.
+    ///
     /// # Examples
     ///
     /// ```
@@ -246,6 +262,10 @@ impl<'a, T> MatRef<'a, T> {
     /// assert_eq!(m.view().get(2, 0), None);
     /// ```
     pub fn get(&self, i: usize, j: usize) -> Option<&'a T> {
+        assert!(
+            !self.conjugated,
+            "MatRef::get: a conjugated view has no stored element to borrow; use MatRef::read"
+        );
         if i < self.rows && j < self.cols {
             // SAFETY: (i, j) is inside the view, whose layout was validated (or promised by
             // the caller of `from_raw_parts`).
@@ -274,6 +294,7 @@ impl<'a, T> MatRef<'a, T> {
             cols: self.rows,
             row_stride: self.col_stride,
             col_stride: self.row_stride,
+            conjugated: self.conjugated,
             _marker: PhantomData,
         }
     }
@@ -312,7 +333,8 @@ impl<'a, T> MatRef<'a, T> {
         }
     }
 
-    /// Row `i` as a slice, when the view's rows are contiguous (column stride 1).
+    /// Row `i` as a slice, when the view's rows are contiguous (column stride 1) and the
+    /// view is not conjugated (a conjugated row is not stored as it reads).
     ///
     /// # Examples
     ///
@@ -322,6 +344,14 @@ impl<'a, T> MatRef<'a, T> {
     /// assert_eq!(m.t().row(1), None); // columns of `m` are strided
     /// ```
     pub fn row(&self, i: usize) -> Option<&'a [T]> {
+        if self.conjugated {
+            return None;
+        }
+        self.stored_row(i)
+    }
+
+    /// Row `i` as stored (not conjugated), when the view's rows are contiguous.
+    pub(crate) fn stored_row(&self, i: usize) -> Option<&'a [T]> {
         if i >= self.rows || (self.col_stride != 1 && self.cols > 1) {
             return None;
         }
@@ -335,10 +365,12 @@ impl<'a, T> MatRef<'a, T> {
         })
     }
 
-    /// The whole view as one row-major slice, when it is laid out that way.
+    /// The whole view as one row-major slice, when it is laid out that way (and not
+    /// conjugated).
     pub(crate) fn as_row_major_slice(&self) -> Option<&'a [T]> {
         let contiguous = (self.cols <= 1 || self.col_stride == 1)
-            && (self.rows <= 1 || self.row_stride == self.cols as isize);
+            && (self.rows <= 1 || self.row_stride == self.cols as isize)
+            && !self.conjugated;
         if !contiguous {
             return None;
         }
@@ -356,7 +388,7 @@ impl<'a, T> MatRef<'a, T> {
         self.ptr
     }
 
-    /// Reads element (`i`, `j`) without a bounds check.
+    /// Reads element (`i`, `j`) as stored (not conjugated) without a bounds check.
     ///
     /// # Safety
     ///
@@ -384,11 +416,17 @@ impl<'a, T> MatRef<'a, T> {
             cols: self.cols,
             row_stride: self.row_stride,
             col_stride: self.col_stride,
+            conjugated: self.conjugated,
             _marker: PhantomData,
         }
     }
 
-    /// Copies the view into a new row-major [`Matrix`].
+    /// Copies the view into a new row-major [`Matrix`] (conjugated, if the view is).
+    ///
+    /// # Panics
+    ///
+    /// If the view is conjugated and parmat does not know how to conjugate `T` (see
+    /// [`conj`](Self::conj)).
     ///
     /// # Examples
     ///
@@ -398,7 +436,7 @@ impl<'a, T> MatRef<'a, T> {
     /// ```
     pub fn to_matrix(&self) -> Matrix<T>
     where
-        T: Clone,
+        T: Clone + 'static,
     {
         let data = if let Some(slice) = self.as_row_major_slice() {
             slice.to_vec()
@@ -407,7 +445,12 @@ impl<'a, T> MatRef<'a, T> {
             for i in 0..self.rows {
                 for j in 0..self.cols {
                     // SAFETY: i < rows, j < cols.
-                    data.push(unsafe { self.get_unchecked(i, j) }.clone());
+                    let stored = unsafe { self.get_unchecked(i, j) }.clone();
+                    data.push(if self.conjugated {
+                        conjugate_or_panic(stored)
+                    } else {
+                        stored
+                    });
                 }
             }
             data
@@ -420,12 +463,171 @@ impl<'a, T> MatRef<'a, T> {
     }
 }
 
+impl<'a, T: Element> MatRef<'a, T> {
+    /// The complex conjugate of the view, without copying: a view whose elements read as
+    /// the conjugates of these. Every strategy honours it (the packing and the loops
+    /// conjugate as they read), so `a.conj()` costs a product nothing.
+    ///
+    /// Which types conjugate:
+    /// - the primitive integers and floats are real: `conj` returns the view unchanged, so
+    ///   generic code may call it (and [`h`](Self::h)) on any of them;
+    /// - `num_complex::Complex<T>` for `T` = `f32`, `f64` or a signed integer (feature
+    ///   `complex`, on by default) conjugates: the imaginary part is negated (with
+    ///   wrapping for integers);
+    /// - any other type is one parmat cannot conjugate: the view is marked conjugated, and
+    ///   a product with it returns [`Error::CannotConjugate`] rather than a wrong result.
+    ///
+    /// A conjugated view cannot lend references to its elements: [`get`](Self::get) and
+    /// indexing panic on it; [`read`](Self::read) and [`to_matrix`](Self::to_matrix) give
+    /// values. Conjugating twice gives back the plain view.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use num_complex::Complex;
+    /// let z = parmat::matrix![[Complex::new(1.0, 2.0), Complex::new(0.0, -1.0)]];
+    /// let zc = z.view().conj();
+    /// assert_eq!(zc.read(0, 0), Some(Complex::new(1.0, -2.0)));
+    /// assert_eq!(zc.to_matrix(), parmat::matrix![[Complex::new(1.0, -2.0), Complex::new(0.0, 1.0)]]);
+    /// assert!(!zc.conj().is_conjugated());
+    ///
+    /// // Real types: the identity.
+    /// let x = parmat::matrix![[1.0, 2.0]];
+    /// assert!(!x.view().conj().is_conjugated());
+    /// ```
+    #[must_use]
+    pub fn conj(self) -> MatRef<'a, T> {
+        if Conjugation::of::<T>() == Conjugation::Real {
+            return self;
+        }
+        MatRef {
+            conjugated: !self.conjugated,
+            ..self
+        }
+    }
+
+    /// The conjugate transpose `Aᴴ` (`t().conj()`), without copying: `a.h()` times `a`
+    /// is the Gram matrix `AᴴA`. For real types it is the transpose.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use num_complex::Complex;
+    /// use parmat::{Auto, matrix};
+    /// let i = Complex::new(0.0, 1.0);
+    /// let one = Complex::new(1.0, 0.0);
+    /// let z = matrix![[one, i], [i, one]];
+    /// // Aᴴ·A of this unitary-up-to-scale matrix is 2·I.
+    /// let g = parmat::mul(&Auto::default(), z.view().h(), z.view())?;
+    /// assert_eq!(g, matrix![[one + one, Complex::new(0.0, 0.0)], [Complex::new(0.0, 0.0), one + one]]);
+    /// # Ok::<(), parmat::Error>(())
+    /// ```
+    #[must_use]
+    pub fn h(self) -> MatRef<'a, T> {
+        self.t().conj()
+    }
+
+    /// The element at row `i`, column `j` as the view reads it (conjugated on a
+    /// conjugated view), or `None` outside the matrix.
+    ///
+    /// # Panics
+    ///
+    /// If the view is conjugated and parmat does not know how to conjugate `T` (see
+    /// [`conj`](Self::conj)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use num_complex::Complex;
+    /// let z = parmat::matrix![[Complex::new(1, 2), Complex::new(3, 4)]];
+    /// assert_eq!(z.view().h().read(1, 0), Some(Complex::new(3, -4)));
+    /// assert_eq!(z.view().read(0, 1), Some(Complex::new(3, 4)));
+    /// assert_eq!(z.view().read(1, 0), None);
+    /// ```
+    pub fn read(&self, i: usize, j: usize) -> Option<T> {
+        if i >= self.rows || j >= self.cols {
+            return None;
+        }
+        // SAFETY: (i, j) is inside the view.
+        let stored = *unsafe { self.get_unchecked(i, j) };
+        Some(if self.conjugated {
+            conjugate_or_panic(stored)
+        } else {
+            stored
+        })
+    }
+}
+
+impl<T> MatRef<'_, T> {
+    /// Whether the view reads its elements conjugated ([`conj`](MatRef::conj) or
+    /// [`h`](MatRef::h) of a complex view).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use num_complex::Complex;
+    /// let z = parmat::matrix![[Complex::new(1.0f32, 1.0)]];
+    /// assert!(z.view().h().is_conjugated());
+    /// assert!(!z.view().t().is_conjugated());
+    /// ```
+    pub fn is_conjugated(&self) -> bool {
+        self.conjugated
+    }
+}
+
+impl<S> MatRef<'_, S> {
+    /// Reads element (`i`, `j`) as the view reads it (conjugated on a conjugated view)
+    /// without a bounds check.
+    ///
+    /// # Safety
+    ///
+    /// `i < rows` and `j < cols`.
+    #[inline(always)]
+    pub(crate) unsafe fn value_unchecked(&self, i: usize, j: usize) -> S
+    where
+        S: Scalar,
+    {
+        // SAFETY: the caller keeps (i, j) inside the view.
+        let stored = *unsafe { self.get_unchecked(i, j) };
+        if self.reads_conjugated() {
+            stored.conj()
+        } else {
+            stored
+        }
+    }
+
+    /// Whether reads must conjugate: the view is conjugated and `S` has a conjugate
+    /// other than the identity (the test folds away for real types).
+    #[inline(always)]
+    pub(crate) fn reads_conjugated(&self) -> bool
+    where
+        S: Scalar,
+    {
+        S::CONJUGATES && self.conjugated
+    }
+}
+
+/// The conjugate of a conjugated view's stored element.
+///
+/// # Panics
+///
+/// If parmat does not know how to conjugate `T`.
+fn conjugate_or_panic<T: 'static>(stored: T) -> T {
+    conjugate(stored).unwrap_or_else(|| {
+        panic!(
+            "parmat cannot conjugate elements of type {}: conjugate them before making the view",
+            std::any::type_name::<T>()
+        )
+    })
+}
+
 impl<T> Index<(usize, usize)> for MatRef<'_, T> {
     type Output = T;
 
     /// # Panics
     ///
-    /// If (`i`, `j`) is outside the view.
+    /// If (`i`, `j`) is outside the view, or the view is conjugated (use
+    /// [`MatRef::read`]).
     fn index(&self, (i, j): (usize, usize)) -> &T {
         self.get(i, j).unwrap_or_else(|| {
             panic!(

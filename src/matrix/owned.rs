@@ -260,6 +260,23 @@ impl<T> Matrix<T> {
 }
 
 impl<T: Element> Matrix<T> {
+    /// The conjugate transpose (`cols × rows`), without copying: `self.view().h()` (see
+    /// [`MatRef::conj`] for which types conjugate; for real types it is [`t`](Self::t)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use num_complex::Complex;
+    /// let z = parmat::matrix![[Complex::new(1.0, 1.0)], [Complex::new(2.0, -1.0)]];
+    /// // ‖z‖² = zᴴz, with no conjugated copy of z.
+    /// let norm2 = parmat::mul(&parmat::Serial, z.h(), z.view())?;
+    /// assert_eq!(norm2, parmat::matrix![[Complex::new(7.0, 0.0)]]);
+    /// # Ok::<(), parmat::Error>(())
+    /// ```
+    pub fn h(&self) -> MatRef<'_, T> {
+        self.view().h()
+    }
+
     /// A `rows × cols` matrix of zeros.
     ///
     /// # Panics
@@ -415,7 +432,7 @@ impl<T: fmt::Display> fmt::Display for Matrix<T> {
     }
 }
 
-impl<T: Clone> From<MatRef<'_, T>> for Matrix<T> {
+impl<T: Clone + 'static> From<MatRef<'_, T>> for Matrix<T> {
     /// Copies a view into an owned matrix (same as [`MatRef::to_matrix`]).
     fn from(view: MatRef<'_, T>) -> Self {
         view.to_matrix()

@@ -221,6 +221,10 @@ pub(crate) fn multiply_direct_with<S: Scalar>(
     mut c: MatMut<'_, S>,
     kc: usize,
 ) {
+    if a.reads_conjugated() || b.reads_conjugated() {
+        // The direct forms read the operands as stored; the loop conjugates as it reads.
+        return SerialKernel.run(a, b, c);
+    }
     if run_direct(direct, a, b, &mut c, kc) {
         return;
     }

@@ -1,6 +1,6 @@
 //! The one multiplication trait, [`MulStrategy`], and the runtime choice [`Strategy`].
 
-use crate::element::Element;
+use crate::element::{Conjugation, Element};
 use crate::error::{Error, check_product};
 use crate::matrix::{MatMut, MatRef};
 
@@ -59,8 +59,9 @@ pub trait MulStrategy {
     fn name(&self) -> &'static str;
 }
 
-/// Checks the shapes of `c = a · b`.
-pub(crate) fn check_into<T>(
+/// Checks the shapes of `c = a · b`, and that conjugated operands are of a type parmat
+/// can conjugate.
+pub(crate) fn check_into<T: 'static>(
     a: &MatRef<'_, T>,
     b: &MatRef<'_, T>,
     c: &MatMut<'_, T>,
@@ -70,5 +71,20 @@ pub(crate) fn check_into<T>(
         a.shape(),
         b.shape(),
         Some(c.shape()),
-    )
+    )?;
+    check_conjugable(a, b)
+}
+
+/// [`Error::CannotConjugate`] if `a` or `b` is conjugated and `T`'s conjugate is unknown.
+#[inline(always)]
+pub(crate) fn check_conjugable<T: 'static>(
+    a: &MatRef<'_, T>,
+    b: &MatRef<'_, T>,
+) -> Result<(), Error> {
+    if (a.is_conjugated() || b.is_conjugated()) && Conjugation::of::<T>() == Conjugation::Unknown {
+        return Err(Error::CannotConjugate {
+            type_name: std::any::type_name::<T>(),
+        });
+    }
+    Ok(())
 }

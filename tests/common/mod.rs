@@ -4,7 +4,7 @@
 use std::ops::{Add, Mul};
 
 use num_complex::Complex;
-use parmat::{Element, MatMut, MatRef, Matrix};
+use parmat::{Blocked, Element, MatMut, MatRef, Matrix, PerCell, RowParallel, Simd, Strategy};
 
 /// Arithmetic of the naive reference: the crate's documented semantics, written out.
 pub trait Reference: Element + std::fmt::Debug + PartialEq {
@@ -122,11 +122,19 @@ impl Reference for ModP {
     }
 }
 
-/// The textbook i-j-k triple loop, reading through views with any strides.
+/// Element (`i`, `j`) as the view reads it (conjugated on a conjugated view).
+fn at<T: Element>(m: MatRef<'_, T>, i: usize, j: usize) -> T {
+    m.read(i, j).expect("inside the view")
+}
+
+/// The textbook i-j-k triple loop, reading through views with any strides (conjugated
+/// views included).
 pub fn naive<T: Reference>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Matrix<T> {
     assert_eq!(a.cols(), b.rows());
     Matrix::from_fn(a.rows(), b.cols(), |i, j| {
-        (0..a.cols()).fold(T::zero(), |acc, p| acc.r_add(a[(i, p)].r_mul(b[(p, j)])))
+        (0..a.cols()).fold(T::zero(), |acc, p| {
+            acc.r_add(at(a, i, p).r_mul(at(b, p, j)))
+        })
     })
 }
 
@@ -144,17 +152,17 @@ pub fn assert_matches_reference<T: Reference>(
     for i in 0..want.rows() {
         for j in 0..want.cols() {
             let scale: f64 = (0..k)
-                .map(|p| a[(i, p)].magnitude() * b[(p, j)].magnitude())
+                .map(|p| at(a, i, p).magnitude() * at(b, p, j).magnitude())
                 .sum();
             let bound = 2.0 * (k as f64 + 1.0) * T::EPS * scale;
             assert!(
-                T::close(got[(i, j)], want[(i, j)], bound),
+                T::close(at(got, i, j), want[(i, j)], bound),
                 "{what}: cell ({i}, {j}) of a {}×{}·{}×{} product is {:?}, reference {:?}",
                 a.rows(),
                 a.cols(),
                 b.rows(),
                 b.cols(),
-                got[(i, j)],
+                at(got, i, j),
                 want[(i, j)]
             );
         }
@@ -343,4 +351,21 @@ pub fn float_matrix(rows: usize, cols: usize, seed: u64) -> Matrix<f64> {
 /// The bits of every element, for comparisons that promise identical floats.
 pub fn bits(m: &Matrix<f64>) -> Vec<u64> {
     m.as_slice().iter().map(|x| x.to_bits()).collect()
+}
+
+/// The strategies under test: defaults plus explicit worker counts (so that small
+/// products still take the parallel paths).
+pub fn strategies() -> Vec<Strategy> {
+    let mut all = Strategy::all().to_vec();
+    for w in [1, 2, 3, 7] {
+        all.push(RowParallel::with_workers(w).into());
+        all.push(PerCell::with_workers(w).into());
+        all.push(Blocked::with_workers(w).into());
+    }
+    // Every microkernel level this CPU has (each falls back to the best one below it).
+    for &simd in Simd::all() {
+        all.push(Blocked::with_workers(1).with_simd(simd).into());
+        all.push(Blocked::with_workers(3).with_simd(simd).into());
+    }
+    all
 }
