@@ -4,6 +4,7 @@
 //! cargo run --release -p parmat-bench --example peers                       # full table, 1 and 2 threads
 //! cargo run --release -p parmat-bench --example peers -- --sizes 256,1024 --types f64,i32
 //! cargo run --release -p parmat-bench --example peers -- --svg docs/img/peers.svg
+//! cargo run --release -p parmat-bench --example peers -- --types c64,c32 --adjoint  # Aᴴ·B too
 //! ```
 //!
 //! Without `--threads`, the program runs itself once per thread count (1, then all
@@ -40,6 +41,7 @@ struct Options {
     budget: Duration,
     max_seconds: f64,
     svg: Option<String>,
+    adjoint: bool,
 }
 
 fn parse_options() -> Options {
@@ -52,6 +54,7 @@ fn parse_options() -> Options {
         budget: Duration::from_millis(1500),
         max_seconds: 3.0,
         svg: None,
+        adjoint: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -70,10 +73,11 @@ fn parse_options() -> Options {
             }
             "--max-seconds" => options.max_seconds = value().parse().expect("seconds"),
             "--svg" => options.svg = Some(value()),
+            "--adjoint" => options.adjoint = true,
             "-h" | "--help" => {
                 println!(
                     "usage: peers [--sizes 64,256,...] [--types f64,f32,i32,i64,c64,c32] [--threads N] \
-                     [--budget-ms MS] [--max-seconds S] [--svg FILE]"
+                     [--budget-ms MS] [--max-seconds S] [--svg FILE] [--adjoint]"
                 );
                 std::process::exit(0);
             }
@@ -120,15 +124,23 @@ trait PeerElement:
         a: &Matrix<Self>,
         b: &Matrix<Self>,
     ) -> Option<(Vec<Self>, f64)>;
+    /// faer's `aᴴ · b` (row-major) and the best time of one run, if faer has the type.
+    fn peer_adjoint(threads: usize, a: &Matrix<Self>, b: &Matrix<Self>)
+    -> Option<(Vec<Self>, f64)>;
 }
 
-/// faer's `a · b` (row-major) and the best time of one run, on `threads` threads.
-fn faer_product<T>(threads: usize, a: &Matrix<T>, b: &Matrix<T>) -> (Vec<T>, f64)
+/// faer's `a · b`, or `aᴴ · b` with `adjoint` (row-major), and the best time of one run,
+/// on `threads` threads.
+fn faer_product<T>(threads: usize, a: &Matrix<T>, b: &Matrix<T>, adjoint: bool) -> (Vec<T>, f64)
 where
     T: PeerElement + faer::traits::ComplexField,
 {
-    let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    let fa = faer::Mat::<T>::from_fn(m, k, |i, j| a[(i, j)]);
+    let (m, k, n) = if adjoint {
+        (a.cols(), a.rows(), b.cols())
+    } else {
+        (a.rows(), a.cols(), b.cols())
+    };
+    let fa = faer::Mat::<T>::from_fn(a.rows(), a.cols(), |i, j| a[(i, j)]);
     let fb = faer::Mat::<T>::from_fn(k, n, |i, j| b[(i, j)]);
     let mut fc = faer::Mat::<T>::zeros(m, n);
     let par = if threads == 1 {
@@ -136,15 +148,28 @@ where
     } else {
         faer::Par::rayon(threads)
     };
+    let one = <T as num_traits::One>::one();
     let time = best_time(budget(), || {
-        faer::linalg::matmul::matmul(
-            fc.as_mut(),
-            faer::Accum::Replace,
-            fa.as_ref(),
-            fb.as_ref(),
-            <T as num_traits::One>::one(),
-            par,
-        )
+        use faer::linalg::matmul::matmul;
+        if adjoint {
+            matmul(
+                fc.as_mut(),
+                faer::Accum::Replace,
+                fa.adjoint(),
+                fb.as_ref(),
+                one,
+                par,
+            )
+        } else {
+            matmul(
+                fc.as_mut(),
+                faer::Accum::Replace,
+                fa.as_ref(),
+                fb.as_ref(),
+                one,
+                par,
+            )
+        }
     });
     ((0..m * n).map(|idx| fc[(idx / n, idx % n)]).collect(), time)
 }
@@ -170,7 +195,7 @@ macro_rules! float_element {
             ) -> Option<(Vec<Self>, f64)> {
                 let (m, k, n) = (a.rows(), a.cols(), b.cols());
                 match name {
-                    "faer" => Some(faer_product(threads, a, b)),
+                    "faer" => Some(faer_product(threads, a, b, false)),
                     "matrixmultiply" => {
                         let mut c = vec![0.0 as $t; m * n];
                         let time = best_time(budget(), || {
@@ -200,6 +225,13 @@ macro_rules! float_element {
                     _ => None,
                 }
             }
+            fn peer_adjoint(
+                threads: usize,
+                a: &Matrix<Self>,
+                b: &Matrix<Self>,
+            ) -> Option<(Vec<Self>, f64)> {
+                Some(faer_product(threads, a, b, true))
+            }
         }
     };
 }
@@ -217,6 +249,13 @@ macro_rules! int_element {
             }
             fn peer(
                 _: &str,
+                _: usize,
+                _: &Matrix<Self>,
+                _: &Matrix<Self>,
+            ) -> Option<(Vec<Self>, f64)> {
+                None
+            }
+            fn peer_adjoint(
                 _: usize,
                 _: &Matrix<Self>,
                 _: &Matrix<Self>,
@@ -255,7 +294,7 @@ macro_rules! complex_element {
                 use num_traits::Zero;
                 let (m, k, n) = (a.rows(), a.cols(), b.cols());
                 match name {
-                    "faer" => Some(faer_product(threads, a, b)),
+                    "faer" => Some(faer_product(threads, a, b, false)),
                     "matrixmultiply" => {
                         let mut c = vec![Self::zero(); m * n];
                         let time = best_time(budget(), || {
@@ -288,6 +327,13 @@ macro_rules! complex_element {
                     _ => None,
                 }
             }
+            fn peer_adjoint(
+                threads: usize,
+                a: &Matrix<Self>,
+                b: &Matrix<Self>,
+            ) -> Option<(Vec<Self>, f64)> {
+                Some(faer_product(threads, a, b, true))
+            }
         }
     };
 }
@@ -305,13 +351,15 @@ fn budget() -> Duration {
 /// would take longer than `--max-seconds` (by the n³ law) is skipped.
 type LastRun = BTreeMap<String, (usize, f64)>;
 
-/// Measures every implementation for one type and size; prints `RESULT` lines.
+/// Measures every implementation for one type and size; prints `RESULT` lines. With
+/// `adjoint`, also `Aᴴ·B` (`Aᵀ·B` for real types) by parmat's `Auto` on an `h()` view and
+/// by faer on its `adjoint()` view (`parmat-h`, `faer-h`).
 fn measure<T: PeerElement>(
     name: &str,
     n: usize,
     threads: usize,
     last: &mut LastRun,
-    max_seconds: f64,
+    (max_seconds, adjoint): (f64, bool),
 ) {
     let mut rng = fastrand::Rng::with_seed(n as u64);
     let a = Matrix::from_fn(n, n, |_, _| T::random(&mut rng));
@@ -392,6 +440,27 @@ fn measure<T: PeerElement>(
         );
         last.insert(key, (n, time));
     }
+    if adjoint {
+        let mut c = Matrix::zeros(n, n);
+        let time = pool.install(|| {
+            best_time(budget(), || {
+                parmat::Auto::default()
+                    .mul_into(a.view().h(), b.view(), c.view_mut())
+                    .expect("square shapes fit")
+            })
+        });
+        println!(
+            "RESULT {name} {n} {threads} parmat-h {:.3}",
+            ops / time / 1e9
+        );
+        if let Some((result, time)) = pool.install(|| T::peer_adjoint(threads, &a, &b)) {
+            assert!(
+                T::max_error(&result, c.as_slice(), n) <= 1.0,
+                "faer's Aᴴ·B disagrees with parmat's for {name} n = {n}"
+            );
+            println!("RESULT {name} {n} {threads} faer-h {:.3}", ops / time / 1e9);
+        }
+    }
 }
 
 fn child(options: &Options, threads: usize) {
@@ -403,23 +472,47 @@ fn child(options: &Options, threads: usize) {
     for name in &options.types {
         for &n in &options.sizes {
             match name.as_str() {
-                "f64" => measure::<f64>(name, n, threads, &mut last, options.max_seconds),
-                "f32" => measure::<f32>(name, n, threads, &mut last, options.max_seconds),
-                "i32" => measure::<i32>(name, n, threads, &mut last, options.max_seconds),
-                "i64" => measure::<i64>(name, n, threads, &mut last, options.max_seconds),
+                "f64" => measure::<f64>(
+                    name,
+                    n,
+                    threads,
+                    &mut last,
+                    (options.max_seconds, options.adjoint),
+                ),
+                "f32" => measure::<f32>(
+                    name,
+                    n,
+                    threads,
+                    &mut last,
+                    (options.max_seconds, options.adjoint),
+                ),
+                "i32" => measure::<i32>(
+                    name,
+                    n,
+                    threads,
+                    &mut last,
+                    (options.max_seconds, options.adjoint),
+                ),
+                "i64" => measure::<i64>(
+                    name,
+                    n,
+                    threads,
+                    &mut last,
+                    (options.max_seconds, options.adjoint),
+                ),
                 "c64" => measure::<num_complex::Complex<f64>>(
                     name,
                     n,
                     threads,
                     &mut last,
-                    options.max_seconds,
+                    (options.max_seconds, options.adjoint),
                 ),
                 "c32" => measure::<num_complex::Complex<f32>>(
                     name,
                     n,
                     threads,
                     &mut last,
-                    options.max_seconds,
+                    (options.max_seconds, options.adjoint),
                 ),
                 other => panic!("unknown type {other:?}: use f64, f32, i32, i64, c64 or c32"),
             }
@@ -467,6 +560,39 @@ fn print_table(results: &Results) {
             ratio("faer"),
             ratio("matrixmultiply"),
             ratio("nalgebra"),
+        );
+    }
+}
+
+/// `Aᴴ·B` against `A·B` (both by `Auto`) and against faer's `Aᴴ·B`, where measured.
+fn print_adjoint_table(results: &Results) {
+    if !results.values().any(|row| row.contains_key("parmat-h")) {
+        return;
+    }
+    println!();
+    println!(
+        "Aᴴ·B (Aᵀ·B for real types): parmat-h = Auto on a.view().h(), faer-h = faer on a.adjoint()"
+    );
+    println!(
+        "{:<4} {:>5} {:>3} {:>8} {:>8} {:>8}   {:>7} {:>7}",
+        "type", "n", "thr", "p-auto", "parmat-h", "faer-h", "h/auto", "h/faer-h"
+    );
+    for ((name, n, threads), row) in results {
+        let cell = |key: &str| row.get(key).map_or("—".to_owned(), |v| format!("{v:.1}"));
+        let ratio = |top: &str, bottom: &str| match (row.get(top), row.get(bottom)) {
+            (Some(p), Some(q)) => format!("{:.2}", p / q),
+            _ => "—".to_owned(),
+        };
+        println!(
+            "{:<4} {:>5} {:>3} {:>8} {:>8} {:>8}   {:>7} {:>7}",
+            name,
+            n,
+            threads,
+            cell("parmat-auto"),
+            cell("parmat-h"),
+            cell("faer-h"),
+            ratio("parmat-h", "parmat-auto"),
+            ratio("parmat-h", "faer-h"),
         );
     }
 }
@@ -596,6 +722,7 @@ fn main() {
         parmat::Simd::default_level()
     );
     print_table(&results);
+    print_adjoint_table(&results);
     if let Some(path) = &options.svg {
         match draw(&results, path) {
             Ok(()) => println!("wrote {path}"),
