@@ -241,18 +241,73 @@ pub(crate) fn multiply_blocked<S: Scalar>(
         return;
     }
     let c = MatMut::from_slice(c, m, n).expect("the output holds m × n values");
+    let Buffers { a_packed, workers } = Buffers::take(workers.max(1), &kernel);
     let mut nest = Nest {
         a,
         b,
         c,
         kernel,
         blocking: Blocking::for_rows(&kernel, m),
-        a_packed: Vec::new(),
-        buffers: (0..workers.max(1))
-            .map(|_| WorkerBuffers::new(&kernel))
-            .collect(),
+        a_packed,
+        buffers: workers,
     };
     nest.run();
+    Buffers {
+        a_packed: nest.a_packed,
+        workers: nest.buffers,
+    }
+    .keep();
+}
+
+/// The packing buffers of one blocked product: the shared packed A and each worker's own.
+struct Buffers<S> {
+    a_packed: Vec<S>,
+    workers: Vec<WorkerBuffers<S>>,
+}
+
+thread_local! {
+    /// The buffers of this thread's last blocked product, kept for its next one. Fresh
+    /// buffers of a few MiB are fresh pages from the allocator, whose first touch costs a
+    /// page fault each; two workers faulting at once were slower still (measured:
+    /// docs/tuning-notes.md#packing-buffers-kept-between-products). What is kept is at
+    /// most one product's blocks: a quarter of L3 of packed A and about an L2 per worker.
+    static SPARE_BUFFERS: std::cell::RefCell<Option<Box<dyn std::any::Any>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl<S: Scalar> Buffers<S> {
+    /// This thread's spare buffers if they hold `S` (else new ones), with one set per
+    /// worker sized for `kernel`.
+    fn take(workers: usize, kernel: &Microkernel<S>) -> Self {
+        let spare = SPARE_BUFFERS
+            .try_with(|slot| slot.borrow_mut().take())
+            .ok()
+            .flatten()
+            .and_then(|spare| spare.downcast::<Buffers<S>>().ok());
+        let mut buffers = spare.map_or_else(
+            || Buffers {
+                a_packed: Vec::new(),
+                workers: Vec::new(),
+            },
+            |spare| *spare,
+        );
+        buffers.workers.truncate(workers);
+        for worker in &mut buffers.workers {
+            // The tile buffer is sized for the kernel (the last product's may differ).
+            worker.tile.clear();
+            worker.tile.resize(kernel.mr * kernel.nr, S::zero());
+        }
+        while buffers.workers.len() < workers {
+            buffers.workers.push(WorkerBuffers::new(kernel));
+        }
+        buffers
+    }
+
+    /// Keeps the buffers for this thread's next blocked product (in place of any kept).
+    fn keep(self) {
+        // During the thread's teardown there is nothing to keep them for.
+        let _ = SPARE_BUFFERS.try_with(|slot| *slot.borrow_mut() = Some(Box::new(self)));
+    }
 }
 
 /// The shallowest depth block (`kc`) of any blocking: a product no deeper than this is one

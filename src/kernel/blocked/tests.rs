@@ -567,3 +567,39 @@ fn blocks_are_cut_to_the_detected_caches() {
     assert!(big_l2.nc > base.nc, "{big_l2:?} vs {base:?}");
     assert_eq!(big_l2.kc, base.kc);
 }
+
+/// Each blocked product takes the buffers the thread's last one kept: a deep product
+/// leaves large ones, and the next products (other kernels, so other tiles, both smaller
+/// and larger; more or fewer workers; then another type, so buffers of another type) must
+/// not read anything left in them. Values in 64ths keep every f64 sum exact.
+#[test]
+fn kept_buffers_serve_any_next_product() {
+    fn check<S: Scalar + PartialEq + std::fmt::Debug>(
+        levels: &[Simd],
+        from: impl Fn(i64) -> S + Copy,
+        poison: S,
+    ) {
+        let shapes = [(70, 600, 90), (13, 5, 17), (40, 33, 9), (7, 1, 300)];
+        for (seed, &(m, k, n)) in shapes.iter().enumerate() {
+            // Largest tiles first, then back up from the smallest.
+            for &simd in levels.iter().rev().chain(levels) {
+                for workers in [2, 1, 3] {
+                    let a = values(m * k, seed as u64, from);
+                    let b = values(k * n, seed as u64 + 100, from);
+                    let mut c = vec![poison; m * n];
+                    let a_view = MatRef::from_slice(&a, m, k).unwrap();
+                    let b_view = MatRef::from_slice(&b, k, n).unwrap();
+                    multiply_blocked(a_view, b_view, &mut c, workers, microkernel_for(simd));
+                    assert_eq!(c, naive(&a, &b, m, k, n), "{m}×{k}×{n} {simd} {workers}");
+                }
+            }
+        }
+    }
+    let levels: Vec<Simd> = [Simd::Portable]
+        .into_iter()
+        .chain(hand_written_levels())
+        .collect();
+    check::<f64>(&levels, |v| v as f64 / 64.0, f64::NAN);
+    check::<i32>(&levels, |v| v as i32, i32::MIN);
+    check::<f64>(&levels, |v| v as f64 / 64.0, f64::NAN);
+}
