@@ -28,7 +28,7 @@
 //! | strategy | what it does | force it when |
 //! |---|---|---|
 //! | [`Auto`] | picks one of the others per product ([`plan`](plan())) and the workers | — the default |
-//! | [`Blocked`] | packed blocks around a hand-written AVX-512 / AVX2 / NEON kernel ([`Simd`]); small products read in place | you want to pin the kernels' instruction set ([`Blocked::with_simd`]); `Auto` already runs it for `f32`, `f64`, `i32`, `u32`, `i64`, `u64` and, from about 16³, `Complex<f32>` and `Complex<f64>` (x86-64) |
+//! | [`Blocked`] | packed blocks around a hand-written AVX-512 / AVX2 / NEON kernel ([`Simd`]); small products read in place | you want to pin the kernels' instruction set ([`Blocked::with_simd`]); `Auto` already runs it for `f32`, `f64`, `i32`, `u32`, `i64`, `u64` and, from about 16³, `Complex<f32>` and `Complex<f64>` |
 //! | [`RowParallel`] | each worker owns a band of output rows, the i-k-j loop | you need the bits of [`Serial`] with threads; element types without kernels |
 //! | [`PerCell`] | one dot product per output cell, cells shared out | matrix × vector, which `Auto` already sends here |
 //! | [`SplitK`] | the shared dimension cut into parts, added in part order | small outputs of a huge depth (`4 × 1 000 000 × 4`), which `Auto` already sends here |
@@ -121,7 +121,7 @@
 //! - `ndarray` (default): `From` conversions between [`Matrix`] and `ndarray::Array2`,
 //!   zero-copy [`MatRef`] / [`MatMut`] from ndarray views with any strides, and the
 //!   extension trait [`ParMul`] for `a.par_mul(&b)` on ndarray arrays.
-//! - `complex` (default): hand-written AVX-512 and AVX2 kernels for
+//! - `complex` (default): hand-written AVX-512, AVX2 and NEON kernels for
 //!   `num_complex::Complex<f32>` and `Complex<f64>` (through a regular `num-complex`
 //!   dependency). Without it, complex matrices still multiply, through the portable
 //!   kernels.

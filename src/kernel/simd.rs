@@ -16,7 +16,8 @@ use std::sync::OnceLock;
 ///
 /// Hand-written kernels exist for `f32`, `f64`, `i32`, `u32`, `i64` and `u64` on x86-64
 /// (AVX2, AVX-512), and for `f32`, `f64`, `i32` and `u32` on aarch64 (NEON, which has no
-/// 64-bit integer multiply); every other element type always uses the portable kernel.
+/// 64-bit integer multiply); with the `complex` feature, also for `Complex<f32>` and
+/// `Complex<f64>` at every level. Every other element type always uses the portable kernel.
 /// More levels may come: the enum is `#[non_exhaustive]`.
 ///
 /// # Examples

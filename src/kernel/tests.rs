@@ -427,7 +427,7 @@ fn registered_complex_instances() {
     let expected = [
         (Simd::Avx512, Some((6, 8)), Some((6, 16))),
         (Simd::Avx2, Some((3, 4)), Some((2, 8))),
-        (Simd::Neon, None, None),
+        (Simd::Neon, Some((3, 4)), Some((3, 8))),
     ];
     assert_eq!(
         expected.len(),

@@ -22,6 +22,7 @@ use crate::workers::{
 ///
 /// For `f32`, `f64`, `i32`, `u32`, `i64` and `u64` the microkernel is hand-written for
 /// AVX-512 or AVX2 + FMA on x86-64 and for NEON on aarch64 (`f32`, `f64`, `i32`, `u32`),
+/// and for `Complex<f32>` and `Complex<f64>` on all three (feature `complex`),
 /// chosen at run time ([`Simd`]); every other type uses a portable kernel. Integer kernels wrap, like every other strategy; float kernels use fused
 /// multiply-add, so float results differ from [`Serial`](crate::Serial)'s in the last bits.
 ///
@@ -107,8 +108,8 @@ impl Blocked {
     /// most [`simd`](Blocked::simd), and [`Simd::Portable`] for types without a
     /// hand-written kernel at any level up to it (every type but `f32`, `f64`, `i32`,
     /// `u32`, `i64`, `u64` and, with the `complex` feature, `Complex<f32>` and
-    /// `Complex<f64>`; on aarch64 also `i64`, `u64` and the complex types, as NEON has no
-    /// 64-bit integer multiply and no complex kernel yet).
+    /// `Complex<f64>`; on aarch64 also `i64` and `u64`, as NEON has no 64-bit integer
+    /// multiply).
     ///
     /// # Examples
     ///

@@ -512,17 +512,12 @@ fn simd_kernels_are_chosen_when_available() {
         };
         assert_eq!(microkernel_for::<i64>(simd).simd, wide);
         assert_eq!(microkernel_for::<u64>(simd).simd, wide);
-        // Complex kernels exist for the x86-64 levels only so far.
+        // Every hand-written level has complex kernels.
         #[cfg(feature = "complex")]
         {
             use num_complex::Complex;
-            let complex = if simd == Simd::Neon {
-                Simd::Portable
-            } else {
-                simd
-            };
-            assert_eq!(microkernel_for::<Complex<f64>>(simd).simd, complex);
-            assert_eq!(microkernel_for::<Complex<f32>>(simd).simd, complex);
+            assert_eq!(microkernel_for::<Complex<f64>>(simd).simd, simd);
+            assert_eq!(microkernel_for::<Complex<f32>>(simd).simd, simd);
         }
     }
 }
