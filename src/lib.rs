@@ -123,7 +123,7 @@
 //!   extension trait [`ParMul`] for `a.par_mul(&b)` on ndarray arrays.
 //! - `complex` (default): hand-written AVX-512, AVX2 and NEON kernels for
 //!   `num_complex::Complex<f32>` and `Complex<f64>` (through a regular `num-complex`
-//!   dependency). Without it, complex matrices still multiply, through the portable
+//!   dependency), and [`mixed`]: a real matrix times a complex one on the real kernels. Without it, complex matrices still multiply, through the portable
 //!   kernels.
 //! - `mpi` (off): `parmat::dist`, products of matrices distributed over the processes of
 //!   an MPI job (a 2-D process grid, scatter and gather, SUMMA with the [`Auto`] planner
@@ -158,6 +158,8 @@
 mod products;
 // then constructors and views,
 mod matrix;
+#[cfg(feature = "complex")]
+pub mod mixed;
 // then the exact-integer products.
 mod exact;
 

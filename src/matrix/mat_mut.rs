@@ -447,3 +447,21 @@ impl<'a, T> MatMut<'a, T> {
         }
     }
 }
+
+#[cfg(feature = "complex")]
+impl<'a, T> MatMut<'a, num_complex::Complex<T>> {
+    /// [`MatRef::interleaved_reals`] for a mutable view.
+    pub(crate) fn into_interleaved_reals(self) -> Result<MatMut<'a, T>, Self> {
+        if self.cols > 1 && self.col_stride != 1 {
+            return Err(self);
+        }
+        Ok(MatMut {
+            ptr: self.ptr.cast::<T>(),
+            rows: self.rows,
+            cols: self.cols * 2,
+            row_stride: self.row_stride * 2,
+            col_stride: 1,
+            _marker: PhantomData,
+        })
+    }
+}

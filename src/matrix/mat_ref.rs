@@ -558,7 +558,15 @@ impl<'a, T: Element> MatRef<'a, T> {
     }
 }
 
-impl<T> MatRef<'_, T> {
+impl<'a, T> MatRef<'a, T> {
+    /// The same view read as stored (the conjugation flag cleared).
+    pub(crate) fn as_stored(self) -> MatRef<'a, T> {
+        MatRef {
+            conjugated: false,
+            ..self
+        }
+    }
+
     /// Whether the view reads its elements conjugated ([`conj`](MatRef::conj) or
     /// [`h`](MatRef::h) of a complex view).
     ///
@@ -634,6 +642,46 @@ impl<T> Index<(usize, usize)> for MatRef<'_, T> {
                 "index ({i}, {j}) is out of bounds for a {}×{} matrix",
                 self.rows, self.cols
             )
+        })
+    }
+}
+
+#[cfg(feature = "complex")]
+impl<'a, T> MatRef<'a, num_complex::Complex<T>> {
+    /// The real parts and the imaginary parts of the (stored) elements as two views of
+    /// `T`: `Complex` is `repr(C)` (re, im), so each is a view with the strides doubled,
+    /// the second starting one `T` later. The conjugation flag is not carried over.
+    pub(crate) fn real_parts(self) -> (MatRef<'a, T>, MatRef<'a, T>) {
+        let part = |offset: usize| MatRef {
+            // `wrapping_add`: an empty view's pointer may dangle; a non-empty one's first
+            // element has both parts inside its allocation.
+            ptr: self.ptr.cast::<T>().wrapping_add(offset),
+            rows: self.rows,
+            cols: self.cols,
+            // A validated layout's offsets are below isize::MAX / size_of::<Complex<T>>(),
+            // so twice them stays below isize::MAX / size_of::<T>().
+            row_stride: self.row_stride * 2,
+            col_stride: self.col_stride * 2,
+            conjugated: false,
+            _marker: PhantomData,
+        };
+        (part(0), part(1))
+    }
+
+    /// The same elements as a view of `T` with twice the columns, (re, im) side by side,
+    /// when each row's complex values are contiguous (column stride 1, or one column).
+    pub(crate) fn interleaved_reals(self) -> Option<MatRef<'a, T>> {
+        if self.cols > 1 && self.col_stride != 1 {
+            return None;
+        }
+        Some(MatRef {
+            ptr: self.ptr.cast::<T>(),
+            rows: self.rows,
+            cols: self.cols * 2,
+            row_stride: self.row_stride * 2,
+            col_stride: 1,
+            conjugated: false,
+            _marker: PhantomData,
         })
     }
 }
